@@ -1,0 +1,55 @@
+// API composition root: config, logger, pool, Temporal client, app; owns listening and shutdown.
+import type { Server } from 'node:http';
+import { loadConfig } from '../config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { createApp } from './app';
+import { createHealthService } from './services/health';
+import { createInventoryService } from './services/inventory';
+import { createTemporalClient } from './temporal';
+
+function main(): void {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty, name: 'fleetwave-api' });
+  if (config.tokens.length === 0) {
+    logger.warn('FLEET_API_TOKENS is not set: the API is OPEN and every caller acts as dev:admin (never do this in production)');
+  }
+  const db = createPool(config.databaseUrl, config.databasePoolSize);
+  const { connection } = createTemporalClient(config);
+  const health = createHealthService({ db, temporalAddress: config.temporal.address });
+  const app = createApp({
+    config,
+    logger,
+    inventory: createInventoryService(db),
+    health,
+  });
+  const server: Server = app.listen(config.port, config.host, () => {
+    logger.info({ port: config.port, temporal: config.temporal.address }, `fleetwave API listening on http://127.0.0.1:${config.port}`);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    server.close(() => {
+      void Promise.allSettled([db.end(), connection.close(), health.close()]).then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}

@@ -1,0 +1,55 @@
+// Readiness: can we reach PostgreSQL and Temporal right now? Each check is bounded in time.
+import { Connection } from '@temporalio/client';
+import type { Db } from '../../db/pool';
+
+export interface DependencyStatus {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: { postgres: DependencyStatus; temporal: DependencyStatus };
+}
+
+async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<DependencyStatus> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: message.slice(0, 200) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createHealthService(deps: { db: Db; temporalAddress: string; timeoutMs?: number }) {
+  const timeoutMs = deps.timeoutMs ?? 2000;
+  // A probe connection of its own without the client's retry interceptor: a probe must answer
+  // "down" now, not keep retrying in the background after it has answered.
+  const probe = Connection.lazy({ address: deps.temporalAddress, interceptors: [] });
+  return {
+    async readiness(): Promise<Readiness> {
+      const [postgres, temporal] = await Promise.all([
+        timed(() => deps.db.query('SELECT 1'), timeoutMs),
+        timed(
+          () => probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({})),
+          timeoutMs + 200,
+        ),
+      ]);
+      return { ready: postgres.ok && temporal.ok, checks: { postgres, temporal } };
+    },
+    close: () => probe.close(),
+  };
+}
+
+export type HealthService = ReturnType<typeof createHealthService>;

@@ -1,0 +1,72 @@
+// The one place that reads the environment: validated once at boot, typed for everyone else.
+import { z } from 'zod';
+import { parseTokenList, type TokenEntry } from './domain/auth';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/fleetwave'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('fleetwave'),
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  FLEET_API_TOKENS: z.string().default(''),
+  FLEET_ALLOW_SELF_APPROVAL: bool,
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_PRETTY: bool,
+});
+
+export interface Config {
+  env: string;
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  /** Empty means open mode: every caller is `dev:admin` (refused in production). */
+  tokens: TokenEntry[];
+  allowSelfApproval: boolean;
+  logLevel: string;
+  logPretty: boolean;
+}
+
+/** Reads and validates configuration; throws one readable error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const tokens = parseTokenList(e.FLEET_API_TOKENS);
+  const production = e.NODE_ENV === 'production';
+  if (production && tokens.length === 0) {
+    throw new Error('FLEET_API_TOKENS is required when NODE_ENV=production (the API will not run open)');
+  }
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    tokens,
+    allowSelfApproval: e.FLEET_ALLOW_SELF_APPROVAL,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+  };
+}

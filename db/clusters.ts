@@ -1,0 +1,158 @@
+// Inventory repository: clusters rows in, domain `Cluster` objects out; parameterized SQL only.
+import type { Cluster, ClusterFilter, ClusterInput, ClusterPatch } from '../domain/cluster';
+import type { Queryable } from './pool';
+
+interface ClusterRow {
+  id: string;
+  name: string;
+  kind: string;
+  cloud: string;
+  region: string;
+  environment: string;
+  tier: string | null;
+  version: string;
+  labels: Record<string, string>;
+  adapter: Cluster['adapter'];
+  maintenance_windows: Cluster['maintenanceWindows'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, name, kind, cloud, region, environment, tier, version, labels, adapter, maintenance_windows, created_at, updated_at';
+
+function toCluster(row: ClusterRow): Cluster {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    cloud: row.cloud,
+    region: row.region,
+    environment: row.environment,
+    tier: row.tier,
+    version: row.version,
+    labels: row.labels,
+    adapter: row.adapter,
+    maintenanceWindows: row.maintenance_windows,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Inserts or replaces clusters (keeping created_at of replaced rows); returns them in input order. */
+export async function upsertClusters(db: Queryable, clusters: ClusterInput[]): Promise<Cluster[]> {
+  if (clusters.length === 0) return [];
+  const result = await db.query<ClusterRow>(
+    `INSERT INTO clusters (id, name, kind, cloud, region, environment, tier, version, labels, adapter, maintenance_windows)
+     SELECT c.id, c.name, c.kind, c.cloud, c.region, c.environment, c.tier, c.version, c.labels, c.adapter, c."maintenanceWindows"
+       FROM jsonb_to_recordset($1::jsonb) AS c(id text, name text, kind text, cloud text, region text, environment text,
+            tier text, version text, labels jsonb, adapter jsonb, "maintenanceWindows" jsonb)
+     ON CONFLICT (id) DO UPDATE SET
+       name = EXCLUDED.name, kind = EXCLUDED.kind, cloud = EXCLUDED.cloud, region = EXCLUDED.region,
+       environment = EXCLUDED.environment, tier = EXCLUDED.tier, version = EXCLUDED.version,
+       labels = EXCLUDED.labels, adapter = EXCLUDED.adapter, maintenance_windows = EXCLUDED.maintenance_windows,
+       updated_at = now()
+     RETURNING ${COLUMNS}`,
+    [JSON.stringify(clusters.map((c) => ({ ...c, tier: c.tier ?? null })))],
+  );
+  const byId = new Map(result.rows.map((row) => [row.id, toCluster(row)]));
+  return clusters.map((c) => byId.get(c.id)!);
+}
+
+export async function getCluster(db: Queryable, id: string, forUpdate = false): Promise<Cluster | undefined> {
+  const result = await db.query<ClusterRow>(
+    `SELECT ${COLUMNS} FROM clusters WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return result.rows[0] ? toCluster(result.rows[0]) : undefined;
+}
+
+export async function getClustersByIds(db: Queryable, ids: string[]): Promise<Cluster[]> {
+  const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters WHERE id = ANY($1::text[]) ORDER BY id`, [ids]);
+  return result.rows.map(toCluster);
+}
+
+export async function patchCluster(db: Queryable, id: string, patch: ClusterPatch): Promise<Cluster | undefined> {
+  const columns: Record<keyof ClusterPatch, string> = {
+    name: 'name',
+    kind: 'kind',
+    cloud: 'cloud',
+    region: 'region',
+    environment: 'environment',
+    tier: 'tier',
+    version: 'version',
+    labels: 'labels',
+    adapter: 'adapter',
+    maintenanceWindows: 'maintenance_windows',
+  };
+  const sets: string[] = [];
+  const values: unknown[] = [id];
+  for (const [key, value] of Object.entries(patch) as [keyof ClusterPatch, unknown][]) {
+    if (value === undefined) continue;
+    const json = key === 'labels' || key === 'adapter' || key === 'maintenanceWindows';
+    values.push(json ? JSON.stringify(value) : value);
+    sets.push(`${columns[key]} = $${values.length}${json ? '::jsonb' : ''}`);
+  }
+  const result = await db.query<ClusterRow>(
+    `UPDATE clusters SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    values,
+  );
+  return result.rows[0] ? toCluster(result.rows[0]) : undefined;
+}
+
+export async function deleteCluster(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('DELETE FROM clusters WHERE id = $1', [id]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+function whereClause(filter: ClusterFilter, values: unknown[]): string[] {
+  const where: string[] = [];
+  const anyOf = (column: string, list: string[] | undefined) => {
+    if (!list || list.length === 0) return;
+    values.push(list);
+    where.push(`${column} = ANY($${values.length}::text[])`);
+  };
+  anyOf('id', filter.ids);
+  anyOf('kind', filter.kind);
+  anyOf('cloud', filter.cloud);
+  anyOf('region', filter.region);
+  anyOf('environment', filter.environment);
+  anyOf('tier', filter.tier);
+  anyOf('version', filter.version);
+  if (filter.labels && Object.keys(filter.labels).length > 0) {
+    values.push(JSON.stringify(filter.labels));
+    where.push(`labels @> $${values.length}::jsonb`);
+  }
+  return where;
+}
+
+/** One page ordered by id; `after` is the last id of the previous page. */
+export async function listClusters(
+  db: Queryable,
+  filter: ClusterFilter,
+  page: { limit: number; after?: string },
+): Promise<{ clusters: Cluster[]; hasMore: boolean }> {
+  const values: unknown[] = [];
+  const where = whereClause(filter, values);
+  if (page.after !== undefined) {
+    values.push(page.after);
+    where.push(`id > $${values.length}`);
+  }
+  values.push(page.limit + 1);
+  const result = await db.query<ClusterRow>(
+    `SELECT ${COLUMNS} FROM clusters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
+    values,
+  );
+  const hasMore = result.rows.length > page.limit;
+  return { clusters: result.rows.slice(0, page.limit).map(toCluster), hasMore };
+}
+
+export async function countClusters(db: Queryable): Promise<number> {
+  const result = await db.query<{ n: string }>('SELECT count(*) AS n FROM clusters');
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Every cluster, for the planner (ordered by id so plans are reproducible). */
+export async function allClusters(db: Queryable): Promise<Cluster[]> {
+  const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters ORDER BY id`);
+  return result.rows.map(toCluster);
+}

@@ -1,0 +1,96 @@
+// `npm run dev`: Temporal dev server (started unless one answers), migrations, demo fleet, worker
+// and API on one machine; Ctrl-C stops everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { canConnect, launchTemporal, splitAddress, waitForPort, type TemporalHandle } from './lib/temporal';
+import { seedDemoFleet } from './seed';
+
+const root = path.join(__dirname, '..');
+const say = (msg: string) => console.log(`\x1b[36m[dev]\x1b[0m ${msg}`);
+
+function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit' });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping everything`);
+      void stopAll(1);
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+const children: ChildProcess[] = [];
+let temporal: TemporalHandle | undefined;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  if (temporal) await temporal.stop();
+  say('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const { host, port } = splitAddress(config.temporal.address);
+  if (await canConnect(host, port)) {
+    say(`reusing the Temporal server already answering on ${config.temporal.address}`);
+  } else {
+    say('starting the Temporal dev server (state in .data/temporal.db)…');
+    temporal = await launchTemporal({
+      ip: host,
+      port,
+      uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+      dbFile: path.join(root, '.data', 'temporal.db'),
+      stdio: 'ignore',
+    });
+    say(temporal.description);
+  }
+
+  try {
+    const result = await migrate(config.databaseUrl);
+    say(result.applied.length ? `migrations applied: ${result.applied.join(', ')}` : 'database is up to date');
+  } catch (err) {
+    const url = new URL(config.databaseUrl);
+    url.password = '';
+    throw new Error(
+      `PostgreSQL is not reachable at ${url.toString()} (${err instanceof Error ? err.message : String(err)}).\n` +
+        'Start it (Debian: pg_ctlcluster 15 main start; Docker: docker compose up -d postgres) or set DATABASE_URL.',
+    );
+  }
+  const db = createPool(config.databaseUrl, 2);
+  const seeded = await seedDemoFleet(db);
+  await db.end();
+  say(seeded ? `seeded a demo fleet of ${seeded} simulated clusters` : 'inventory already has clusters: not seeding');
+
+  const env = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
+  children.push(startNode('worker', 'worker/main.ts', env));
+  children.push(startNode('api', 'api/main.ts', env));
+  await waitForPort('127.0.0.1', config.port, 60_000, children[1]);
+
+  say('fleetwave is up:');
+  say(`  API        http://127.0.0.1:${config.port}   (try: curl -s http://127.0.0.1:${config.port}/v1/clusters?cloud=gcp)`);
+  say(`  Web UI     ${temporal?.uiUrl ?? config.temporal.uiUrl}`);
+  say(`  Temporal   ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
+  say('Ctrl-C stops everything.');
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stopAll(1);
+});

@@ -1,0 +1,87 @@
+// Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app';
+import { createHealthService } from '../../api/services/health';
+import { createInventoryService } from '../../api/services/inventory';
+import { createTemporalClient } from '../../api/temporal';
+import { parseTokenList } from '../../domain/auth';
+import { createPool, type Db } from '../../db/pool';
+import { createLogger } from '../../logger';
+import { testEnv } from './env';
+
+export interface TestApi {
+  url: string;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export const TOKENS = {
+  viewer: 'viewer-token-1',
+  operator: 'operator-token-1',
+  approver: 'approver-token-1',
+  admin: 'admin-token-1',
+} as const;
+
+export const TOKEN_LIST = `${TOKENS.viewer}=vera:viewer,${TOKENS.operator}=olga:operator,${TOKENS.approver}=abe:approver,${TOKENS.admin}=ada:admin`;
+
+export async function startApi(opts: { tokens?: string; databaseUrl?: string; temporalAddress?: string } = {}): Promise<TestApi> {
+  const env = testEnv();
+  const db = createPool(opts.databaseUrl ?? env.databaseUrl, 5);
+  const { connection } = createTemporalClient({
+    temporal: { address: opts.temporalAddress ?? env.temporalAddress, namespace: 'default', taskQueue: 'unused', uiUrl: '' },
+  });
+  const health = createHealthService({ db, temporalAddress: opts.temporalAddress ?? env.temporalAddress, timeoutMs: 1000 });
+  const app = createApp({
+    config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
+    logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' }),
+    inventory: createInventoryService(db),
+    health,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await Promise.allSettled([db.end(), connection.close(), health.close()]);
+    },
+  };
+}
+
+export interface HttpAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** fetch with JSON in and out; `token: null` sends no Authorization header. */
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  const token = opts.token === undefined ? TOKENS.admin : opts.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (opts.rawBody !== undefined) body = opts.rawBody;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // keep the raw text: a test will say what it expected
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}

@@ -1,0 +1,131 @@
+// The POST /v1/operations body: what it accepts, what it refuses, and the defaults it fills in.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OperationRequestSchema } from '../../domain/operation';
+
+const base = {
+  name: 'kafka-3.7.1',
+  action: { type: 'upgrade', targetVersion: '3.7.1' },
+  selector: { kind: 'kafka', versionBelow: '3.7.1' },
+};
+const withBody = (patch: Record<string, unknown>) => ({ ...base, ...patch });
+
+void describe('OperationRequestSchema accepts', () => {
+  const accepted: [string, unknown][] = [
+    ['the minimal body (everything in remainder)', base],
+    [
+      'the example from the spec',
+      withBody({
+        requestId: 'optional idempotency key',
+        waves: [
+          { name: 'internal', selector: { environment: 'internal' }, maxParallel: 5 },
+          {
+            name: 'gcp-canary',
+            selector: { environment: 'customer', cloud: 'gcp' },
+            percent: 10,
+            approval: 'manual',
+            bakeSeconds: 600,
+          },
+          { name: 'rest', maxParallel: 50, maxFailures: 3 },
+        ],
+        defaults: { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' },
+        monitor: { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3 },
+        maxFailuresTotal: 10,
+        onFailure: 'pause',
+        rollbackOnFailure: true,
+      }),
+    ],
+    ['a restart', withBody({ action: { type: 'restart' } })],
+    ['a config change', withBody({ action: { type: 'config', settings: { 'log.retention.ms': 1000, compact: true, mode: 'x' } } })],
+    ['a by-cloud policy', withBody({ policy: { type: 'by-cloud', order: ['azure', 'aws', 'gcp'], canaryPercent: 10 } })],
+    ['fractional seconds', withBody({ waves: [{ name: 'w', bakeSeconds: 0.2 }], monitor: { timeoutSeconds: 1.5, intervalSeconds: 0.05 } })],
+    ['maxParallel at its bounds', withBody({ waves: [{ name: 'a', maxParallel: 1 }, { name: 'b', maxParallel: 1000 }] })],
+    ['an empty selector (the whole fleet, said explicitly)', withBody({ selector: {} })],
+  ];
+  for (const [name, body] of accepted) {
+    void it(`when given ${name}, then it is accepted`, () => {
+      const result = OperationRequestSchema.safeParse(body);
+      assert.equal(result.success, true, JSON.stringify(result.error?.issues));
+    });
+  }
+});
+
+void describe('OperationRequestSchema rejects', () => {
+  const rejected: [string, unknown, string][] = [
+    ['an unknown top-level field', withBody({ force: true }), ''],
+    ['an unknown wave field', withBody({ waves: [{ name: 'a', parallel: 2 }] }), 'waves.0'],
+    ['an unknown action field', withBody({ action: { type: 'restart', graceful: true } }), 'action'],
+    ['an unknown selector field', withBody({ selector: { kinds: 'kafka' } }), 'selector'],
+    ['an unknown monitor field', withBody({ monitor: { retries: 3 } }), 'monitor'],
+    ['both waves and policy', withBody({ waves: [{ name: 'a' }], policy: { type: 'by-cloud', order: ['aws'] } }), 'policy'],
+    ['a bad semver target', withBody({ action: { type: 'upgrade', targetVersion: '3.7' } }), 'action.targetVersion'],
+    ['a bad semver in the selector', withBody({ selector: { versionBelow: 'v3.7.1' } }), 'selector.versionBelow'],
+    ['an upgrade without targetVersion', withBody({ action: { type: 'upgrade' } }), 'action.targetVersion'],
+    ['a config without settings', withBody({ action: { type: 'config' } }), 'action.settings'],
+    ['a config with empty settings', withBody({ action: { type: 'config', settings: {} } }), 'action.settings'],
+    ['a config with a non-scalar setting', withBody({ action: { type: 'config', settings: { a: { b: 1 } } } }), 'action.settings.a'],
+    ['an unknown action type', withBody({ action: { type: 'reboot' } }), 'action.type'],
+    ['duplicate wave names', withBody({ waves: [{ name: 'a' }, { name: 'b' }, { name: 'a' }] }), 'waves.2.name'],
+    ['a wave named remainder', withBody({ waves: [{ name: 'remainder' }] }), 'waves.0.name'],
+    ['maxParallel 0', withBody({ waves: [{ name: 'a', maxParallel: 0 }] }), 'waves.0.maxParallel'],
+    ['maxParallel 1001', withBody({ waves: [{ name: 'a', maxParallel: 1001 }] }), 'waves.0.maxParallel'],
+    ['a fractional maxParallel', withBody({ defaults: { maxParallel: 1.5 } }), 'defaults.maxParallel'],
+    ['negative maxFailures', withBody({ waves: [{ name: 'a', maxFailures: -1 }] }), 'waves.0.maxFailures'],
+    ['negative bakeSeconds', withBody({ waves: [{ name: 'a', bakeSeconds: -1 }] }), 'waves.0.bakeSeconds'],
+    ['percent 0', withBody({ waves: [{ name: 'a', percent: 0 }] }), 'waves.0.percent'],
+    ['percent 101', withBody({ waves: [{ name: 'a', percent: 101 }] }), 'waves.0.percent'],
+    ['an unknown approval', withBody({ waves: [{ name: 'a', approval: 'auto' }] }), 'waves.0.approval'],
+    ['an empty waves list', withBody({ waves: [] }), 'waves'],
+    ['101 waves', withBody({ waves: Array.from({ length: 101 }, (_, i) => ({ name: `w${i}` })) }), 'waves'],
+    ['a bad operation name', withBody({ name: 'Kafka Upgrade' }), 'name'],
+    ['a missing selector', { name: 'x', action: { type: 'restart' } }, 'selector'],
+    ['a policy with an empty order', withBody({ policy: { type: 'by-cloud', order: [] } }), 'policy.order'],
+    ['a policy naming a cloud twice', withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws'] } }), 'policy.order'],
+    ['a policy whose waves would clash', withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws-canary'], canaryPercent: 5 } }), 'policy.order'],
+    ['a policy naming a cloud remainder', withBody({ policy: { type: 'by-cloud', order: ['remainder'] } }), 'policy.order'],
+    ['an unknown policy type', withBody({ policy: { type: 'by-region', order: ['aws'] } }), 'policy.type'],
+    ['canaryPercent 0', withBody({ policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 0 } }), 'policy.canaryPercent'],
+    ['monitor timeoutSeconds 0', withBody({ monitor: { timeoutSeconds: 0 } }), 'monitor.timeoutSeconds'],
+    ['monitor stableChecks 0', withBody({ monitor: { stableChecks: 0 } }), 'monitor.stableChecks'],
+    ['an interval longer than the timeout', withBody({ monitor: { timeoutSeconds: 5, intervalSeconds: 10 } }), 'monitor.intervalSeconds'],
+    ['a negative maxFailuresTotal', withBody({ maxFailuresTotal: -1 }), 'maxFailuresTotal'],
+    ['an unknown onFailure', withBody({ onFailure: 'retry' }), 'onFailure'],
+  ];
+  for (const [name, body, path] of rejected) {
+    void it(`when given ${name}, then it is rejected at '${path}'`, () => {
+      const result = OperationRequestSchema.safeParse(body);
+      assert.equal(result.success, false);
+      const paths = result.error.issues.map((issue) => issue.path.join('.'));
+      assert.ok(paths.includes(path), `expected an issue at '${path}', got ${JSON.stringify(paths)}`);
+    });
+  }
+});
+
+void describe('OperationRequestSchema defaults', () => {
+  void it('when optional fields are omitted, then the documented defaults are filled in', () => {
+    const parsed = OperationRequestSchema.parse(base);
+    assert.deepEqual(parsed.defaults, { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
+    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3 });
+    assert.equal(parsed.onFailure, 'pause');
+    assert.equal(parsed.rollbackOnFailure, false);
+    assert.equal(parsed.maxFailuresTotal, undefined);
+    assert.equal(parsed.waves, undefined);
+    assert.equal(parsed.policy, undefined);
+  });
+
+  void it('when defaults and monitor are given in part, then the rest is filled in', () => {
+    const parsed = OperationRequestSchema.parse(withBody({ defaults: { maxParallel: 20 }, monitor: { stableChecks: 5 } }));
+    assert.deepEqual(parsed.defaults, { maxParallel: 20, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
+    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 5 });
+  });
+
+  void it('when a by-cloud policy omits internalFirst, then it defaults to true', () => {
+    const parsed = OperationRequestSchema.parse(withBody({ policy: { type: 'by-cloud', order: ['gcp'] } }));
+    assert.deepEqual(parsed.policy, { type: 'by-cloud', order: ['gcp'], internalFirst: true });
+  });
+
+  void it('when a wave omits its knobs, then the schema leaves them for the planner to take from defaults', () => {
+    const parsed = OperationRequestSchema.parse(withBody({ waves: [{ name: 'a' }] }));
+    assert.deepEqual(parsed.waves, [{ name: 'a' }]);
+  });
+});

@@ -1,0 +1,37 @@
+// Worker composition root: config, logger, pool, Temporal connection, worker; drains on SIGTERM/SIGINT.
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { connectWithRetry, createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty, name: 'fleetwave-worker' });
+  Runtime.install({
+    // The SDK's own signal handling calls worker.shutdown(): in-flight activities finish or time out.
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const db = createPool(config.databaseUrl, config.databasePoolSize);
+  const connection = await connectWithRetry(config.temporal.address, (err, attempt) =>
+    logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
+  );
+  const worker = await createWorker({
+    db,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'fleetwave worker running');
+  await worker.run();
+  logger.info('worker drained and stopped');
+  await connection.close();
+  await db.end();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// What the worker registers: every workflow of the engine.
+export {};
