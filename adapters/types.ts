@@ -1,0 +1,64 @@
+// The one interface every adapter implements: describe, apply, health, rollback — one object in, one out.
+import type { Action } from '../domain/operation';
+import type { Cluster } from '../domain/cluster';
+
+/** What an adapter may do while an activity runs: report progress, and notice cancellation. */
+export interface AdapterContext {
+  heartbeat(details?: unknown): void;
+  /** Aborted when the activity is cancelled or times out. */
+  signal: AbortSignal;
+}
+
+export interface DescribeInput {
+  cluster: Cluster;
+}
+export interface DescribeResult {
+  exists: boolean;
+  version: string | null;
+  healthy: boolean;
+}
+
+export interface ApplyInput {
+  cluster: Cluster;
+  action: Action;
+  /** `<operationId>:<clusterId>:<attempt>`: the control plane applies a key at most once. */
+  idempotencyKey: string;
+}
+export interface ApplyResult {
+  /** The version the cluster reports after the change, when the adapter knows it. */
+  version: string | null;
+  message: string;
+  /** True when the control plane had already applied this key (an activity retry). */
+  duplicate: boolean;
+}
+
+export interface HealthInput {
+  cluster: Cluster;
+}
+export interface HealthResult {
+  healthy: boolean;
+  version: string | null;
+  message?: string;
+  metrics?: Record<string, number>;
+}
+
+export interface RollbackInput {
+  cluster: Cluster;
+  action: Action;
+  idempotencyKey: string;
+  /** The version the cluster had before this operation touched it. */
+  fromVersion: string;
+}
+export interface RollbackResult {
+  message: string;
+}
+
+export interface ClusterAdapter {
+  describe(input: DescribeInput): Promise<DescribeResult>;
+  apply(input: ApplyInput, ctx: AdapterContext): Promise<ApplyResult>;
+  health(input: HealthInput): Promise<HealthResult>;
+  rollback(input: RollbackInput, ctx: AdapterContext): Promise<RollbackResult>;
+}
+
+export type AdapterType = Cluster['adapter']['type'];
+export type AdapterRegistry = Record<AdapterType, ClusterAdapter>;

@@ -1,0 +1,180 @@
+// The engine's shared contracts: states, workflow inputs/outputs and the one OperationState object.
+import type { Action, MonitorSpec } from './operation';
+
+export const RUN_STATES = [
+  'pending',
+  'waiting_window',
+  'applying',
+  'monitoring',
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'skipped',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+/** States in which a cluster is being worked on right now. */
+export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['waiting_window', 'applying', 'monitoring'];
+export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'skipped'];
+
+export const OPERATION_STATES = ['planning', 'running', 'awaiting_approval', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export type OperationStateName = (typeof OPERATION_STATES)[number];
+export const FINAL_OPERATION_STATES: readonly OperationStateName[] = ['completed', 'failed', 'cancelled'];
+
+export type WaveStateName =
+  | 'pending'
+  | 'awaiting_approval'
+  | 'running'
+  | 'paused'
+  | 'baking'
+  | 'completed'
+  | 'stopped'
+  | 'failed'
+  | 'cancelled'
+  | 'empty';
+
+export type PauseReason = 'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded';
+
+/** A wave as the parent workflow carries it: settings and size, never the cluster ids. */
+export interface WaveSummary {
+  number: number;
+  name: string;
+  size: number;
+  maxParallel: number;
+  maxFailures: number;
+  bakeSeconds: number;
+  approval: 'none' | 'manual';
+}
+
+/** Input of fleetOperationWorkflow; the full plan lives in PostgreSQL (operations, cluster_runs). */
+export interface OperationInput {
+  operationId: string;
+  name: string;
+  action: Action;
+  monitor: MonitorSpec;
+  waves: WaveSummary[];
+  maxFailuresTotal: number | null;
+  onFailure: 'pause' | 'abort';
+  rollbackOnFailure: boolean;
+  startedBy: string;
+  createdAt: string;
+  /** Carried across continue-as-new. */
+  carried?: OperationState;
+}
+
+export interface WaveStatus {
+  number: number;
+  name: string;
+  state: WaveStateName;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  approvalComment: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Child workflow runs of this wave (a resume after a budget stop starts it again). */
+  runs: number;
+}
+
+/** A cluster to work on and which operator attempt this is (the idempotency key's last part). */
+export interface ClusterWork {
+  clusterId: string;
+  attempt: number;
+}
+
+/** Everything the status query returns and continue-as-new carries; counts are derived elsewhere. */
+export interface OperationState {
+  operationId: string;
+  name: string;
+  state: OperationStateName;
+  pauseReason: PauseReason | null;
+  currentWave: number | null;
+  pendingApproval: { wave: number } | null;
+  waves: WaveStatus[];
+  /** setMaxParallel: applies to the running wave and every later one. */
+  maxParallelOverride: number | null;
+  /** Failed clusters the operator asked to run again, not yet handed to a wave. */
+  pendingRetries: ClusterWork[];
+  /** Clusters the operator skipped (so a later wave leaves them out). */
+  skipped: { clusterId: string; by: string }[];
+  /** Clusters of a stopped wave that never started; the wave takes them again on resume. */
+  notStarted: ClusterWork[];
+  failuresTotal: number;
+  error: string | null;
+  startedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WaveInput {
+  operationId: string;
+  wave: WaveSummary;
+  action: Action;
+  monitor: MonitorSpec;
+  rollbackOnFailure: boolean;
+  maxParallel: number;
+  maxFailures: number;
+  paused: boolean;
+  /** When set, only these clusters (a resumed wave); otherwise the wave loads its planned clusters. */
+  work?: ClusterWork[];
+  /** Retries handed over from the parent, run in this wave. */
+  extra: ClusterWork[];
+  skip: string[];
+  carried?: WaveCarry;
+}
+
+/** What a wave carries across continue-as-new. */
+export interface WaveCarry {
+  queue: ClusterWork[];
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  paused: boolean;
+  cancelled: boolean;
+  maxParallel: number;
+  budgetExceeded: boolean;
+  runs: number;
+}
+
+export interface WaveResult {
+  outcome: 'completed' | 'budget_exceeded' | 'cancelled';
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  notStarted: ClusterWork[];
+}
+
+/** Live figures a wave reports to its parent's status (the API reads exact counts from PostgreSQL). */
+export interface WaveLiveStatus {
+  number: number;
+  paused: boolean;
+  cancelled: boolean;
+  maxParallel: number;
+  inFlight: string[];
+  queued: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+}
+
+// ---- signal and update payloads ----
+export interface ActorRef {
+  by: string;
+}
+export interface ApproveWaveInput extends ActorRef {
+  wave: number;
+  comment?: string;
+}
+export interface ClusterRef extends ActorRef {
+  clusterId: string;
+}
+export interface SetMaxParallelInput extends ActorRef {
+  maxParallel: number;
+}
+
+/** Failure types the engine never retries by itself (an operator may retry the cluster). */
+export const PERMANENT_FAILURE_TYPES = [
+  'ClusterApplyRejected',
+  'ClusterApplyFailed',
+  'ClusterNotFound',
+  'ClusterUnhealthy',
+  'ClusterNotEligible',
+];

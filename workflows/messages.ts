@@ -1,0 +1,30 @@
+// Every signal, query and update of the engine, defined once; the API and CLI import these.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ActorRef,
+  ApproveWaveInput,
+  ClusterRef,
+  ClusterWork,
+  OperationState,
+  SetMaxParallelInput,
+  WaveLiveStatus,
+} from '../domain/engine';
+
+// ---- operation (parent) ----
+export const pauseSignal = defineSignal<[ActorRef]>('pause');
+export const resumeSignal = defineSignal<[ActorRef]>('resume');
+export const cancelSignal = defineSignal<[ActorRef]>('cancel');
+export const approveWaveSignal = defineSignal<[ApproveWaveInput]>('approveWave');
+export const retryClusterSignal = defineSignal<[ClusterRef]>('retryCluster');
+export const skipClusterSignal = defineSignal<[ClusterRef]>('skipCluster');
+export const statusQuery = defineQuery<OperationState>('status');
+export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [SetMaxParallelInput]>('setMaxParallel');
+
+// ---- wave (child): driven by the parent only ----
+export const wavePauseSignal = defineSignal<[]>('wavePause');
+export const waveResumeSignal = defineSignal<[]>('waveResume');
+export const waveCancelSignal = defineSignal<[]>('waveCancel');
+export const waveRetrySignal = defineSignal<[ClusterWork]>('waveRetry');
+export const waveSkipSignal = defineSignal<[{ clusterId: string }]>('waveSkip');
+export const waveSetMaxParallelSignal = defineSignal<[{ maxParallel: number }]>('waveSetMaxParallel');
+export const waveStatusQuery = defineQuery<WaveLiveStatus>('waveStatus');
