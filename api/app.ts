@@ -7,13 +7,16 @@ import { errorHandler, notFoundRoute, requireJson } from './middleware/errors';
 import { requestId } from './middleware/request-id';
 import { clustersRouter } from './routes/clusters';
 import { healthRouter } from './routes/health';
+import { operationsRouter } from './routes/operations';
 import type { HealthService } from './services/health';
 import type { InventoryService } from './services/inventory';
+import type { OperationsService } from './services/operations';
 
 export interface AppDeps {
   config: Pick<Config, 'tokens'>;
   logger: Logger;
   inventory: InventoryService;
+  operations: OperationsService;
   health: HealthService;
 }
 
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(requireJson);
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   v1.use('/clusters', clustersRouter(deps.inventory));
+  v1.use('/operations', operationsRouter(deps.operations));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

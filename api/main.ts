@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { createApp } from './app';
 import { createHealthService } from './services/health';
 import { createInventoryService } from './services/inventory';
+import { createOperationsService } from './services/operations';
 import { createTemporalClient } from './temporal';
 
 function main(): void {
@@ -15,16 +16,22 @@ function main(): void {
     logger.warn('FLEET_API_TOKENS is not set: the API is OPEN and every caller acts as dev:admin (never do this in production)');
   }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const { connection } = createTemporalClient(config);
+  const { connection, client } = createTemporalClient(config);
   const health = createHealthService({ db, temporalAddress: config.temporal.address });
   const app = createApp({
     config,
     logger,
     inventory: createInventoryService(db),
+    operations: createOperationsService({
+      db,
+      client,
+      taskQueue: config.temporal.taskQueue,
+      allowSelfApproval: config.allowSelfApproval,
+    }),
     health,
   });
   const server: Server = app.listen(config.port, config.host, () => {
-    logger.info({ port: config.port, temporal: config.temporal.address }, `fleetwave API listening on http://127.0.0.1:${config.port}`);
+    logger.info({ port: config.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, `fleetwave API listening on http://127.0.0.1:${config.port}`);
   });
   server.keepAliveTimeout = 65_000;
 

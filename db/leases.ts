@@ -20,3 +20,44 @@ export async function leasesFor(db: Queryable, clusterIds: string[]): Promise<Le
     acquiredAt: r.acquired_at.toISOString(),
   }));
 }
+
+export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
+
+/**
+ * Takes the lease for `operationId`, re-entrantly. When another operation holds it, `isStale` decides
+ * whether that holder is gone (its workflow no longer running) and the lease may be taken over.
+ */
+export async function acquireLease(
+  db: Queryable,
+  lease: { clusterId: string; operationId: string; workflowId: string },
+  isStale: (holder: Lease) => Promise<boolean>,
+): Promise<AcquireResult> {
+  const taken = await db.query(
+    `INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, $2, $3)
+     ON CONFLICT (cluster_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+       WHERE leases.operation_id = EXCLUDED.operation_id
+     RETURNING cluster_id`,
+    [lease.clusterId, lease.operationId, lease.workflowId],
+  );
+  if (taken.rowCount) return { acquired: true };
+  const [holder] = await leasesFor(db, [lease.clusterId]);
+  if (!holder) return acquireLease(db, lease, isStale);
+  if (!(await isStale(holder))) return { acquired: false, holder };
+  // Take over only the exact stale lease we looked at, so two takers cannot both win.
+  const over = await db.query(
+    `UPDATE leases SET operation_id = $2, workflow_id = $3, acquired_at = now()
+      WHERE cluster_id = $1 AND operation_id = $4 RETURNING cluster_id`,
+    [lease.clusterId, lease.operationId, lease.workflowId, holder.operationId],
+  );
+  if (over.rowCount) return { acquired: true };
+  return acquireLease(db, lease, isStale);
+}
+
+export async function releaseLease(db: Queryable, clusterId: string, operationId: string): Promise<void> {
+  await db.query('DELETE FROM leases WHERE cluster_id = $1 AND operation_id = $2', [clusterId, operationId]);
+}
+
+export async function releaseOperationLeases(db: Queryable, operationId: string): Promise<number> {
+  const result = await db.query('DELETE FROM leases WHERE operation_id = $1', [operationId]);
+  return result.rowCount ?? 0;
+}

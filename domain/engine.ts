@@ -93,6 +93,13 @@ export interface OperationState {
   maxParallelOverride: number | null;
   /** Failed clusters the operator asked to run again, not yet handed to a wave. */
   pendingRetries: ClusterWork[];
+  /** Operator attempt per retried cluster (absent = 1): the idempotency key's last part. */
+  retryAttempts: Record<string, number>;
+  /** Operator pause (between or within waves); cancel requested. */
+  paused: boolean;
+  cancelRequested: boolean;
+  /** Index into `waves` of the wave being worked on; carried across continue-as-new. */
+  waveIndex: number;
   /** Clusters the operator skipped (so a later wave leaves them out). */
   skipped: { clusterId: string; by: string }[];
   /** Clusters of a stopped wave that never started; the wave takes them again on resume. */
@@ -112,6 +119,8 @@ export interface WaveInput {
   rollbackOnFailure: boolean;
   maxParallel: number;
   maxFailures: number;
+  /** Failures the operation may still take before its total budget is spent; null = no total budget. */
+  totalFailuresLeft: number | null;
   paused: boolean;
   /** When set, only these clusters (a resumed wave); otherwise the wave loads its planned clusters. */
   work?: ClusterWork[];
@@ -131,11 +140,11 @@ export interface WaveCarry {
   cancelled: boolean;
   maxParallel: number;
   budgetExceeded: boolean;
-  runs: number;
+  totalBudgetExceeded: boolean;
 }
 
 export interface WaveResult {
-  outcome: 'completed' | 'budget_exceeded' | 'cancelled';
+  outcome: 'completed' | 'budget_exceeded' | 'total_budget_exceeded' | 'cancelled';
   succeeded: number;
   failed: number;
   skipped: number;

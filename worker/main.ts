@@ -3,6 +3,8 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { createAdapters } from '../adapters';
+import { createLivenessCheck } from './liveness';
 import { connectWithRetry, createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -18,8 +20,11 @@ async function main(): Promise<void> {
   const connection = await connectWithRetry(config.temporal.address, (err, attempt) =>
     logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
   );
+  const liveness = createLivenessCheck(config.temporal.address, config.temporal.namespace);
   const worker = await createWorker({
     db,
+    adapters: createAdapters({ db }),
+    isWorkflowRunning: liveness.isWorkflowRunning,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
   await worker.run();
   logger.info('worker drained and stopped');
   await connection.close();
+  await liveness.close();
   await db.end();
 }
 

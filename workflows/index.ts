@@ -1,2 +1,3 @@
 // What the worker registers: every workflow of the engine.
-export {};
+export { fleetOperationWorkflow } from './fleet-operation';
+export { waveWorkflow } from './wave';

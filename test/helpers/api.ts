@@ -1,19 +1,37 @@
 // Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
+import { createOperationsService } from '../../api/services/operations';
 import { createTemporalClient } from '../../api/temporal';
 import { parseTokenList } from '../../domain/auth';
 import { createPool, type Db } from '../../db/pool';
 import { createLogger } from '../../logger';
-import { testEnv } from './env';
+import { testEnv, uid } from './env';
 
 export interface TestApi {
   url: string;
   db: Db;
+  /** The API's own Temporal client, to inspect or terminate what a test started. */
+  client: Client;
+  /** Where the API starts operation workflows: a worker must poll it for them to run. */
+  taskQueue: string;
   close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  tokens?: string;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  /** Defaults to a fresh queue nobody polls, so started workflows just wait. */
+  taskQueue?: string;
+  allowSelfApproval?: boolean;
+  /** Without a worker every status query waits this long before describe: short unless a worker polls `taskQueue`. */
+  queryTimeoutMs?: number;
+  rpcTimeoutMs?: number;
 }
 
 export const TOKENS = {
@@ -25,17 +43,26 @@ export const TOKENS = {
 
 export const TOKEN_LIST = `${TOKENS.viewer}=vera:viewer,${TOKENS.operator}=olga:operator,${TOKENS.approver}=abe:approver,${TOKENS.admin}=ada:admin`;
 
-export async function startApi(opts: { tokens?: string; databaseUrl?: string; temporalAddress?: string } = {}): Promise<TestApi> {
+export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
   const env = testEnv();
   const db = createPool(opts.databaseUrl ?? env.databaseUrl, 5);
-  const { connection } = createTemporalClient({
-    temporal: { address: opts.temporalAddress ?? env.temporalAddress, namespace: 'default', taskQueue: 'unused', uiUrl: '' },
+  const taskQueue = opts.taskQueue ?? uid('tq');
+  const { connection, client } = createTemporalClient({
+    temporal: { address: opts.temporalAddress ?? env.temporalAddress, namespace: 'default', taskQueue, uiUrl: '' },
   });
   const health = createHealthService({ db, temporalAddress: opts.temporalAddress ?? env.temporalAddress, timeoutMs: 1000 });
   const app = createApp({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
     logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' }),
     inventory: createInventoryService(db),
+    operations: createOperationsService({
+      db,
+      client,
+      taskQueue,
+      allowSelfApproval: opts.allowSelfApproval ?? false,
+      queryTimeoutMs: opts.queryTimeoutMs ?? (opts.taskQueue ? 5000 : 1000),
+      rpcTimeoutMs: opts.rpcTimeoutMs ?? 5000,
+    }),
     health,
   });
   const server: Server = await new Promise((resolve) => {
@@ -45,6 +72,8 @@ export async function startApi(opts: { tokens?: string; databaseUrl?: string; te
   return {
     url: `http://127.0.0.1:${port}`,
     db,
+    client,
+    taskQueue,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -1,0 +1,56 @@
+// applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency.
+import { adapterFor } from '../adapters';
+import type { AdapterRegistry } from '../adapters/types';
+import { ClusterNotFound } from '../adapters/errors';
+import { applyIdempotencyKey } from '../domain/ids';
+import type { Action } from '../domain/operation';
+import { getCluster } from '../db/clusters';
+import type { Db } from '../db/pool';
+import { updateRun } from '../db/runs';
+import { withAdapterContext } from './context';
+
+export interface ApplyInput {
+  operationId: string;
+  clusterId: string;
+  wave: number;
+  attempt: number;
+  action: Action;
+}
+export interface ApplyOutput {
+  version: string | null;
+  duplicate: boolean;
+}
+export interface RollbackInput extends ApplyInput {
+  fromVersion: string;
+}
+
+export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry }) {
+  async function load(clusterId: string) {
+    const cluster = await getCluster(deps.db, clusterId);
+    if (!cluster) throw new ClusterNotFound(`cluster '${clusterId}' was removed from the inventory`);
+    return cluster;
+  }
+
+  return {
+    async applyToCluster(input: ApplyInput): Promise<ApplyOutput> {
+      const cluster = await load(input.clusterId);
+      await updateRun(deps.db, { ...input, state: 'applying' });
+      const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
+      const result = await withAdapterContext((ctx) =>
+        adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
+      );
+      return { version: result.version, duplicate: result.duplicate };
+    },
+
+    async rollbackCluster(input: RollbackInput): Promise<{ message: string }> {
+      const cluster = await load(input.clusterId);
+      const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
+      return withAdapterContext((ctx) =>
+        adapterFor(deps.adapters, cluster).rollback(
+          { cluster, action: input.action, idempotencyKey: key, fromVersion: input.fromVersion },
+          ctx,
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Bridges Temporal's activity context to the adapter seam: heartbeats, cancellation, periodic liveness.
+import { Context } from '@temporalio/activity';
+import type { AdapterContext } from '../adapters/types';
+
+/**
+ * Runs `fn` with an AdapterContext; while it runs, the last progress detail is re-sent every
+ * `everyMs` so a slow step without progress still proves the worker is alive.
+ */
+export async function withAdapterContext<T>(fn: (ctx: AdapterContext) => Promise<T>, everyMs = 2000): Promise<T> {
+  const activity = Context.current();
+  let last: unknown = undefined;
+  const ctx: AdapterContext = {
+    heartbeat(details) {
+      last = details;
+      activity.heartbeat(details);
+    },
+    signal: activity.cancellationSignal,
+  };
+  const timer = setInterval(() => activity.heartbeat(last), everyMs);
+  try {
+    activity.heartbeat(last);
+    return await fn(ctx);
+  } finally {
+    clearInterval(timer);
+  }
+}

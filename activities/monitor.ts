@@ -1,0 +1,58 @@
+// monitorCluster: polls the adapter's health until it is stable for `stableChecks` answers, or times out.
+import { Context } from '@temporalio/activity';
+import { adapterFor } from '../adapters';
+import type { AdapterRegistry } from '../adapters/types';
+import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
+import type { MonitorSpec } from '../domain/operation';
+import { getCluster } from '../db/clusters';
+import type { Db } from '../db/pool';
+import { updateRun } from '../db/runs';
+
+export interface MonitorInput {
+  operationId: string;
+  clusterId: string;
+  wave: number;
+  monitor: MonitorSpec;
+}
+export interface MonitorOutput {
+  checks: number;
+  version: string | null;
+}
+
+export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistry }) {
+  return {
+    async monitorCluster(input: MonitorInput): Promise<MonitorOutput> {
+      const activity = Context.current();
+      const cluster = await getCluster(deps.db, input.clusterId);
+      if (!cluster) throw new ClusterNotFound(`cluster '${input.clusterId}' was removed from the inventory`);
+      await updateRun(deps.db, { ...input, state: 'monitoring' });
+      const adapter = adapterFor(deps.adapters, cluster);
+      const deadline = Date.now() + input.monitor.timeoutSeconds * 1000;
+      let stable = 0;
+      let checks = 0;
+      let last = 'no answer yet';
+      for (;;) {
+        checks++;
+        try {
+          const health = await adapter.health({ cluster });
+          stable = health.healthy ? stable + 1 : 0;
+          last = health.healthy ? 'healthy' : (health.message ?? 'unhealthy');
+          activity.heartbeat({ checks, stable, healthy: health.healthy });
+          if (stable >= input.monitor.stableChecks) return { checks, version: health.version };
+        } catch (err) {
+          // A control plane that stops answering is not a healthy cluster; keep asking until the deadline.
+          if (err instanceof ClusterNotFound) throw err;
+          stable = 0;
+          last = err instanceof Error ? err.message : String(err);
+          activity.heartbeat({ checks, stable, error: last });
+        }
+        if (Date.now() + input.monitor.intervalSeconds * 1000 > deadline) {
+          throw new ClusterUnhealthy(
+            `not healthy and stable within ${input.monitor.timeoutSeconds}s (${checks} checks, ${stable}/${input.monitor.stableChecks} stable; last: ${last})`,
+          );
+        }
+        await activity.sleep(input.monitor.intervalSeconds * 1000);
+      }
+    },
+  };
+}

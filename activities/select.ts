@@ -1,0 +1,79 @@
+// selectCluster: re-checks eligibility against the live inventory, takes the lease, finds the window.
+import type { Action } from '../domain/operation';
+import { matchesSelector, type Selector } from '../domain/selector';
+import { isBelow } from '../domain/semver';
+import { msUntilWindowOpen } from '../domain/maintenance';
+import { getCluster } from '../db/clusters';
+import { acquireLease } from '../db/leases';
+import type { Db } from '../db/pool';
+import { getRun, updateRun } from '../db/runs';
+
+export interface SelectInput {
+  operationId: string;
+  clusterId: string;
+  wave: number;
+  attempt: number;
+  action: Action;
+}
+
+export type SelectResult =
+  | { proceed: true; fromVersion: string; windowWaitMs: number }
+  | { proceed: false; reason: string };
+
+export interface SelectDeps {
+  db: Db;
+  /** Whether the workflow that owns a lease still runs (a lease of a finished one is stale). */
+  isWorkflowRunning(workflowId: string): Promise<boolean>;
+  now?: () => Date;
+}
+
+export function createSelectActivities(deps: SelectDeps) {
+  const selectors = new Map<string, Selector | null>();
+
+  async function operationSelector(operationId: string): Promise<Selector | null> {
+    if (!selectors.has(operationId)) {
+      const result = await deps.db.query<{ request: { selector?: Selector } }>('SELECT request FROM operations WHERE id = $1', [
+        operationId,
+      ]);
+      // Operations are immutable once started, so the selector can be cached for the worker's life.
+      if (selectors.size > 1000) selectors.clear();
+      selectors.set(operationId, result.rows[0]?.request.selector ?? null);
+    }
+    return selectors.get(operationId)!;
+  }
+
+  async function skip(input: SelectInput, reason: string): Promise<SelectResult> {
+    await updateRun(deps.db, { ...input, state: 'skipped', reason, final: true });
+    return { proceed: false, reason };
+  }
+
+  return {
+    async selectCluster(input: SelectInput): Promise<SelectResult> {
+      // An operator may have skipped it between the wave queueing it and now.
+      const run = await getRun(deps.db, input.operationId, input.clusterId);
+      if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:')) return { proceed: false, reason: run.reason };
+      const cluster = await getCluster(deps.db, input.clusterId);
+      if (!cluster) return skip(input, 'no_longer_matches');
+      const selector = await operationSelector(input.operationId);
+      if (selector && !matchesSelector(cluster, selector)) return skip(input, 'no_longer_matches');
+      if (input.action.type === 'upgrade' && !isBelow(cluster.version, input.action.targetVersion)) {
+        return skip(input, 'already_at_target');
+      }
+      const lease = await acquireLease(
+        deps.db,
+        { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
+        async (holder) => !(await deps.isWorkflowRunning(holder.workflowId)),
+      );
+      if (!lease.acquired) return skip(input, `leased_by:${lease.holder.operationId}`);
+      const windowWaitMs = msUntilWindowOpen(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());
+      await updateRun(deps.db, {
+        ...input,
+        state: windowWaitMs > 0 ? 'waiting_window' : 'pending',
+        fromVersion: cluster.version,
+        toVersion: input.action.type === 'upgrade' ? input.action.targetVersion : cluster.version,
+        start: true,
+      });
+      return { proceed: true, fromVersion: cluster.version, windowWaitMs };
+    },
+  };
+}

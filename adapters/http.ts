@@ -1,0 +1,266 @@
+// The http adapter: the user's own control plane over the spec's REST contract, every failure mapped to a named error.
+//
+// Rollback: the activity knows only the apply's idempotency key, not the provider's operation id. When this
+// process started the apply it remembers the id and calls `POST /operations/{operationId}/rollback`; otherwise
+// (another worker, a restart) it sends `POST /operations` with `{ action: { type: 'rollback', toVersion } }`.
+// Both send the key `<idempotencyKey>:rollback`, both must answer `{ operationId }`, which is polled like an apply.
+//
+// Errors: 404 on a cluster → ClusterNotFound; 408/429 (the provider asks us to come back later) and 5xx, network
+// errors, timeouts and bodies that are not the documented JSON → ControlPlaneUnavailable (retried); any other
+// 4xx → ClusterApplyRejected (permanent); a provider operation that ends 'failed' → ClusterApplyFailed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { Cluster } from '../domain/cluster';
+import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
+import type {
+  AdapterContext,
+  ApplyInput,
+  ApplyResult,
+  ClusterAdapter,
+  DescribeInput,
+  DescribeResult,
+  HealthInput,
+  HealthResult,
+  RollbackInput,
+  RollbackResult,
+} from './types';
+
+export const HttpConfigSchema = z.object({
+  baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL' }),
+  token: z.string().min(1).optional(),
+  timeoutMs: z.number().int().positive().max(600_000).default(10_000),
+  pollMs: z.number().int().min(10).max(600_000).default(1000),
+});
+export type HttpConfig = z.infer<typeof HttpConfigSchema>;
+
+// Lenient where a provider may reasonably differ (numeric ids, extra fields), strict where it decides the outcome.
+const CreatedSchema = z.object({
+  operationId: z.union([z.string().min(1).max(500), z.number()]).transform(String),
+  duplicate: z.boolean().optional(),
+});
+const OperationSchema = z.object({
+  state: z.enum(['running', 'succeeded', 'failed']),
+  message: z.string().nullish(),
+});
+const HealthSchema = z.object({
+  healthy: z.boolean(),
+  version: z.string().nullish(),
+  message: z.string().nullish(),
+  metrics: z.record(z.string(), z.unknown()).nullish(),
+});
+
+const MAX_MESSAGE = 300;
+/** Provider operation ids of applies this process started, for rollback; bounded so a long-lived worker does not grow. */
+const MAX_REMEMBERED_OPERATIONS = 10_000;
+
+const truncate = (text: string, max = MAX_MESSAGE) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** The provider's own words from an error body: `{ message }`, `{ error: "…" }`, `{ error: { message } }` or the text. */
+function providerMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    if (typeof body.message === 'string') return truncate(body.message);
+    if (typeof body.error === 'string') return truncate(body.error);
+    const nested = (body.error as { message?: unknown } | null | undefined)?.message;
+    if (typeof nested === 'string') return truncate(nested);
+  } catch {
+    // not JSON: the text itself is the best we have
+  }
+  return truncate(text.trim() || '(empty body)');
+}
+
+function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(`aborted: ${String(signal.reason)}`);
+}
+
+export function parseHttpConfig(cluster: Cluster): HttpConfig {
+  const parsed = HttpConfigSchema.safeParse(cluster.adapter.config ?? {});
+  if (parsed.success) return { ...parsed.data, baseUrl: parsed.data.baseUrl.replace(/\/+$/, '') };
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
+  throw new ClusterApplyRejected(`http adapter config of cluster '${cluster.id}' is invalid: ${issues}`);
+}
+
+interface Request<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  idempotencyKey?: string;
+  /** A 404 here means the provider does not know the cluster (rather than a refused request). */
+  notFoundIsCluster: boolean;
+  clusterId: string;
+  signal?: AbortSignal;
+  schema: z.ZodType<T>;
+}
+
+export interface HttpAdapterDeps {
+  fetch?: typeof fetch;
+}
+
+export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpAdapterDeps = {}): ClusterAdapter {
+  const operationIds = new Map<string, string>();
+  const remember = (key: string, operationId: string) => {
+    operationIds.delete(key);
+    operationIds.set(key, operationId);
+    if (operationIds.size > MAX_REMEMBERED_OPERATIONS) operationIds.delete(operationIds.keys().next().value!);
+  };
+
+  async function send<T>(cfg: HttpConfig, req: Request<T>): Promise<T> {
+    const what = `${req.method} ${req.path}`;
+    const timeout = AbortSignal.timeout(cfg.timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+
+    let status: number;
+    let text: string;
+    try {
+      // The timeout covers reading the body too: a provider that sends headers and then stalls is still down.
+      const res = await fetchImpl(`${cfg.baseUrl}${req.path}`, {
+        method: req.method,
+        headers,
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: req.signal ? AbortSignal.any([timeout, req.signal]) : timeout,
+      });
+      status = res.status;
+      text = await res.text();
+    } catch (err) {
+      if (req.signal?.aborted) throw abortReason(req.signal);
+      if (timeout.aborted) throw new ControlPlaneUnavailable(`control plane did not answer ${what} within ${cfg.timeoutMs} ms`);
+      throw new ControlPlaneUnavailable(`control plane unreachable for ${what}: ${networkCause(err)}`);
+    }
+
+    if (status === 404 && req.notFoundIsCluster) {
+      throw new ClusterNotFound(`control plane does not know cluster '${req.clusterId}' (${what} → 404: ${providerMessage(text)})`);
+    }
+    if (status === 408 || status === 429 || status >= 500) {
+      throw new ControlPlaneUnavailable(`control plane answered ${status} to ${what}: ${providerMessage(text)}`);
+    }
+    if (status >= 400) throw new ClusterApplyRejected(`control plane refused ${what} (${status}): ${providerMessage(text)}`);
+    if (status < 200 || status >= 300) throw new ControlPlaneUnavailable(`control plane answered ${what} with unexpected status ${status}`);
+
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ControlPlaneUnavailable(`control plane answered ${what} with a body that is not JSON: ${truncate(JSON.stringify(text), 200)}`);
+    }
+    const parsed = req.schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      throw new ControlPlaneUnavailable(`control plane answered ${what} with an unexpected body (${issues}): ${truncate(text, 200)}`);
+    }
+    return parsed.data;
+  }
+
+  /** Polls a provider operation until it ends; heartbeats each answer so a stuck worker is noticed. */
+  async function waitFor(cfg: HttpConfig, cluster: Cluster, operationId: string, ctx: AdapterContext): Promise<string | null> {
+    for (;;) {
+      const op = await send(cfg, {
+        method: 'GET',
+        path: `/operations/${encodeURIComponent(operationId)}`,
+        notFoundIsCluster: false,
+        clusterId: cluster.id,
+        signal: ctx.signal,
+        schema: OperationSchema,
+      });
+      ctx.heartbeat({ providerOperationId: operationId, state: op.state });
+      if (op.state === 'succeeded') return op.message ?? null;
+      if (op.state === 'failed') {
+        throw new ClusterApplyFailed(`provider operation ${operationId} on '${cluster.id}' failed: ${truncate(op.message ?? 'no message')}`);
+      }
+      try {
+        await sleep(cfg.pollMs, undefined, { signal: ctx.signal });
+      } catch (err) {
+        throw ctx.signal.aborted ? abortReason(ctx.signal) : err;
+      }
+    }
+  }
+
+  async function health({ cluster }: HealthInput): Promise<HealthResult> {
+    const cfg = parseHttpConfig(cluster);
+    const body = await send(cfg, {
+      method: 'GET',
+      path: `/clusters/${encodeURIComponent(cluster.id)}/health`,
+      notFoundIsCluster: true,
+      clusterId: cluster.id,
+      schema: HealthSchema,
+    });
+    // Non-numeric metrics are informational at best; keep only what can be compared.
+    const metrics = Object.fromEntries(
+      Object.entries(body.metrics ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+    );
+    return {
+      healthy: body.healthy,
+      version: body.version ?? null,
+      ...(body.message ? { message: truncate(body.message) } : {}),
+      metrics,
+    };
+  }
+
+  async function apply({ cluster, action, idempotencyKey }: ApplyInput, ctx: AdapterContext): Promise<ApplyResult> {
+    const cfg = parseHttpConfig(cluster);
+    const created = await send(cfg, {
+      method: 'POST',
+      path: '/operations',
+      body: { clusterId: cluster.id, action, idempotencyKey },
+      idempotencyKey,
+      notFoundIsCluster: true,
+      clusterId: cluster.id,
+      signal: ctx.signal,
+      schema: CreatedSchema,
+    });
+    remember(idempotencyKey, created.operationId);
+    ctx.heartbeat({ providerOperationId: created.operationId, state: 'accepted' });
+    const message = await waitFor(cfg, cluster, created.operationId, ctx);
+    // The change is done; a health read that fails now must not turn it into a failure (monitor checks health).
+    const version = await health({ cluster }).then(
+      (h) => h.version,
+      () => null,
+    );
+    return {
+      duplicate: created.duplicate ?? false,
+      version,
+      message: message ?? `provider operation ${created.operationId} succeeded`,
+    };
+  }
+
+  async function describe({ cluster }: DescribeInput): Promise<DescribeResult> {
+    try {
+      const h = await health({ cluster });
+      return { exists: true, version: h.version, healthy: h.healthy };
+    } catch (err) {
+      if (err instanceof ClusterNotFound) return { exists: false, version: null, healthy: false };
+      throw err;
+    }
+  }
+
+  async function rollback({ cluster, idempotencyKey, fromVersion }: RollbackInput, ctx: AdapterContext): Promise<RollbackResult> {
+    const cfg = parseHttpConfig(cluster);
+    const key = `${idempotencyKey}:rollback`;
+    const known = operationIds.get(idempotencyKey);
+    const common = { method: 'POST' as const, idempotencyKey: key, clusterId: cluster.id, signal: ctx.signal, schema: CreatedSchema };
+    const created = known
+      ? await send(cfg, {
+          ...common,
+          path: `/operations/${encodeURIComponent(known)}/rollback`,
+          body: { clusterId: cluster.id, toVersion: fromVersion, idempotencyKey: key },
+          notFoundIsCluster: false,
+        })
+      : await send(cfg, {
+          ...common,
+          path: '/operations',
+          body: { clusterId: cluster.id, action: { type: 'rollback', toVersion: fromVersion }, idempotencyKey: key },
+          notFoundIsCluster: true,
+        });
+    const message = await waitFor(cfg, cluster, created.operationId, ctx);
+    return { message: message ?? `rolled back to ${fromVersion} (provider operation ${created.operationId})` };
+  }
+
+  return { apply, health, describe, rollback };
+}

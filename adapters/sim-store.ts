@@ -1,0 +1,255 @@
+// The simulated control plane's SQL: cluster state in sim_clusters, every request in sim_apply_requests.
+import { withTransaction, type Db, type Queryable } from '../db/pool';
+import type { Action } from '../domain/operation';
+
+export type SimRequestStatus = 'running' | 'succeeded' | 'failed' | 'rejected' | 'duplicate' | 'rolled_back';
+
+export interface SimClusterState {
+  clusterId: string;
+  version: string;
+  settings: Record<string, unknown>;
+  healthy: boolean;
+  healthyAt: Date | null;
+}
+
+export interface SimApplyRequest {
+  id: number;
+  clusterId: string;
+  idempotencyKey: string;
+  action: unknown;
+  attempt: number;
+  status: SimRequestStatus;
+  message: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+interface SimClusterRow {
+  cluster_id: string;
+  version: string;
+  settings: Record<string, unknown>;
+  healthy: boolean;
+  healthy_at: Date | null;
+}
+
+const toState = (row: SimClusterRow): SimClusterState => ({
+  clusterId: row.cluster_id,
+  version: row.version,
+  settings: row.settings,
+  healthy: row.healthy,
+  healthyAt: row.healthy_at,
+});
+
+/** The provider's view of a cluster, created from the inventory (its version) the first time it is touched. */
+export async function ensureSimCluster(db: Queryable, cluster: { id: string; version: string }, forUpdate = false): Promise<SimClusterState> {
+  await db.query('INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING', [
+    cluster.id,
+    cluster.version,
+  ]);
+  const { rows } = await db.query<SimClusterRow>(
+    `SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [cluster.id],
+  );
+  return toState(rows[0]!);
+}
+
+interface NewRequest {
+  clusterId: string;
+  idempotencyKey: string;
+  action: unknown;
+  status: SimRequestStatus;
+  message?: string | null;
+}
+
+/**
+ * Logs a request with attempt = earlier rows with its key + 1. The advisory lock on the key makes the
+ * count exact when two workers send the same key at once (an activity retried while the first still runs).
+ */
+async function insertRequest(tx: Queryable, r: NewRequest): Promise<{ id: number; attempt: number }> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.idempotencyKey]);
+  const { rows } = await tx.query<{ id: string; attempt: number }>(
+    `INSERT INTO sim_apply_requests (cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at)
+     SELECT $1, $2, $3::jsonb, count(*)::int + 1, $4, $5, clock_timestamp(),
+            CASE WHEN $4::text = 'running' THEN NULL ELSE clock_timestamp() END
+       FROM sim_apply_requests WHERE idempotency_key = $2
+     RETURNING id, attempt`,
+    [r.clusterId, r.idempotencyKey, JSON.stringify(r.action), r.status, r.message ?? null],
+  );
+  return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt };
+}
+
+/** A request that is already final when logged (a rollback, a refused rollback). */
+export async function logRequest(db: Db, r: NewRequest): Promise<{ id: number; attempt: number }> {
+  return withTransaction(db, (tx) => insertRequest(tx, r));
+}
+
+const succeededExists = async (tx: Queryable, key: string, exceptId: number) =>
+  (
+    await tx.query(`SELECT 1 FROM sim_apply_requests WHERE idempotency_key = $1 AND status = 'succeeded' AND id <> $2 LIMIT 1`, [
+      key,
+      exceptId,
+    ])
+  ).rowCount !== 0;
+
+/** Logs an incoming apply: 'duplicate' (already final) when its key has succeeded before, else 'running'. */
+export async function beginApply(
+  db: Db,
+  r: { clusterId: string; idempotencyKey: string; action: Action },
+): Promise<{ id: number; attempt: number; duplicate: boolean }> {
+  return withTransaction(db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.idempotencyKey]);
+    const duplicate = await succeededExists(tx, r.idempotencyKey, 0);
+    const logged = await insertRequest(tx, {
+      ...r,
+      status: duplicate ? 'duplicate' : 'running',
+      message: duplicate ? 'already applied under this idempotency key' : null,
+    });
+    return { ...logged, duplicate };
+  });
+}
+
+export async function finishRequest(db: Queryable, id: number, status: SimRequestStatus, message: string): Promise<void> {
+  await db.query('UPDATE sim_apply_requests SET status = $2, message = $3, finished_at = clock_timestamp() WHERE id = $1', [
+    id,
+    status,
+    message,
+  ]);
+}
+
+export interface ApplyEffect {
+  version?: string;
+  settings?: Record<string, unknown>;
+  healthy: boolean;
+  healthyAt: Date | null;
+}
+
+/**
+ * The effect and the 'succeeded' status in one transaction, so an interrupted apply leaves no trace but its
+ * 'running' row. The cluster row lock serializes two commits of one key; the loser becomes a 'duplicate'.
+ */
+export async function commitApply(
+  db: Db,
+  r: { requestId: number; cluster: { id: string; version: string }; idempotencyKey: string; effect: ApplyEffect; message: string },
+): Promise<{ duplicate: boolean; version: string }> {
+  return withTransaction(db, async (tx) => {
+    const before = await ensureSimCluster(tx, r.cluster, true);
+    if (await succeededExists(tx, r.idempotencyKey, r.requestId)) {
+      await finishRequest(tx, r.requestId, 'duplicate', 'already applied under this idempotency key');
+      return { duplicate: true, version: before.version };
+    }
+    const { rows } = await tx.query<{ version: string }>(
+      `UPDATE sim_clusters
+          SET version = coalesce($2, version), settings = settings || $3::jsonb,
+              healthy = $4, healthy_at = $5, updated_at = now()
+        WHERE cluster_id = $1 RETURNING version`,
+      [r.cluster.id, r.effect.version ?? null, JSON.stringify(r.effect.settings ?? {}), r.effect.healthy, r.effect.healthyAt],
+    );
+    await tx.query(
+      `UPDATE sim_apply_requests SET status = 'succeeded', message = $2, previous = $3::jsonb, finished_at = clock_timestamp()
+        WHERE id = $1`,
+      [r.requestId, r.message, JSON.stringify({ version: before.version, settings: before.settings })],
+    );
+    return { duplicate: false, version: rows[0]!.version };
+  });
+}
+
+/**
+ * Puts back what the apply under `idempotencyKey` replaced: the version (upgrades) and the settings it
+ * overwrote (config), then marks the cluster healthy and logs a 'rolled_back' row under `<key>:rollback`.
+ */
+export async function rollbackApply(
+  db: Db,
+  r: { cluster: { id: string; version: string }; idempotencyKey: string; action: Action; fromVersion: string; message: string },
+): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await ensureSimCluster(tx, r.cluster, true);
+    const { rows } = await tx.query<{ previous: { settings?: Record<string, unknown> } | null }>(
+      `SELECT previous FROM sim_apply_requests WHERE idempotency_key = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
+      [r.idempotencyKey],
+    );
+    const settings = r.action.type === 'config' ? rows[0]?.previous?.settings : undefined;
+    await tx.query(
+      `UPDATE sim_clusters
+          SET version = coalesce($2, version), settings = coalesce($3::jsonb, settings),
+              healthy = true, healthy_at = NULL, updated_at = now()
+        WHERE cluster_id = $1`,
+      [r.cluster.id, r.action.type === 'upgrade' ? r.fromVersion : null, settings ? JSON.stringify(settings) : null],
+    );
+    await insertRequest(tx, {
+      clusterId: r.cluster.id,
+      idempotencyKey: `${r.idempotencyKey}:rollback`,
+      action: { type: 'rollback', of: r.action, toVersion: r.fromVersion },
+      status: 'rolled_back',
+      message: r.message,
+    });
+  });
+}
+
+export interface SimApplyLogFilter {
+  clusterId?: string;
+  clusterIds?: string[];
+  idempotencyKey?: string;
+  status?: SimRequestStatus[];
+}
+
+/** The request log, oldest first: what tests and benchmarks assert on. */
+export async function simApplyLog(db: Queryable, filter: SimApplyLogFilter = {}): Promise<SimApplyRequest[]> {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    where.push(sql.replace('?', `$${values.length}`));
+  };
+  if (filter.clusterId !== undefined) add('cluster_id = ?', filter.clusterId);
+  if (filter.clusterIds !== undefined) add('cluster_id = ANY(?::text[])', filter.clusterIds);
+  if (filter.idempotencyKey !== undefined) add('idempotency_key = ?', filter.idempotencyKey);
+  if (filter.status !== undefined) add('status = ANY(?::text[])', filter.status);
+  const { rows } = await db.query<{
+    id: string;
+    cluster_id: string;
+    idempotency_key: string;
+    action: unknown;
+    attempt: number;
+    status: SimRequestStatus;
+    message: string | null;
+    started_at: Date;
+    finished_at: Date | null;
+  }>(
+    `SELECT id, cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at
+       FROM sim_apply_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`,
+    values,
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    clusterId: row.cluster_id,
+    idempotencyKey: row.idempotency_key,
+    action: row.action,
+    attempt: row.attempt,
+    status: row.status,
+    message: row.message,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  }));
+}
+
+/**
+ * The most applies to these clusters that were in progress at one instant: a running sum over start (+1) and
+ * finish (-1) events. At equal timestamps finishes sort first, so back-to-back applies do not count as overlapping.
+ * Only real work counts (succeeded, failed, rejected), not duplicates, rollbacks or rows a crash left 'running'.
+ */
+export async function maxConcurrentApplies(db: Queryable, clusterIds: string[]): Promise<number> {
+  const { rows } = await db.query<{ max: number }>(
+    `WITH work AS (
+       SELECT started_at, finished_at FROM sim_apply_requests
+        WHERE cluster_id = ANY($1::text[]) AND status IN ('succeeded', 'failed', 'rejected') AND finished_at IS NOT NULL
+     ), events AS (
+       SELECT started_at AS at, 1 AS delta FROM work
+       UNION ALL
+       SELECT finished_at, -1 FROM work
+     )
+     SELECT coalesce(max(running), 0)::int AS max
+       FROM (SELECT sum(delta) OVER (ORDER BY at, delta ROWS UNBOUNDED PRECEDING) AS running FROM events) AS timeline`,
+    [clusterIds],
+  );
+  return rows[0]?.max ?? 0;
+}

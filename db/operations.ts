@@ -1,0 +1,139 @@
+// Operations repository: the operation row with its planned cluster_runs, idempotency look-ups.
+import type { OperationRequest } from '../domain/operation';
+import type { Plan } from '../domain/planner';
+import { recordAudit, type AuditEventInput } from './audit';
+import { withTransaction, type Db, type Queryable } from './pool';
+
+/** Wave number of runs the planner skipped (already at target): they belong to no wave. */
+export const NO_WAVE = 0;
+
+export interface OperationRecord {
+  id: string;
+  name: string;
+  request: OperationRequest;
+  requestHash: string;
+  idempotencyKey: string | null;
+  plan: Plan;
+  startedBy: string;
+  createdAt: string;
+  workflowStartedAt: string | null;
+}
+
+export type NewOperation = Omit<OperationRecord, 'createdAt' | 'workflowStartedAt'>;
+
+interface OperationRow {
+  id: string;
+  name: string;
+  request: OperationRequest;
+  request_hash: string;
+  idempotency_key: string | null;
+  plan: Plan;
+  started_by: string;
+  created_at: Date;
+  workflow_started_at: Date | null;
+}
+
+function toRecord(row: OperationRow): OperationRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    request: row.request,
+    requestHash: row.request_hash,
+    idempotencyKey: row.idempotency_key,
+    plan: row.plan,
+    startedBy: row.started_by,
+    createdAt: row.created_at.toISOString(),
+    workflowStartedAt: row.workflow_started_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Writes the operation, one `pending` run per planned cluster and one `skipped` run per cluster the
+ * planner left out, plus the audit event, in one transaction. Returns `undefined` (writing nothing)
+ * when another operation already holds the idempotency key, so the caller can answer with that one.
+ */
+export async function createOperation(
+  db: Db,
+  op: NewOperation,
+  versions: ReadonlyMap<string, string>,
+  audit: AuditEventInput,
+): Promise<OperationRecord | undefined> {
+  return withTransaction(db, async (tx) => {
+    const inserted = await tx.query<OperationRow>(
+      `INSERT INTO operations (id, name, request, request_hash, idempotency_key, plan, started_by)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING *`,
+      [op.id, op.name, JSON.stringify(op.request), op.requestHash, op.idempotencyKey, JSON.stringify(op.plan), op.startedBy],
+    );
+    const row = inserted.rows[0];
+    if (!row) return undefined;
+    await insertRuns(tx, op, versions);
+    await recordAudit(tx, audit);
+    return toRecord(row);
+  });
+}
+
+/** One statement for the whole plan: unnest over parallel arrays keeps 10,000 rows well under a second. */
+async function insertRuns(tx: Queryable, op: NewOperation, versions: ReadonlyMap<string, string>): Promise<void> {
+  const ids: string[] = [];
+  const waves: number[] = [];
+  const states: string[] = [];
+  const reasons: (string | null)[] = [];
+  for (const wave of op.plan.waves) {
+    for (const clusterId of wave.clusterIds) {
+      ids.push(clusterId);
+      waves.push(wave.number);
+      states.push('pending');
+      reasons.push(null);
+    }
+  }
+  for (const skipped of op.plan.skipped) {
+    ids.push(skipped.clusterId);
+    waves.push(NO_WAVE);
+    states.push('skipped');
+    reasons.push(skipped.reason);
+  }
+  if (ids.length === 0) return;
+  const toVersion = op.request.action.type === 'upgrade' ? op.request.action.targetVersion : null;
+  await tx.query(
+    `INSERT INTO cluster_runs (operation_id, cluster_id, wave, state, from_version, to_version, reason, finished_at)
+     SELECT $1, r.cluster_id, r.wave, r.state, r.from_version, $2, r.reason,
+            CASE WHEN r.state = 'skipped' THEN now() END
+       FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[])
+         AS r(cluster_id, wave, state, from_version, reason)`,
+    [op.id, toVersion, ids, waves, states, ids.map((id) => versions.get(id) ?? null), reasons],
+  );
+}
+
+export async function findOperation(db: Queryable, id: string): Promise<OperationRecord | undefined> {
+  const result = await db.query<OperationRow>('SELECT * FROM operations WHERE id = $1', [id]);
+  return result.rows[0] ? toRecord(result.rows[0]) : undefined;
+}
+
+export async function findOperationByKey(db: Queryable, key: string): Promise<OperationRecord | undefined> {
+  const result = await db.query<OperationRow>('SELECT * FROM operations WHERE idempotency_key = $1', [key]);
+  return result.rows[0] ? toRecord(result.rows[0]) : undefined;
+}
+
+export async function markWorkflowStarted(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE operations SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL', [id]);
+}
+
+/** Undoes createOperation (runs and row) when the workflow could not be started and no key can retry it. */
+export async function deleteOperation(db: Db, id: string, audit: AuditEventInput): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await tx.query('DELETE FROM cluster_runs WHERE operation_id = $1', [id]);
+    await tx.query('DELETE FROM operations WHERE id = $1', [id]);
+    await recordAudit(tx, audit);
+  });
+}
+
+/** The clusters planned into `wave`, ordered by id: what a wave workflow loads instead of carrying ids. */
+export async function waveClusterIds(db: Queryable, operationId: string, wave: number): Promise<string[]> {
+  const result = await db.query<{ cluster_id: string }>(
+    'SELECT cluster_id FROM cluster_runs WHERE operation_id = $1 AND wave = $2 ORDER BY cluster_id',
+    [operationId, wave],
+  );
+  return result.rows.map((r) => r.cluster_id);
+}

@@ -1,0 +1,211 @@
+// The http adapter against a real HTTP server (test/helpers/control-plane.ts): contract, auth, idempotency, error mapping.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from '../../adapters/errors';
+import { createHttpAdapter } from '../../adapters/http';
+import type { AdapterContext, ClusterAdapter } from '../../adapters/types';
+import type { Cluster } from '../../domain/cluster';
+import type { Action } from '../../domain/operation';
+import { startControlPlane, type ControlPlane, type ControlPlaneBehaviour } from '../helpers/control-plane';
+import { uid } from '../helpers/env';
+import { clusterBody } from '../helpers/fixtures';
+
+const TOKEN = 'cp-token-1';
+let cp: ControlPlane;
+let adapter: ClusterAdapter;
+before(async () => {
+  cp = await startControlPlane({ token: TOKEN });
+  adapter = createHttpAdapter();
+});
+after(async () => {
+  await cp.close();
+});
+
+/** A cluster on the fake control plane, scripted with `behaviour` unless it is null (unknown to the provider). */
+function httpCluster(behaviour: ControlPlaneBehaviour | null = {}, config: Record<string, unknown> = {}): Cluster {
+  const body = clusterBody({ adapter: { type: 'http', config: { baseUrl: cp.url, token: TOKEN, pollMs: 10, ...config } } });
+  if (behaviour) cp.script(body.id, { version: '3.6.0', ...behaviour });
+  return { ...body, tier: body.tier ?? null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
+}
+
+function context(onBeat?: (details: unknown, controller: AbortController) => void) {
+  const beats: any[] = [];
+  const controller = new AbortController();
+  const ctx: AdapterContext = {
+    heartbeat: (details) => {
+      beats.push(details);
+      onBeat?.(details, controller);
+    },
+    signal: controller.signal,
+  };
+  return { beats, ctx };
+}
+
+const upgrade: Action = { type: 'upgrade', targetVersion: '3.7.1' };
+const keyFor = (cluster: Cluster) => `${uid('op')}:${cluster.id}:1`;
+const requestsOf = (cluster: Cluster) =>
+  cp.requests.filter((r) => (r.body as { clusterId?: string } | undefined)?.clusterId === cluster.id || r.path.includes(`/${cluster.id}/`));
+
+function rejectsWith(promise: Promise<unknown>, type: new (...args: any[]) => Error, message: RegExp) {
+  return assert.rejects(promise, (err: Error) => {
+    assert.ok(err instanceof type, `expected ${type.name}, got ${err.name}: ${err.message}`);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe('http adapter: apply', () => {
+  test('when the provider succeeds after two polls, then apply sends the contract with token and key, and returns the new version', async () => {
+    const cluster = httpCluster({ pollsUntilDone: 2 });
+    const key = keyFor(cluster);
+    const { beats, ctx } = context();
+    const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
+    assert.deepEqual({ version: result.version, duplicate: result.duplicate }, { version: '3.7.1', duplicate: false });
+
+    const create = cp.requests.find((r) => r.endpoint === 'create' && (r.body as any)?.idempotencyKey === key);
+    assert.equal(create!.method, 'POST');
+    assert.equal(create!.path, '/operations');
+    assert.equal(create!.headers.authorization, `Bearer ${TOKEN}`);
+    assert.equal(create!.headers['idempotency-key'], key);
+    assert.equal(create!.headers['content-type'], 'application/json');
+    assert.deepEqual(create!.body, { clusterId: cluster.id, action: upgrade, idempotencyKey: key });
+    const operationId = beats[0].providerOperationId;
+    const polls = cp.requests.filter((r) => r.path === `/operations/${operationId}`);
+    assert.equal(polls.length, 3);
+    assert.ok(polls.every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
+    assert.deepEqual(beats.slice(1).map((b) => b.state), ['running', 'running', 'succeeded']);
+    assert.ok(beats.every((b) => b.providerOperationId === operationId));
+    assert.deepEqual(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
+  });
+
+  test('when the same key is applied again, then the provider answers a duplicate and applies nothing twice', async () => {
+    const cluster = httpCluster();
+    const key = keyFor(cluster);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const again = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    assert.equal(again.duplicate, true);
+    assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
+  });
+
+  test('when the provider operation fails, then apply throws ClusterApplyFailed with its message', async () => {
+    const cluster = httpCluster({ outcome: 'failed', message: 'broker 2 did not rejoin the ISR', pollsUntilDone: 1 });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyFailed, /broker 2 did not rejoin/);
+  });
+
+  test('when the provider answers 4xx, then apply is rejected permanently with its (truncated) message', async () => {
+    const cluster = httpCluster({ fault: { on: ['create'], status: 422, body: { message: `unsupported version ${'x'.repeat(5000)}` } } });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /422.*unsupported version/);
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), (err: Error) => err.message.length < 600);
+  });
+
+  test('when the token is wrong, then the 401 is a permanent rejection', async () => {
+    const cluster = httpCluster({}, { token: 'wrong' });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /401/);
+  });
+
+  for (const status of [500, 503, 429]) {
+    test(`when the provider answers ${status}, then apply fails as ControlPlaneUnavailable (retryable)`, async () => {
+      const cluster = httpCluster({ fault: { on: ['create'], status, body: { error: { message: 'try later' } } } });
+      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, new RegExp(`${status}.*try later`));
+    });
+  }
+
+  test('when a poll answers 5xx once, then the apply fails retryably and a retry with the same key finishes the same operation', async () => {
+    const cluster = httpCluster({ pollsUntilDone: 1, fault: { on: ['poll'], status: 502, times: 1 } });
+    const key = keyFor(cluster);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx), ControlPlaneUnavailable, /502/);
+    const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    assert.equal(retry.version, '3.7.1');
+    assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
+  });
+
+  test('when the provider is slower than timeoutMs, then apply fails as ControlPlaneUnavailable', async () => {
+    const cluster = httpCluster({ fault: { on: ['create'], delayMs: 5000 } }, { timeoutMs: 100 });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, /within 100 ms/);
+  });
+
+  const malformed: [string, ControlPlaneBehaviour['fault'], RegExp][] = [
+    ['a body that is not JSON', { on: ['create'], status: 202, raw: '{"operationId": ' }, /not JSON/],
+    ['an HTML error page', { on: ['create'], status: 200, raw: '<html>gateway</html>' }, /not JSON/],
+    ['no operationId', { on: ['create'], status: 202, body: { id: 'op-1' } }, /unexpected body.*operationId/],
+    ['an unknown poll state', { on: ['poll'], status: 200, body: { state: 'done' } }, /unexpected body.*state/],
+  ];
+  for (const [what, fault, message] of malformed) {
+    test(`when the provider answers ${what}, then apply fails as ControlPlaneUnavailable and never succeeds`, async () => {
+      const cluster = httpCluster({ fault });
+      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, message);
+      assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 0);
+    });
+  }
+
+  test('when nothing listens at baseUrl, then apply fails as ControlPlaneUnavailable', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r));
+    const cluster = httpCluster({}, { baseUrl: `http://127.0.0.1:${port}` });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, /unreachable/);
+  });
+
+  test('when the activity is cancelled while polling, then apply stops with the abort reason', async () => {
+    const cluster = httpCluster({ pollsUntilDone: 1_000_000 });
+    const { ctx } = context((d, controller) => (d as { state: string }).state === 'running' && controller.abort());
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx), { name: 'AbortError' });
+  });
+
+  test('when the provider returns an operation id with reserved characters, then the poll path encodes it', async () => {
+    const cluster = httpCluster({ fault: { on: ['create'], status: 202, body: { operationId: 'a/b c' } } });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /404/);
+    assert.ok(cp.requests.some((r) => r.path === '/operations/a%2Fb%20c'));
+  });
+
+  test('when the config has no baseUrl, then apply is rejected naming the key', async () => {
+    const cluster = httpCluster({}, { baseUrl: undefined });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /baseUrl/);
+  });
+});
+
+describe('http adapter: health, describe, rollback', () => {
+  test('when the provider reports health, then healthy, version and numeric metrics are returned', async () => {
+    const cluster = httpCluster({ healthy: false, version: '3.6.2', metrics: { underReplicatedPartitions: 4, lag: 'high' } as never });
+    const health = await adapter.health({ cluster });
+    assert.deepEqual(health, { healthy: false, version: '3.6.2', metrics: { underReplicatedPartitions: 4 } });
+    assert.equal(requestsOf(cluster).at(-1)!.path, `/clusters/${cluster.id}/health`);
+  });
+
+  test('when the provider does not know the cluster, then health is ClusterNotFound and describe says it does not exist', async () => {
+    const cluster = httpCluster(null);
+    await rejectsWith(adapter.health({ cluster }), ClusterNotFound, new RegExp(cluster.id));
+    assert.deepEqual(await adapter.describe({ cluster }), { exists: false, version: null, healthy: false });
+  });
+
+  test('when health answers a non-boolean healthy, then it is ControlPlaneUnavailable, not healthy', async () => {
+    const cluster = httpCluster({ fault: { on: ['health'], status: 200, body: { healthy: 'yes', version: '3.6.0' } } });
+    await rejectsWith(adapter.health({ cluster }), ControlPlaneUnavailable, /healthy/);
+  });
+
+  test('when this process applied the change, then rollback posts to the operation and restores the version', async () => {
+    const cluster = httpCluster();
+    const key = keyFor(cluster);
+    const { beats, ctx } = context();
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
+    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    assert.match(result.message, /3\.6\.0|operation/);
+    const call = cp.requests.find((r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`);
+    assert.ok(call, 'rollback went to the provider operation');
+    assert.equal(call.headers['idempotency-key'], `${key}:rollback`);
+    assert.equal((await adapter.health({ cluster })).version, '3.6.0');
+  });
+
+  test('when another process applied the change, then rollback posts a rollback operation under <key>:rollback', async () => {
+    const cluster = httpCluster();
+    const key = keyFor(cluster);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    await createHttpAdapter().rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    const call = cp.requests.find((r) => r.path === '/operations' && (r.body as any)?.idempotencyKey === `${key}:rollback`);
+    assert.deepEqual(call?.body, { clusterId: cluster.id, action: { type: 'rollback', toVersion: '3.6.0' }, idempotencyKey: `${key}:rollback` });
+    assert.equal((await adapter.health({ cluster })).version, '3.6.0');
+  });
+});
