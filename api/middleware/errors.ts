@@ -12,12 +12,15 @@ export function zodDetails(err: ZodError): ErrorDetail[] {
   }));
 }
 
-/** Errors from the Temporal client that mean "Temporal is not reachable". */
+/** Errors from the Temporal client that mean "Temporal is not reachable", however deeply wrapped. */
 export function isTemporalUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: number }).code;
-  // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
-  return err.name === 'ServiceError' ? /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(err.message) : code === 14 || code === 4;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
+    if (code === 14 || code === 4) return true;
+    if (e.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 interface BodyParserError extends Error {

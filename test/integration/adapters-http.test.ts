@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from '../../adapters/errors';
 import { createHttpAdapter } from '../../adapters/http';
-import type { AdapterContext, ClusterAdapter } from '../../adapters/types';
+import type { ClusterAdapter } from '../../adapters/types';
 import type { Cluster } from '../../domain/cluster';
 import type { Action } from '../../domain/operation';
 import { startControlPlane, type ControlPlane, type ControlPlaneBehaviour } from '../helpers/control-plane';
 import { uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
+import { recordingContext } from '../helpers/adapter-context';
 
 const TOKEN = 'cp-token-1';
 let cp: ControlPlane;
@@ -30,18 +31,6 @@ function httpCluster(behaviour: ControlPlaneBehaviour | null = {}, config: Recor
   return { ...body, tier: body.tier ?? null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
 }
 
-function context(onBeat?: (details: unknown, controller: AbortController) => void) {
-  const beats: any[] = [];
-  const controller = new AbortController();
-  const ctx: AdapterContext = {
-    heartbeat: (details) => {
-      beats.push(details);
-      onBeat?.(details, controller);
-    },
-    signal: controller.signal,
-  };
-  return { beats, ctx };
-}
 
 const upgrade: Action = { type: 'upgrade', targetVersion: '3.7.1' };
 const keyFor = (cluster: Cluster) => `${uid('op')}:${cluster.id}:1`;
@@ -60,7 +49,7 @@ describe('http adapter: apply', () => {
   test('when the provider succeeds after two polls, then apply sends the contract with token and key, and returns the new version', async () => {
     const cluster = httpCluster({ pollsUntilDone: 2 });
     const key = keyFor(cluster);
-    const { beats, ctx } = context();
+    const { beats, ctx } = recordingContext();
     const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
     assert.deepEqual({ version: result.version, duplicate: result.duplicate }, { version: '3.7.1', duplicate: false });
 
@@ -83,47 +72,47 @@ describe('http adapter: apply', () => {
   test('when the same key is applied again, then the provider answers a duplicate and applies nothing twice', async () => {
     const cluster = httpCluster();
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
-    const again = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
+    const again = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(again.duplicate, true);
     assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
   });
 
   test('when the provider operation fails, then apply throws ClusterApplyFailed with its message', async () => {
     const cluster = httpCluster({ outcome: 'failed', message: 'broker 2 did not rejoin the ISR', pollsUntilDone: 1 });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyFailed, /broker 2 did not rejoin/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyFailed, /broker 2 did not rejoin/);
   });
 
   test('when the provider answers 4xx, then apply is rejected permanently with its (truncated) message', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], status: 422, body: { message: `unsupported version ${'x'.repeat(5000)}` } } });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /422.*unsupported version/);
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), (err: Error) => err.message.length < 600);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /422.*unsupported version/);
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), (err: Error) => err.message.length < 600);
   });
 
   test('when the token is wrong, then the 401 is a permanent rejection', async () => {
     const cluster = httpCluster({}, { token: 'wrong' });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /401/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /401/);
   });
 
   for (const status of [500, 503, 429]) {
     test(`when the provider answers ${status}, then apply fails as ControlPlaneUnavailable (retryable)`, async () => {
       const cluster = httpCluster({ fault: { on: ['create'], status, body: { error: { message: 'try later' } } } });
-      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, new RegExp(`${status}.*try later`));
+      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, new RegExp(`${status}.*try later`));
     });
   }
 
   test('when a poll answers 5xx once, then the apply fails retryably and a retry with the same key finishes the same operation', async () => {
     const cluster = httpCluster({ pollsUntilDone: 1, fault: { on: ['poll'], status: 502, times: 1 } });
     const key = keyFor(cluster);
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx), ControlPlaneUnavailable, /502/);
-    const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx), ControlPlaneUnavailable, /502/);
+    const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(retry.version, '3.7.1');
     assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
   });
 
   test('when the provider is slower than timeoutMs, then apply fails as ControlPlaneUnavailable', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], delayMs: 5000 } }, { timeoutMs: 100 });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, /within 100 ms/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, /within 100 ms/);
   });
 
   const malformed: [string, ControlPlaneBehaviour['fault'], RegExp][] = [
@@ -135,7 +124,7 @@ describe('http adapter: apply', () => {
   for (const [what, fault, message] of malformed) {
     test(`when the provider answers ${what}, then apply fails as ControlPlaneUnavailable and never succeeds`, async () => {
       const cluster = httpCluster({ fault });
-      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, message);
+      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, message);
       assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 0);
     });
   }
@@ -146,24 +135,24 @@ describe('http adapter: apply', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise((r) => closed.close(r));
     const cluster = httpCluster({}, { baseUrl: `http://127.0.0.1:${port}` });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ControlPlaneUnavailable, /unreachable/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, /unreachable/);
   });
 
   test('when the activity is cancelled while polling, then apply stops with the abort reason', async () => {
     const cluster = httpCluster({ pollsUntilDone: 1_000_000 });
-    const { ctx } = context((d, controller) => (d as { state: string }).state === 'running' && controller.abort());
+    const { ctx } = recordingContext((d, controller) => (d as { state: string }).state === 'running' && controller.abort());
     await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx), { name: 'AbortError' });
   });
 
   test('when the provider returns an operation id with reserved characters, then the poll path encodes it', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], status: 202, body: { operationId: 'a/b c' } } });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /404/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /404/);
     assert.ok(cp.requests.some((r) => r.path === '/operations/a%2Fb%20c'));
   });
 
   test('when the config has no baseUrl, then apply is rejected naming the key', async () => {
     const cluster = httpCluster({}, { baseUrl: undefined });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected, /baseUrl/);
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /baseUrl/);
   });
 });
 
@@ -189,9 +178,9 @@ describe('http adapter: health, describe, rollback', () => {
   test('when this process applied the change, then rollback posts to the operation and restores the version', async () => {
     const cluster = httpCluster();
     const key = keyFor(cluster);
-    const { beats, ctx } = context();
+    const { beats, ctx } = recordingContext();
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
-    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
     assert.match(result.message, /3\.6\.0|operation/);
     const call = cp.requests.find((r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`);
     assert.ok(call, 'rollback went to the provider operation');
@@ -202,8 +191,8 @@ describe('http adapter: health, describe, rollback', () => {
   test('when another process applied the change, then rollback posts a rollback operation under <key>:rollback', async () => {
     const cluster = httpCluster();
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
-    await createHttpAdapter().rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
+    await createHttpAdapter().rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
     const call = cp.requests.find((r) => r.path === '/operations' && (r.body as any)?.idempotencyKey === `${key}:rollback`);
     assert.deepEqual(call?.body, { clusterId: cluster.id, action: { type: 'rollback', toVersion: '3.6.0' }, idempotencyKey: `${key}:rollback` });
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');

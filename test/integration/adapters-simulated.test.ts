@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClusterApplyFailed, ClusterApplyRejected, ControlPlaneUnavailable } from '../../adapters/errors';
 import { createSimulatedAdapter, maxConcurrentApplies, simApplyLog, type Clock } from '../../adapters/simulated';
-import type { AdapterContext, ClusterAdapter } from '../../adapters/types';
+import type { ClusterAdapter } from '../../adapters/types';
 import { upsertClusters } from '../../db/clusters';
 import { createPool, type Db } from '../../db/pool';
 import type { Cluster } from '../../domain/cluster';
 import type { Action } from '../../domain/operation';
 import { testEnv, uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
+import { recordingContext } from '../helpers/adapter-context';
 
 let db: Db;
 let adapter: ClusterAdapter;
@@ -26,18 +27,6 @@ async function simCluster(config: Record<string, unknown> = {}, version = '3.6.0
   return cluster!;
 }
 
-function context(onBeat?: (details: unknown, controller: AbortController) => void) {
-  const beats: unknown[] = [];
-  const controller = new AbortController();
-  const ctx: AdapterContext = {
-    heartbeat: (details) => {
-      beats.push(details);
-      onBeat?.(details, controller);
-    },
-    signal: controller.signal,
-  };
-  return { beats, controller, ctx };
-}
 
 const upgrade: Action = { type: 'upgrade', targetVersion: '3.7.1' };
 const keyFor = (cluster: Cluster) => `${uid('op')}:${cluster.id}:1`;
@@ -51,7 +40,7 @@ describe('simulated adapter: apply', () => {
   test('when an upgrade is applied, then the version moves to the target and one succeeded request is logged', async () => {
     const cluster = await simCluster({ applyMs: 20 });
     const key = keyFor(cluster);
-    const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.deepEqual({ duplicate: result.duplicate, version: result.version }, { duplicate: false, version: '3.7.1' });
     assert.equal((await adapter.health({ cluster })).version, '3.7.1');
     const log = await simApplyLog(db, { clusterId: cluster.id });
@@ -66,10 +55,10 @@ describe('simulated adapter: apply', () => {
   test('when the same key is applied again, then it is logged as a duplicate and nothing is applied twice', async () => {
     const cluster = await simCluster({ applyMs: 0 });
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     // Someone changed the cluster since: a second application would overwrite this.
     await db.query(`UPDATE sim_clusters SET version = '3.6.9' WHERE cluster_id = $1`, [cluster.id]);
-    const again = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const again = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(again.duplicate, true);
     assert.equal(again.version, '3.6.9');
     assert.equal((await simRow(cluster.id)).version, '3.6.9');
@@ -80,7 +69,7 @@ describe('simulated adapter: apply', () => {
   test('when two workers apply the same key at once, then exactly one applies and the other is a duplicate', async () => {
     const cluster = await simCluster({ applyMs: 100 });
     const key = keyFor(cluster);
-    const results = await Promise.all([1, 2].map(() => adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx)));
+    const results = await Promise.all([1, 2].map(() => adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx)));
     assert.deepEqual(results.map((r) => r.duplicate).sort(), [false, true]);
     const log = await simApplyLog(db, { idempotencyKey: key });
     assert.deepEqual(log.map((r) => r.attempt).sort(), [1, 2]);
@@ -89,7 +78,7 @@ describe('simulated adapter: apply', () => {
 
   test('when failApply is set, then apply is rejected permanently and the cluster is untouched', async () => {
     const cluster = await simCluster({ failApply: true });
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), ClusterApplyRejected);
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected);
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
     assert.deepEqual((await simApplyLog(db, { clusterId: cluster.id })).map((r) => r.status), ['rejected']);
   });
@@ -98,9 +87,9 @@ describe('simulated adapter: apply', () => {
     const cluster = await simCluster({ failApplyTimes: 2, applyMs: 0 });
     const key = keyFor(cluster);
     for (let i = 0; i < 2; i++) {
-      await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx), ControlPlaneUnavailable);
+      await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx), ControlPlaneUnavailable);
     }
-    const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(result.version, '3.7.1');
     const log = await simApplyLog(db, { idempotencyKey: key });
     assert.deepEqual(log.map((r) => [r.attempt, r.status]), [[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
@@ -108,7 +97,7 @@ describe('simulated adapter: apply', () => {
 
   test('when the config has a bad type, then apply is rejected with a message naming the key', async () => {
     const cluster = await simCluster({ applyMs: 'fast', colour: 'blue' });
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx), (err: Error) => {
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), (err: Error) => {
       assert.ok(err instanceof ClusterApplyRejected);
       assert.match(err.message, /applyMs/);
       assert.doesNotMatch(err.message, /colour/);
@@ -119,7 +108,7 @@ describe('simulated adapter: apply', () => {
 
   test('when brokers is 3, then the apply heartbeats each broker in order', async () => {
     const cluster = await simCluster({ brokers: 3, applyMs: 30 });
-    const { beats, ctx } = context();
+    const { beats, ctx } = recordingContext();
     await adapter.apply({ cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) }, ctx);
     assert.deepEqual(beats, [{ broker: 1, of: 3 }, { broker: 2, of: 3 }, { broker: 3, of: 3 }]);
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
@@ -129,15 +118,15 @@ describe('simulated adapter: apply', () => {
     const cluster = await simCluster({ brokers: 2, applyMs: 40 });
     const key = keyFor(cluster);
     // Abort when the first broker is done: mid-apply by construction, not by timing.
-    const first = context((d, controller) => (d as { broker: number }).broker === 1 && controller.abort());
+    const first = recordingContext((d, controller) => (d as { broker: number }).broker === 1 && controller.abort());
     await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, first.ctx), { name: 'AbortError' });
     assert.equal((await simRow(cluster.id)).version, '3.6.0');
     assert.deepEqual(first.beats, [{ broker: 1, of: 2 }]);
 
-    const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(retry.duplicate, false);
     assert.equal(retry.version, '3.7.1');
-    const third = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
+    const third = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(third.duplicate, true);
     const log = await simApplyLog(db, { idempotencyKey: key });
     assert.deepEqual(log.map((r) => r.status), ['failed', 'succeeded', 'duplicate']);
@@ -145,8 +134,8 @@ describe('simulated adapter: apply', () => {
 
   test('when config settings are applied, then they merge into the cluster settings', async () => {
     const cluster = await simCluster({ applyMs: 0 });
-    await adapter.apply({ cluster, action: { type: 'config', settings: { 'log.retention.hours': 48, compression: 'zstd' } }, idempotencyKey: keyFor(cluster) }, context().ctx);
-    await adapter.apply({ cluster, action: { type: 'config', settings: { compression: 'lz4', 'auto.create': false } }, idempotencyKey: keyFor(cluster) }, context().ctx);
+    await adapter.apply({ cluster, action: { type: 'config', settings: { 'log.retention.hours': 48, compression: 'zstd' } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
+    await adapter.apply({ cluster, action: { type: 'config', settings: { compression: 'lz4', 'auto.create': false } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
     const row = await simRow(cluster.id);
     assert.deepEqual(row.settings, { 'log.retention.hours': 48, compression: 'lz4', 'auto.create': false });
     assert.equal(row.version, '3.6.0');
@@ -171,7 +160,7 @@ describe('simulated adapter: health and describe', () => {
 
   test('when unhealthy is set, then the cluster is never healthy after apply', async () => {
     const cluster = await simCluster({ unhealthy: true, applyMs: 0 });
-    await timed.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx);
+    await timed.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
     now += 24 * 3600_000;
     const health = await timed.health({ cluster });
     assert.equal(health.healthy, false);
@@ -182,7 +171,7 @@ describe('simulated adapter: health and describe', () => {
 
   test('when healthyAfterMs is set, then health turns healthy only that long after the apply', async () => {
     const cluster = await simCluster({ healthyAfterMs: 60_000, applyMs: 0 });
-    await timed.apply({ cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) }, context().ctx);
+    await timed.apply({ cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
     assert.equal((await timed.health({ cluster })).healthy, false);
     now += 59_000;
     assert.equal((await timed.health({ cluster })).healthy, false);
@@ -195,8 +184,8 @@ describe('simulated adapter: rollback', () => {
   test('when an upgrade is rolled back, then the version is restored, the cluster healthy and the rollback logged', async () => {
     const cluster = await simCluster({ applyMs: 0, unhealthy: true });
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
-    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
+    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
     assert.match(result.message, /3\.6\.0/);
     const health = await adapter.health({ cluster });
     assert.deepEqual({ healthy: health.healthy, version: health.version }, { healthy: true, version: '3.6.0' });
@@ -206,19 +195,19 @@ describe('simulated adapter: rollback', () => {
 
   test('when a config change is rolled back, then the settings it replaced come back', async () => {
     const cluster = await simCluster({ applyMs: 0 });
-    await adapter.apply({ cluster, action: { type: 'config', settings: { a: 1 } }, idempotencyKey: keyFor(cluster) }, context().ctx);
+    await adapter.apply({ cluster, action: { type: 'config', settings: { a: 1 } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
     const key = keyFor(cluster);
     const action: Action = { type: 'config', settings: { a: 2, b: true } };
-    await adapter.apply({ cluster, action, idempotencyKey: key }, context().ctx);
-    await adapter.rollback({ cluster, action, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx);
+    await adapter.apply({ cluster, action, idempotencyKey: key }, recordingContext().ctx);
+    await adapter.rollback({ cluster, action, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
     assert.deepEqual((await simRow(cluster.id)).settings, { a: 1 });
   });
 
   test('when failRollback is set, then rollback fails with ClusterApplyFailed and the version stays', async () => {
     const cluster = await simCluster({ applyMs: 0, failRollback: true });
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
-    await assert.rejects(adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, context().ctx), ClusterApplyFailed);
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
+    await assert.rejects(adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx), ClusterApplyFailed);
     assert.equal((await simRow(cluster.id)).version, '3.7.1');
     assert.deepEqual((await simApplyLog(db, { idempotencyKey: `${key}:rollback` })).map((r) => r.status), ['failed']);
   });
@@ -249,14 +238,14 @@ describe('maxConcurrentApplies', () => {
 
   test('when three applies run in parallel, then it is 3; when they run one after another, then it is 1', async () => {
     const parallel = await Promise.all([1, 2, 3].map(() => simCluster({ applyMs: 300 })));
-    await Promise.all(parallel.map((cluster) => adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, context().ctx)));
+    await Promise.all(parallel.map((cluster) => adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx)));
     assert.equal(await maxConcurrentApplies(db, parallel.map((c) => c.id)), 3);
 
     const sequential = await Promise.all([1, 2, 3].map(() => simCluster({ applyMs: 50 })));
     for (const cluster of sequential) {
       const key = keyFor(cluster);
-      await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx);
-      await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, context().ctx); // a duplicate is not work
+      await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
+      await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx); // a duplicate is not work
     }
     assert.equal(await maxConcurrentApplies(db, sequential.map((c) => c.id)), 1);
   });
