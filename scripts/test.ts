@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     headless: true,
     stdio: 'ignore',
     // Small so the continue-as-new path runs on small test fleets.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 400 },
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
   });
   console.error(`test stack: ${temporal.description} on ${temporal.address}; database ${baseUrl.pathname.slice(1)}`);
   try {

@@ -4,6 +4,8 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
+  workflowInfo,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -173,6 +175,11 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   setState(s.paused ? 'paused' : 'running', s.paused ? 'operator' : null);
   for (; s.waveIndex < input.waves.length; s.waveIndex++) {
     if (s.cancelRequested) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      // Only between waves, when no child runs: the state object carries everything, signals included.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof fleetOperationWorkflow>({ ...input, carried: s });
+    }
     const wave = input.waves[s.waveIndex]!;
     const ws = s.waves[s.waveIndex]!;
     s.currentWave = wave.number;

@@ -1,6 +1,8 @@
 // Pause, resume, cancel, leases between operations, maintenance windows and setMaxParallel, end to end.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { setMaxParallelUpdate } from '../../workflows/messages';
 import { call, TOKENS } from '../helpers/api';
 import { runsOf, seedFleet, startEngine, startOperation, waitForState, waitForStatus, type EngineStack } from '../helpers/engine';
 
@@ -106,6 +108,11 @@ describe('setMaxParallel', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     const bad = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 0 } });
     assert.equal(bad.status, 400);
+    // The workflow's own validator refuses what the API would never send.
+    await assert.rejects(
+      stack.api.client.workflow.getHandle(op.id).executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 5000, by: 'script' }] }),
+      (err: unknown) => err instanceof WorkflowUpdateFailedError && /1 to 1000/.test(String(err.cause?.message)),
+    );
     const viewer = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 2 }, token: TOKENS.viewer });
     assert.equal(viewer.status, 403);
     await waitForState(stack, op.id, 'completed');

@@ -128,4 +128,20 @@ describe('an operation over waves', () => {
     );
     assert.deepEqual(applied.rows[0], { n: 40, keys: 40 });
   });
+
+  test('when an operation has many waves, then the parent continues as new between waves and completes them all', async () => {
+    const ids = await seedFleet(stack, 24, () => ({ adapter: { type: 'simulated', config: { applyMs: 0 } } }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      waves: ids.map((id, i) => ({ name: `w${i}`, selector: { ids: [id] } })),
+    });
+    const done = await waitForState(stack, op.id, 'completed', 120_000);
+    assert.equal(done.counts.succeeded, 24);
+    assert.ok(done.waves.every((w: any) => w.state === 'completed'));
+    const runIds = new Set<string>();
+    for await (const wf of stack.api.client.workflow.list({ query: `WorkflowId = '${op.id}'` })) runIds.add(wf.runId);
+    const events = (await stack.api.client.workflow.getHandle(op.id).fetchHistory()).events?.length;
+    assert.ok(runIds.size >= 2, `expected the operation to continue as new, saw ${runIds.size} run(s), last with ${events} events`);
+  });
 });
