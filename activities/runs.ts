@@ -39,6 +39,15 @@ export function createRunActivities(deps: { db: Db }) {
       });
     },
 
+    /** An operator retry: the run shows pending again until its wave picks it up. */
+    async requeueCluster(input: { operationId: string; clusterId: string }): Promise<void> {
+      await deps.db.query(
+        `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, updated_at = clock_timestamp()
+          WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
+        [input.operationId, input.clusterId],
+      );
+    },
+
     async loadWaveClusters(input: { operationId: string; wave: number }): Promise<string[]> {
       return pendingWaveClusters(deps.db, input.operationId, input.wave);
     },

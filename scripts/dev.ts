@@ -76,7 +76,12 @@ async function main(): Promise<void> {
   await db.end();
   say(seeded ? `seeded a demo fleet of ${seeded} simulated clusters` : 'inventory already has clusters: not seeding');
 
-  const env = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
+  if (config.tokens.length === 0 && process.env.FLEET_ALLOW_SELF_APPROVAL === undefined) {
+    // Open mode has one identity (dev), which could never pass its own approval gates otherwise.
+    env.FLEET_ALLOW_SELF_APPROVAL = 'true';
+    say('open mode (no FLEET_API_TOKENS): self-approval allowed so dev can pass manual gates');
+  }
   children.push(startNode('worker', 'worker/main.ts', env));
   children.push(startNode('api', 'api/main.ts', env));
   await waitForPort('127.0.0.1', config.port, 60_000, children[1]);

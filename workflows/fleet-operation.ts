@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   workflowInfo,
   setCurrentDetails,
   setHandler,
@@ -16,7 +17,7 @@ import type { ClusterWork, OperationInput, OperationState, OperationStateName, P
 import { FINAL_OPERATION_STATES } from '../domain/engine';
 import { waveWorkflowId } from '../domain/ids';
 import { FLEET_OPERATION_ID, FLEET_STATE, FLEET_WAVE } from '../domain/search-attributes';
-import { bookkeeping } from './activity-options';
+import { BOOKKEEPING_OPTIONS, bookkeeping } from './activity-options';
 import {
   approveWaveSignal,
   cancelSignal,
@@ -102,12 +103,16 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   setHandler(pauseSignal, () => {
     if (isFinal() || s.paused) return;
     s.paused = true;
+    const running = s.currentWave ? s.waves[s.currentWave - 1] : undefined;
+    if (running?.state === 'running') running.state = 'paused';
     setState('paused', 'operator');
     toWave((h) => h.signal(wavePauseSignal));
   });
   setHandler(resumeSignal, () => {
     if (isFinal() || !s.paused) return;
     s.paused = false;
+    const current = s.currentWave ? s.waves[s.currentWave - 1] : undefined;
+    if (current?.state === 'paused') current.state = 'running';
     setState(s.pendingApproval ? 'awaiting_approval' : 'running');
     toWave((h) => h.signal(waveResumeSignal));
   });
@@ -124,7 +129,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     ws.approvalComment = comment ?? null;
     s.pendingApproval = null;
   });
-  setHandler(retryClusterSignal, ({ clusterId }) => {
+  setHandler(retryClusterSignal, async ({ clusterId, by }) => {
     if (isFinal()) return;
     const attempt = (s.retryAttempts[clusterId] ?? 1) + 1;
     s.retryAttempts[clusterId] = attempt;
@@ -133,6 +138,12 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       (h) => h.signal(waveRetrySignal, work),
       () => void s.pendingRetries.push(work),
     );
+    // Operations started before this change never recorded the re-queue: keep their replay unchanged.
+    if (patched('requeue-run-on-retry')) {
+      await bookkeeping.requeueCluster.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `re-queue ${clusterId} (retry by ${by})` }, [
+        { operationId: s.operationId, clusterId },
+      ]);
+    }
   });
   setHandler(skipClusterSignal, async ({ clusterId, by }) => {
     if (isFinal()) return;
@@ -140,7 +151,9 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     s.notStarted = s.notStarted.filter((w) => w.clusterId !== clusterId);
     s.pendingRetries = s.pendingRetries.filter((w) => w.clusterId !== clusterId);
     toWave((h) => h.signal(waveSkipSignal, { clusterId }));
-    await bookkeeping.skipClusters({ operationId: s.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` });
+    await bookkeeping.skipClusters.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `skip ${clusterId} (by ${by})` }, [
+      { operationId: s.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` },
+    ]);
   });
   setHandler(
     setMaxParallelUpdate,
@@ -161,7 +174,9 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   );
 
   async function close(outcome: 'completed' | 'failed' | 'cancelled'): Promise<OperationState> {
-    await bookkeeping.closeOperation({ operationId: s.operationId, outcome });
+    await bookkeeping.closeOperation.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `close the operation: ${outcome}` }, [
+      { operationId: s.operationId, outcome },
+    ]);
     if (outcome === 'cancelled') {
       for (const ws of s.waves) if (ws.state === 'pending' || ws.state === 'awaiting_approval') ws.state = 'cancelled';
     }
@@ -203,7 +218,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
 
     let work: ClusterWork[] | undefined;
     for (;;) {
-      ws.state = 'running';
+      ws.state = s.paused ? 'paused' : 'running';
       ws.startedAt ??= now();
       ws.runs++;
       setState(s.paused ? 'paused' : 'running', s.paused ? 'operator' : null);
@@ -229,7 +244,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
           { key: FLEET_OPERATION_ID, value: s.operationId },
           { key: FLEET_WAVE, value: wave.number },
         ],
-        staticSummary: `wave ${wave.number} '${wave.name}' of ${s.operationId}: ${wave.size} clusters, ≤${wave.maxParallel} at a time`,
+        staticSummary: `wave ${wave.number} '${wave.name}' of ${s.operationId}: ${wave.size} clusters, maxParallel ${s.maxParallelOverride ?? wave.maxParallel} at start`,
       });
       const result = await child.result();
       child = undefined;

@@ -60,15 +60,21 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     skipped: st.skipped,
   }));
 
+  const withSummary = <T extends ActivityOptions>(opts: T, summary: string) => ({ ...opts, summary });
+
   if (!input.carried) {
-    const planned = input.work ?? (await bookkeeping.loadWaveClusters({ operationId, wave })).map((clusterId) => ({ clusterId, attempt: 1 }));
+    const planned =
+      input.work ??
+      (
+        await bookkeeping.loadWaveClusters.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `load the clusters of wave ${wave}`), [
+          { operationId, wave },
+        ])
+      ).map((clusterId) => ({ clusterId, attempt: 1 }));
     const skip = new Set(input.skip);
     for (const work of [...planned, ...input.extra]) {
       if (!skip.has(work.clusterId) && !queued(work.clusterId)) st.queue.push(work);
     }
   }
-
-  const withSummary = <T extends ActivityOptions>(opts: T, summary: string) => ({ ...opts, summary });
 
   async function finish(clusterId: string, outcome: 'succeeded' | 'failed' | 'rolled_back' | 'skipped', extra: { error?: string; reason?: string; version?: string | null } = {}) {
     await bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [

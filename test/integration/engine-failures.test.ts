@@ -88,6 +88,9 @@ describe('operator fixes', () => {
     assert.equal(notFailed.status, 409);
     const retry = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`, { token: TOKENS.operator });
     assert.equal(retry.status, 202);
+    const requeued = await waitForStatus(stack, op.id, (st) => st.counts.failed === 0);
+    assert.equal(requeued.state, 'paused');
+    assert.equal((await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`)).status, 409);
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/resume`);
     const done = await waitForState(stack, op.id, 'completed');
     assert.equal(done.counts.succeeded, 3);
