@@ -21,6 +21,12 @@ const EnvSchema = z.object({
   FLEET_ALLOW_SELF_APPROVAL: bool,
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_PRETTY: bool,
+  // 0 turns the endpoint off; tests run several workers in one process and must not collide.
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(400),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
 });
 
 export interface Config {
@@ -36,6 +42,9 @@ export interface Config {
   allowSelfApproval: boolean;
   logLevel: string;
   logPretty: boolean;
+  /** Worker-side Prometheus endpoints (bound on `host`); 0 means off. */
+  metrics: { workerPort: number; temporalPort: number };
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
 }
 
 /** Reads and validates configuration; throws one readable error listing every bad variable. */
@@ -50,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = e.NODE_ENV === 'production';
   if (production && tokens.length === 0) {
     throw new Error('FLEET_API_TOKENS is required when NODE_ENV=production (the API will not run open)');
+  }
+  if (e.WORKER_METRICS_PORT !== 0 && e.WORKER_METRICS_PORT === e.TEMPORAL_METRICS_PORT) {
+    throw new Error('WORKER_METRICS_PORT and TEMPORAL_METRICS_PORT must differ (or be 0 to turn one off)');
   }
   return {
     env: e.NODE_ENV,
@@ -68,5 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowSelfApproval: e.FLEET_ALLOW_SELF_APPROVAL,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
+    metrics: { workerPort: e.WORKER_METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    },
   };
 }

@@ -1,4 +1,5 @@
 // applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency.
+import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound } from '../adapters/errors';
@@ -33,18 +34,40 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry 
 
   return {
     async applyToCluster(input: ApplyInput): Promise<ApplyOutput> {
+      const { log } = Context.current();
+      const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave, operatorAttempt: input.attempt, action: input.action.type };
       const cluster = await load(input.clusterId);
       await updateRun(deps.db, { ...input, state: 'applying' });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
-      const result = await withAdapterContext((ctx) =>
-        adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
-      );
-      return { version: result.version, duplicate: result.duplicate };
+      log.info('apply started', { ...fields, idempotencyKey: key, adapter: cluster.adapter.type, fromVersion: cluster.version });
+      const started = Date.now();
+      try {
+        const result = await withAdapterContext((ctx) =>
+          adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
+        );
+        log.info('apply finished', { ...fields, durationMs: Date.now() - started, version: result.version, duplicate: result.duplicate });
+        return { version: result.version, duplicate: result.duplicate };
+      } catch (err) {
+        log.warn('apply failed', {
+          ...fields,
+          durationMs: Date.now() - started,
+          errorType: err instanceof Error ? err.name : typeof err,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        throw err;
+      }
     },
 
     async rollbackCluster(input: RollbackInput): Promise<{ message: string }> {
       const cluster = await load(input.clusterId);
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
+      Context.current().log.info('rollback started', {
+        operationId: input.operationId,
+        clusterId: input.clusterId,
+        wave: input.wave,
+        operatorAttempt: input.attempt,
+        toVersion: input.fromVersion,
+      });
       return withAdapterContext((ctx) =>
         adapterFor(deps.adapters, cluster).rollback(
           { cluster, action: input.action, idempotencyKey: key, fromVersion: input.fromVersion },

@@ -23,6 +23,8 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
   return {
     async monitorCluster(input: MonitorInput): Promise<MonitorOutput> {
       const activity = Context.current();
+      const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave };
+      const started = Date.now();
       const cluster = await getCluster(deps.db, input.clusterId);
       if (!cluster) throw new ClusterNotFound(`cluster '${input.clusterId}' was removed from the inventory`);
       await updateRun(deps.db, { ...input, state: 'monitoring' });
@@ -38,7 +40,10 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           stable = health.healthy ? stable + 1 : 0;
           last = health.healthy ? 'healthy' : (health.message ?? 'unhealthy');
           activity.heartbeat({ checks, stable, healthy: health.healthy });
-          if (stable >= input.monitor.stableChecks) return { checks, version: health.version };
+          if (stable >= input.monitor.stableChecks) {
+            activity.log.info('monitor passed: cluster healthy and stable', { ...fields, checks, durationMs: Date.now() - started, version: health.version });
+            return { checks, version: health.version };
+          }
         } catch (err) {
           // A control plane that stops answering is not a healthy cluster; keep asking until the deadline.
           if (err instanceof ClusterNotFound) throw err;
@@ -47,6 +52,7 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           activity.heartbeat({ checks, stable, error: last });
         }
         if (Date.now() + input.monitor.intervalSeconds * 1000 > deadline) {
+          activity.log.warn('monitor gave up: cluster not healthy and stable in time', { ...fields, checks, stable, durationMs: Date.now() - started, last });
           throw new ClusterUnhealthy(
             `not healthy and stable within ${input.monitor.timeoutSeconds}s (${checks} checks, ${stable}/${input.monitor.stableChecks} stable; last: ${last})`,
           );

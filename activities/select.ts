@@ -1,4 +1,5 @@
 // selectCluster: re-checks eligibility against the live inventory, takes the lease, finds the window.
+import { Context } from '@temporalio/activity';
 import type { Action } from '../domain/operation';
 import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
@@ -43,6 +44,7 @@ export function createSelectActivities(deps: SelectDeps) {
   }
 
   async function skip(input: SelectInput, reason: string): Promise<SelectResult> {
+    Context.current().log.info('cluster skipped', { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave, reason });
     await updateRun(deps.db, { ...input, state: 'skipped', reason, final: true });
     return { proceed: false, reason };
   }
@@ -62,7 +64,19 @@ export function createSelectActivities(deps: SelectDeps) {
       const lease = await acquireLease(
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
-        async (holder) => !(await deps.isWorkflowRunning(holder.workflowId)),
+        async (holder) => {
+          const stale = !(await deps.isWorkflowRunning(holder.workflowId));
+          if (stale) {
+            Context.current().log.info('lease holder no longer runs: taking its lease over', {
+              operationId: input.operationId,
+              clusterId: input.clusterId,
+              wave: input.wave,
+              previousOperationId: holder.operationId,
+              heldSince: holder.acquiredAt,
+            });
+          }
+          return stale;
+        },
       );
       if (!lease.acquired) return skip(input, `leased_by:${lease.holder.operationId}`);
       const windowWaitMs = msUntilWindowOpen(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());

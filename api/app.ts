@@ -2,10 +2,14 @@
 import express from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { ApiMetrics } from './metrics';
 import { authenticate, createAuthenticator } from './middleware/auth';
 import { errorHandler, notFoundRoute, requireJson } from './middleware/errors';
 import { requestId } from './middleware/request-id';
+import { requestLog } from './middleware/request-log';
+import { securityHeaders } from './middleware/security';
 import { clustersRouter } from './routes/clusters';
+import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { operationsRouter } from './routes/operations';
 import type { HealthService } from './services/health';
@@ -18,6 +22,8 @@ export interface AppDeps {
   inventory: InventoryService;
   operations: OperationsService;
   health: HealthService;
+  /** The app's own Prometheus registry and middleware (never prom-client's global one). */
+  metrics: ApiMetrics;
 }
 
 export const BODY_LIMIT = '5mb';
@@ -27,14 +33,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId(deps.logger));
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
+  app.use(deps.metrics.middleware);
+  // Public, like the probes: Prometheus scrapes without a token (keep the port off the internet).
+  app.get('/metrics', deps.metrics.handler);
   app.use(healthRouter(deps.health));
+  app.use(docsRouter());
 
   const v1 = express.Router();
   v1.use(authenticate(createAuthenticator(deps.config.tokens)));

@@ -1,9 +1,12 @@
-// API composition root: config, logger, pool, Temporal client, app; owns listening and shutdown.
+// API composition root: config, logger, pool, Temporal client, metrics, app; owns listening and shutdown.
 import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createApp } from './app';
+import { createApiMetrics } from './metrics';
+import { requestIdInterceptor } from './middleware/request-log';
 import { createHealthService } from './services/health';
 import { createInventoryService } from './services/inventory';
 import { createOperationsService } from './services/operations';
@@ -16,7 +19,9 @@ function main(): void {
     logger.warn('FLEET_API_TOKENS is not set: the API is OPEN and every caller acts as dev:admin (never do this in production)');
   }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const { connection, client } = createTemporalClient(config);
+  const { connection } = createTemporalClient(config);
+  // Every start, signal, query and update carries the id of the request that made it.
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: { workflow: [requestIdInterceptor()] } });
   const health = createHealthService({ db, temporalAddress: config.temporal.address });
   const app = createApp({
     config,
@@ -29,6 +34,7 @@ function main(): void {
       allowSelfApproval: config.allowSelfApproval,
     }),
     health,
+    metrics: createApiMetrics({ db, client, logger, processMetrics: true }),
   });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info({ port: config.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, `fleetwave API listening on http://127.0.0.1:${config.port}`);

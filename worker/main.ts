@@ -1,10 +1,13 @@
-// Worker composition root: config, logger, pool, Temporal connection, worker; drains on SIGTERM/SIGINT.
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+// Worker composition root: config, logger, pool, Temporal connection, metrics, worker; drains on SIGTERM/SIGINT.
+import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createAdapters } from '../adapters';
 import { createLivenessCheck } from './liveness';
+import { coreLogging, createSdkLogger } from './logging';
+import { createWorkerMetrics, serveMetrics, temporalMetricsTelemetry, type MetricsServer } from './metrics';
+import { workerTuning } from './tuning';
 import { connectWithRetry, createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -13,9 +16,14 @@ async function main(): Promise<void> {
   Runtime.install({
     // The SDK's own signal handling calls worker.shutdown(): in-flight activities finish or time out.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
-    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    logger: createSdkLogger(logger),
+    telemetryOptions: { ...coreLogging(config.logLevel), ...temporalMetricsTelemetry(config.host, config.metrics.temporalPort) },
   });
+  const metrics = createWorkerMetrics({ processMetrics: true });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metrics.workerPort !== 0) {
+    metricsServer = await serveMetrics(metrics.registry, config.host, config.metrics.workerPort);
+  }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const connection = await connectWithRetry(config.temporal.address, (err, attempt) =>
     logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
@@ -28,12 +36,23 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    options: workerTuning(config.worker),
+    metrics,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'fleetwave worker running');
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      metricsPort: metricsServer?.port ?? null,
+      temporalMetricsPort: config.metrics.temporalPort || null,
+    },
+    'fleetwave worker running',
+  );
   await worker.run();
   logger.info('worker drained and stopped');
   await connection.close();
   await liveness.close();
+  await metricsServer?.close();
   await db.end();
 }
 

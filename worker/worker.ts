@@ -1,22 +1,33 @@
 // Builds a Temporal worker over given dependencies; main.ts and the tests both use it.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { instrumentActivities, type ActivityObserver } from '../activities/instrument';
+import { createWorkerMetrics } from './metrics';
 
 export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Where activity durations and failures go; a private registry when not given. */
+  metrics?: { observer: ActivityObserver };
   options?: Partial<WorkerOptions>;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const observer = (deps.metrics ?? createWorkerMetrics()).observer;
+  const interceptors = deps.options?.interceptors;
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities(deps),
+    activities: instrumentActivities(createActivities(deps), { observer, db: deps.db }),
     ...deps.options,
+    // Logs the API request id that starts, signals and updates carry (see workflows/log.ts).
+    interceptors: {
+      ...interceptors,
+      workflowModules: [require.resolve('../workflows/log'), ...(interceptors?.workflowModules ?? [])],
+    },
   });
 }
 

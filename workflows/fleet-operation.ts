@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  log,
   patched,
   workflowInfo,
   setCurrentDetails,
@@ -100,30 +101,34 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   }
 
   setHandler(statusQuery, () => s);
-  setHandler(pauseSignal, () => {
+  setHandler(pauseSignal, ({ by }) => {
     if (isFinal() || s.paused) return;
+    log.info('operation paused by an operator', { operationId: s.operationId, by });
     s.paused = true;
     const running = s.currentWave ? s.waves[s.currentWave - 1] : undefined;
     if (running?.state === 'running') running.state = 'paused';
     setState('paused', 'operator');
     toWave((h) => h.signal(wavePauseSignal));
   });
-  setHandler(resumeSignal, () => {
+  setHandler(resumeSignal, ({ by }) => {
     if (isFinal() || !s.paused) return;
+    log.info('operation resumed', { operationId: s.operationId, by, pauseReason: s.pauseReason });
     s.paused = false;
     const current = s.currentWave ? s.waves[s.currentWave - 1] : undefined;
     if (current?.state === 'paused') current.state = 'running';
     setState(s.pendingApproval ? 'awaiting_approval' : 'running');
     toWave((h) => h.signal(waveResumeSignal));
   });
-  setHandler(cancelSignal, () => {
+  setHandler(cancelSignal, ({ by }) => {
     if (isFinal()) return;
+    log.info('operation cancel requested: in-flight clusters finish, nothing new starts', { operationId: s.operationId, by });
     s.cancelRequested = true;
     toWave((h) => h.signal(waveCancelSignal));
   });
   setHandler(approveWaveSignal, ({ wave, by, comment }) => {
     const ws = s.waves[wave - 1];
     if (!ws || s.pendingApproval?.wave !== wave) return;
+    log.info('wave approved', { operationId: s.operationId, wave, by });
     ws.approvedBy = by;
     ws.approvedAt = now();
     ws.approvalComment = comment ?? null;
@@ -134,6 +139,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     const attempt = (s.retryAttempts[clusterId] ?? 1) + 1;
     s.retryAttempts[clusterId] = attempt;
     const work: ClusterWork = { clusterId, attempt };
+    log.info('cluster retry requested', { operationId: s.operationId, clusterId, operatorAttempt: attempt, by });
     toWave(
       (h) => h.signal(waveRetrySignal, work),
       () => void s.pendingRetries.push(work),
@@ -147,6 +153,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   });
   setHandler(skipClusterSignal, async ({ clusterId, by }) => {
     if (isFinal()) return;
+    log.info('cluster skipped by an operator', { operationId: s.operationId, clusterId, by });
     s.skipped.push({ clusterId, by });
     s.notStarted = s.notStarted.filter((w) => w.clusterId !== clusterId);
     s.pendingRetries = s.pendingRetries.filter((w) => w.clusterId !== clusterId);
@@ -157,7 +164,8 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   });
   setHandler(
     setMaxParallelUpdate,
-    ({ maxParallel }) => {
+    ({ maxParallel, by }) => {
+      log.info('maxParallel changed', { operationId: s.operationId, maxParallel, by });
       s.maxParallelOverride = maxParallel;
       s.updatedAt = now();
       toWave((h) => h.signal(waveSetMaxParallelSignal, { maxParallel }));
@@ -183,6 +191,13 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     s.pendingApproval = null;
     s.paused = false;
     setState(outcome, null);
+    log.info('operation finished', {
+      operationId: s.operationId,
+      outcome,
+      failuresTotal: s.failuresTotal,
+      wavesCompleted: s.waves.filter((w) => w.state === 'completed').length,
+      waves: s.waves.length,
+    });
     await condition(allHandlersFinished);
     return s;
   }
@@ -205,6 +220,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     if (wave.approval === 'manual' && !ws.approvedBy) {
       ws.state = 'awaiting_approval';
       s.pendingApproval = { wave: wave.number };
+      log.info('wave awaiting approval', { operationId: s.operationId, wave: wave.number, waveName: wave.name, clusters: wave.size });
       setState(s.paused ? 'paused' : 'awaiting_approval', s.paused ? 'operator' : null);
       await condition(() => ws.approvedBy !== null || s.cancelRequested);
       if (s.cancelRequested) break;
@@ -265,6 +281,15 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       ws.state = 'stopped';
       s.notStarted = result.notStarted;
       const reason: PauseReason = result.outcome === 'budget_exceeded' ? 'failure_budget_exceeded' : 'total_failure_budget_exceeded';
+      log.warn('wave stopped by its failure budget', {
+        operationId: s.operationId,
+        wave: wave.number,
+        reason,
+        failed: result.failed,
+        failuresTotal: s.failuresTotal,
+        notStarted: result.notStarted.length,
+        onFailure: input.onFailure,
+      });
       if (input.onFailure === 'abort') {
         ws.state = 'failed';
         s.error = `wave ${wave.number} '${wave.name}' stopped: ${reason} (${s.failuresTotal} failed in total)`;

@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   setHandler,
   workflowInfo,
   type ActivityOptions,
@@ -76,6 +77,15 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     }
   }
 
+  log.info(input.carried ? 'wave continued as new' : 'wave started', {
+    operationId,
+    wave,
+    waveName: input.wave.name,
+    queued: st.queue.length,
+    maxParallel: st.maxParallel,
+    paused: st.paused,
+  });
+
   async function finish(clusterId: string, outcome: 'succeeded' | 'failed' | 'rolled_back' | 'skipped', extra: { error?: string; reason?: string; version?: string | null } = {}) {
     await bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
       { operationId, clusterId, wave, action, outcome, ...extra },
@@ -120,8 +130,15 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
         }
       }
       await finish(clusterId, outcome, { error });
+      log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
       st.failed++;
+      if (st.failed > input.maxFailures && !st.budgetExceeded) {
+        log.warn('wave failure budget exceeded: no new cluster starts', { operationId, wave, failed: st.failed, maxFailures: input.maxFailures });
+      }
       if (st.failed > input.maxFailures) st.budgetExceeded = true;
+      if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft && !st.totalBudgetExceeded) {
+        log.warn('operation failure budget exceeded: no new cluster starts', { operationId, wave, failed: st.failed, totalFailuresLeft: input.totalFailuresLeft });
+      }
       if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft) st.totalBudgetExceeded = true;
     }
   }
@@ -148,6 +165,16 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
   // In-flight clusters always finish their apply and monitor, whatever stopped the wave.
   await condition(() => inFlight.size === 0);
   await condition(allHandlersFinished);
+  log.info('wave finished', {
+    operationId,
+    wave,
+    cancelled: st.cancelled,
+    budgetExceeded: st.budgetExceeded || st.totalBudgetExceeded,
+    succeeded: st.succeeded,
+    failed: st.failed,
+    skipped: st.skipped,
+    notStarted: st.queue.length,
+  });
   return {
     outcome: st.cancelled
       ? 'cancelled'

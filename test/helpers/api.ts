@@ -1,8 +1,10 @@
 // Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
+import { createApiMetrics } from '../../api/metrics';
+import { requestIdInterceptor } from '../../api/middleware/request-log';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService } from '../../api/services/operations';
@@ -47,13 +49,16 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
   const env = testEnv();
   const db = createPool(opts.databaseUrl ?? env.databaseUrl, 5);
   const taskQueue = opts.taskQueue ?? uid('tq');
-  const { connection, client } = createTemporalClient({
+  const { connection } = createTemporalClient({
     temporal: { address: opts.temporalAddress ?? env.temporalAddress, namespace: 'default', taskQueue, uiUrl: '' },
   });
+  // As api/main.ts builds it: Temporal calls carry the request id.
+  const client = new Client({ connection, namespace: 'default', interceptors: { workflow: [requestIdInterceptor()] } });
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' });
   const health = createHealthService({ db, temporalAddress: opts.temporalAddress ?? env.temporalAddress, timeoutMs: 1000 });
   const app = createApp({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
-    logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' }),
+    logger,
     inventory: createInventoryService(db),
     operations: createOperationsService({
       db,
@@ -64,6 +69,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
       rpcTimeoutMs: opts.rpcTimeoutMs ?? 5000,
     }),
     health,
+    metrics: createApiMetrics({ db, client, logger, timeoutMs: 1000 }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

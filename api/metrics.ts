@@ -1,0 +1,196 @@
+// The API's Prometheus registry: request latency by route pattern, and fleet gauges read at scrape time
+// from PostgreSQL and Temporal visibility — bounded in time; a dependency down is counted, never a 500.
+import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTransaction, type Db } from '../db/pool';
+import { OPERATION_WORKFLOW_TYPE } from '../domain/ids';
+import type { Logger } from '../logger';
+import { routeOf } from './middleware/request-log';
+
+export interface ApiMetricsDeps {
+  db: Db;
+  client: Client;
+  logger?: Logger;
+  /** Longest wait per source (PostgreSQL, Temporal); both are read at once. */
+  timeoutMs?: number;
+  /** Node process metrics (CPU, memory, event loop, GC). */
+  processMetrics?: boolean;
+}
+
+/** The FleetState values of a workflow that still runs (planning happens before Temporal). */
+const OPEN_STATES = ['running', 'awaiting_approval', 'paused'] as const;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const IN_FLIGHT_RUN_STATES = ['pending', 'waiting_window', 'applying', 'monitoring'];
+
+// One round trip. Runs are counted for operations that still have unfinished clusters: a gauge of
+// every run ever would only grow, and would scan the whole history at every scrape.
+const FLEET_SQL = `
+  SELECT 'clusters' AS metric, cloud AS a, environment AS b, count(*)::int AS n FROM clusters GROUP BY cloud, environment
+  UNION ALL
+  SELECT 'leases', NULL, NULL, count(*)::int FROM leases
+  UNION ALL
+  SELECT 'runs', r.state, COALESCE(o.request->'action'->>'type', 'unknown'), count(*)::int
+    FROM cluster_runs r JOIN operations o ON o.id = r.operation_id
+   WHERE r.operation_id IN (SELECT DISTINCT operation_id FROM cluster_runs WHERE state = ANY($1::text[]))
+   GROUP BY 2, 3`;
+
+async function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createApiMetrics(deps: ApiMetricsDeps) {
+  const timeoutMs = deps.timeoutMs ?? 2000;
+  const registry = new Registry();
+  if (deps.processMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const httpDuration = new Histogram({
+    name: 'fleetwave_http_request_duration_seconds',
+    help: 'API request latency by method, Express route pattern (`unmatched` when no route served it) and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const scrapeErrors = new Counter({
+    name: 'fleetwave_scrape_errors_total',
+    help: 'Scrapes whose fleet gauges could not be read, by source (postgres, temporal); those gauges are absent then',
+    labelNames: ['source'] as const,
+    registers,
+  });
+  for (const source of ['postgres', 'temporal']) scrapeErrors.inc({ source }, 0);
+  const clusterRuns = new Gauge({
+    name: 'fleetwave_cluster_runs',
+    help: 'Cluster runs of operations that still have unfinished clusters, by run state and action type',
+    labelNames: ['state', 'action'] as const,
+    registers,
+  });
+  const leasesHeld = new Gauge({ name: 'fleetwave_leases_held', help: 'Clusters leased by an operation right now', registers });
+  const clusters = new Gauge({
+    name: 'fleetwave_clusters',
+    help: 'Clusters in the inventory, by cloud and environment',
+    labelNames: ['cloud', 'environment'] as const,
+    registers,
+  });
+  const operations = new Gauge({
+    name: 'fleetwave_operations',
+    help: 'Operations whose workflow is running, by state (Temporal visibility, eventually consistent)',
+    labelNames: ['state'] as const,
+    registers,
+  });
+  const approvalsWaiting = new Gauge({
+    name: 'fleetwave_approvals_waiting',
+    help: 'Running operations waiting for a wave approval',
+    registers,
+  });
+
+  /**
+   * Shows or hides a gauge without labels: prom-client always prints those (0 after a reset), and a
+   * 0 read while the source is down would look like data.
+   */
+  function shown(gauge: Gauge, name: string, visible: boolean): void {
+    const registered = registry.getSingleMetric(name) !== undefined;
+    if (visible && !registered) registry.registerMetric(gauge);
+    if (!visible && registered) registry.removeSingleMetric(name);
+  }
+
+  function failed(source: 'postgres' | 'temporal', err: unknown): void {
+    scrapeErrors.inc({ source });
+    deps.logger?.warn({ source, err: err instanceof Error ? err.message : String(err) }, 'metrics scrape could not read fleet gauges');
+  }
+
+  async function readPostgres(): Promise<void> {
+    try {
+      const rows = await bounded('PostgreSQL', timeoutMs, () =>
+        withTransaction(deps.db, async (tx) => {
+          // The server gives up too, so a slow scrape never keeps working after we stopped waiting.
+          await tx.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
+          const result = await tx.query<{ metric: string; a: string | null; b: string | null; n: number }>(FLEET_SQL, [IN_FLIGHT_RUN_STATES]);
+          return result.rows;
+        }),
+      );
+      clusters.reset();
+      clusterRuns.reset();
+      leasesHeld.set(0);
+      shown(leasesHeld, 'fleetwave_leases_held', true);
+      for (const row of rows) {
+        if (row.metric === 'clusters') clusters.set({ cloud: row.a ?? '', environment: row.b ?? '' }, row.n);
+        else if (row.metric === 'leases') leasesHeld.set(row.n);
+        else clusterRuns.set({ state: row.a ?? '', action: row.b ?? 'unknown' }, row.n);
+      }
+    } catch (err) {
+      // Stale numbers would look current: drop the series until the next good read.
+      clusters.reset();
+      clusterRuns.reset();
+      shown(leasesHeld, 'fleetwave_leases_held', false);
+      failed('postgres', err);
+    }
+  }
+
+  async function readTemporal(): Promise<void> {
+    try {
+      // Visibility cannot GROUP BY a custom search attribute, so one count per open state.
+      const counts = await bounded('Temporal', timeoutMs, () =>
+        deps.client.withDeadline(Date.now() + timeoutMs, () =>
+          Promise.all(
+            OPEN_STATES.map((state) =>
+              deps.client.workflow.count(`WorkflowType = '${OPERATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND FleetState = '${state}'`),
+            ),
+          ),
+        ),
+      );
+      operations.reset();
+      OPEN_STATES.forEach((state, i) => operations.set({ state }, counts[i]!.count));
+      approvalsWaiting.set(counts[OPEN_STATES.indexOf('awaiting_approval')]!.count);
+      shown(approvalsWaiting, 'fleetwave_approvals_waiting', true);
+    } catch (err) {
+      operations.reset();
+      shown(approvalsWaiting, 'fleetwave_approvals_waiting', false);
+      failed('temporal', err);
+    }
+  }
+
+  // Concurrent scrapes share one read, so a burst of scrapers cannot pile queries on PostgreSQL.
+  let inFlight: Promise<void> | undefined;
+  function refresh(): Promise<void> {
+    inFlight ??= Promise.all([readPostgres(), readTemporal()]).then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  }
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.once('close', () => {
+      end({
+        method: METHODS.has(req.method) ? req.method : 'other',
+        route: routeOf(req),
+        status: res.writableFinished ? String(res.statusCode) : 'aborted',
+      });
+    });
+    next();
+  };
+
+  const handler: RequestHandler = async (_req, res) => {
+    await refresh();
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  };
+
+  return { registry, middleware, handler, refresh };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

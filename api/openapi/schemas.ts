@@ -1,0 +1,241 @@
+// Response shapes for /openapi.json, declared with zod beside the domain request schemas they reuse.
+import { zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  AdapterSchema,
+  ClusterBulkInputSchema,
+  ClusterInputSchema,
+  ClusterPatchSchema,
+  LabelsSchema,
+  MaintenanceWindowSchema,
+} from '../../domain/cluster';
+import { OPERATION_STATES, RUN_STATES } from '../../domain/engine';
+import { ActionSchema, OperationRequestSchema, PolicySchema } from '../../domain/operation';
+import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-api';
+import { SelectorSchema } from '../../domain/selector';
+import { clusterExample } from './examples';
+
+/**
+ * Gives a schema a component name. This is metadata in zod-to-openapi's own registry, keyed by the
+ * schema instance: validation is untouched, and every place that uses the same instance (a route, a
+ * nested field) becomes a $ref to one component.
+ */
+export function named<T extends z.ZodType>(refId: string, schema: T): T {
+  zodToOpenAPIRegistry.add(schema, { ...zodToOpenAPIRegistry.get(schema), _internal: { refId } });
+  return schema;
+}
+
+/** The request schemas the routes validate with, named so the document shows them once. */
+export function nameRequestSchemas(): void {
+  named('Selector', SelectorSchema);
+  named('Action', ActionSchema);
+  named('Policy', PolicySchema);
+  named('Adapter', AdapterSchema);
+  named('MaintenanceWindow', MaintenanceWindowSchema);
+  named('ClusterInput', ClusterInputSchema);
+  named('ClusterBulkInput', ClusterBulkInputSchema);
+  named('ClusterPatch', ClusterPatchSchema);
+  named('OperationRequest', OperationRequestSchema);
+  named('ActionBody', ActionBodySchema);
+  named('ApproveBody', ApproveBodySchema);
+  named('PatchOperationBody', PatchOperationBodySchema);
+}
+
+const timestamp = z.string().meta({ format: 'date-time', example: '2025-01-01T02:00:00.000Z' });
+const nullableTimestamp = timestamp.nullable();
+const int = z.number().int();
+
+export const ErrorBodySchema = named(
+  'ErrorBody',
+  z.object({
+    error: z.object({
+      code: z.string().meta({ description: 'machine-readable, e.g. validation_failed, not_found, invalid_state' }),
+      message: z.string().meta({ description: 'for a person; never a stack trace' }),
+      details: z
+        .array(z.object({ path: z.string().optional(), message: z.string() }).catchall(z.unknown()))
+        .meta({ description: 'one entry per problem, e.g. the field that failed validation' }),
+      requestId: z.string().optional().meta({ description: 'the X-Request-Id of this request, for the logs' }),
+    }),
+  }),
+);
+
+export const ClusterSchema = named(
+  'Cluster',
+  z
+    .object({
+      ...ClusterInputSchema.shape,
+      tier: z.string().nullable(),
+      labels: LabelsSchema,
+      adapter: AdapterSchema,
+      maintenanceWindows: z.array(MaintenanceWindowSchema),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    })
+    .meta({ example: clusterExample.response }),
+);
+
+export const ClusterRunSchema = named(
+  'ClusterRun',
+  z.object({
+    operationId: z.string(),
+    clusterId: z.string(),
+    wave: int.meta({ description: '0 for clusters the planner skipped' }),
+    state: z.enum(RUN_STATES),
+    fromVersion: z.string().nullable(),
+    toVersion: z.string().nullable(),
+    attempts: int,
+    error: z.string().nullable(),
+    reason: z.string().nullable().meta({ description: 'why a cluster was skipped, e.g. already_at_target, leased_by:<operationId>' }),
+    startedAt: nullableTimestamp,
+    finishedAt: nullableTimestamp,
+    updatedAt: timestamp,
+  }),
+);
+
+export const ClusterDetailSchema = named(
+  'ClusterDetail',
+  z.object({
+    ...ClusterSchema.shape,
+    lease: z.object({ operationId: z.string() }).nullable().meta({ description: 'the operation that holds the cluster now' }),
+    runs: z.array(ClusterRunSchema).meta({ description: 'the most recent runs, newest first' }),
+  }),
+);
+
+export const ClusterPageSchema = named(
+  'ClusterPage',
+  z.object({ clusters: z.array(ClusterSchema), nextCursor: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }) }),
+);
+
+export const ClusterBulkResultSchema = named('ClusterBulkResult', z.object({ clusters: z.array(ClusterSchema), count: int }));
+
+const waveSettings = {
+  maxParallel: int,
+  maxFailures: int,
+  bakeSeconds: z.number(),
+  approval: z.enum(['none', 'manual']),
+};
+const skippedCluster = z.object({ clusterId: z.string(), reason: z.string() });
+
+export const PlanSchema = named(
+  'Plan',
+  z.object({
+    total: int.meta({ description: 'clusters in waves; skipped ones are not counted' }),
+    waves: z.array(z.object({ number: int, name: z.string(), clusterIds: z.array(z.string()), ...waveSettings })),
+    skipped: z.array(skippedCluster),
+    emptyWaves: z.array(z.string()).meta({ description: 'declared waves no cluster fell into' }),
+  }),
+);
+
+export const OperationStartedSchema = named(
+  'OperationStarted',
+  z.object({ id: z.string(), state: z.enum(OPERATION_STATES), plan: PlanSchema }),
+);
+export const DryRunSchema = named('DryRunPlan', z.object({ plan: PlanSchema }));
+
+const counts = named(
+  'RunCounts',
+  z.object({ total: int, pending: int, running: int, succeeded: int, failed: int, rolled_back: int, skipped: int }),
+);
+
+export const OperationStatusSchema = named(
+  'OperationStatus',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    state: z.enum([...OPERATION_STATES, 'unknown']),
+    action: ActionSchema,
+    startedBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    plan: z
+      .object({
+        total: int,
+        waves: z.array(z.object({ number: int, name: z.string(), size: int, clusterIds: z.array(z.string()).optional(), ...waveSettings })),
+        skipped: z.array(skippedCluster),
+        skippedCount: int,
+        emptyWaves: z.array(z.string()),
+        clusterIdsOmitted: z.boolean().meta({ description: 'true above 1000 clusters: page GET …/clusters instead' }),
+      })
+      .meta({ description: 'the plan recorded at start' }),
+    currentWave: int.nullable(),
+    pendingApproval: z.object({ wave: int }).nullable(),
+    pauseReason: z.enum(['operator', 'failure_budget_exceeded', 'total_failure_budget_exceeded']).nullable(),
+    error: z.string().nullable(),
+    maxParallelOverride: int.nullable(),
+    counts,
+    waves: z.array(
+      z.object({
+        number: int,
+        name: z.string(),
+        size: int,
+        ...waveSettings,
+        state: z.string().meta({ example: 'running' }),
+        counts,
+        approvedBy: z.string().nullable(),
+        approvedAt: nullableTimestamp,
+        approvalComment: z.string().nullable(),
+        startedAt: nullableTimestamp,
+        finishedAt: nullableTimestamp,
+      }),
+    ),
+    inFlight: z.array(z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp })),
+    source: z.enum(['query', 'describe', 'none']).meta({ description: 'query: live from the workflow; describe: no worker answered; none: no workflow' }),
+    workflowStatus: z.string().nullable(),
+    note: z.string().nullable(),
+  }),
+);
+
+export const OperationListSchema = named(
+  'OperationList',
+  z.object({
+    operations: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        state: z.enum(OPERATION_STATES),
+        action: z.string().nullable(),
+        targetVersion: z.string().nullable(),
+        workflowStatus: z.string(),
+        startedAt: nullableTimestamp,
+        closedAt: nullableTimestamp,
+      }),
+    ),
+    nextPageToken: z.string().nullable(),
+  }),
+);
+
+export const RunPageSchema = named('RunPage', z.object({ runs: z.array(ClusterRunSchema), nextCursor: z.string().nullable() }));
+
+export const EventPageSchema = named(
+  'EventPage',
+  z.object({
+    events: z.array(
+      z.object({
+        id: int,
+        at: timestamp,
+        identity: z.string(),
+        role: z.string(),
+        action: z.string().meta({ example: 'operation.pause' }),
+        targetType: z.enum(['cluster', 'operation', 'system']),
+        targetId: z.string(),
+        operationId: z.string().nullable(),
+        requestId: z.string().nullable(),
+        payload: z.unknown(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  }),
+);
+
+export const AcceptedSchema = named(
+  'Accepted',
+  z.object({ id: z.string(), accepted: z.string().meta({ example: 'pause' }) }).meta({ description: 'the signal was delivered; the workflow acts on it' }),
+);
+
+export const MaxParallelSetSchema = named('MaxParallelSet', z.object({ id: z.string(), maxParallel: int }));
+
+const dependency = z.object({ ok: z.boolean(), latencyMs: int, error: z.string().optional() });
+export const ReadinessSchema = named(
+  'Readiness',
+  z.object({ status: z.enum(['ready', 'not_ready']), ready: z.boolean(), checks: z.object({ postgres: dependency, temporal: dependency }) }),
+);

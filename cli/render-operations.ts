@@ -1,0 +1,116 @@
+// Pure rendering of plans and operation status: tables, the one-line progress and the hints for people.
+import { formatDuration, formatTime, table } from './render';
+import type { OperationStatus, PlanView, RunCounts } from './types';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Clusters that reached an end state: the numerator of every progress figure. */
+export const doneOf = (c: RunCounts) => c.succeeded + c.failed + c.rolled_back + c.skipped;
+
+export function planTable(plan: PlanView): string {
+  return table(
+    ['WAVE', 'NAME', 'CLUSTERS', 'MAX PARALLEL', 'MAX FAILURES', 'BAKE', 'APPROVAL'],
+    plan.waves.map((w) => [w.number, w.name, w.size ?? w.clusterIds?.length ?? 0, w.maxParallel, w.maxFailures, formatDuration(w.bakeSeconds), w.approval]),
+  );
+}
+
+/** The plan table, then what it adds up to and what was left out and why. */
+export function planSummary(plan: PlanView): string {
+  const skippedCount = plan.skippedCount ?? plan.skipped.length;
+  const reasons = new Map<string, number>();
+  for (const s of plan.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+  const why = [...reasons].map(([reason, n]) => `${reason}: ${n}`).join(', ');
+  const lines = [
+    planTable(plan),
+    '',
+    `total: ${plural(plan.total, 'cluster')} in ${plural(plan.waves.length, 'wave')}`,
+    `skipped: ${skippedCount}${why ? ` (${why})` : ''}`,
+  ];
+  if (plan.emptyWaves && plan.emptyWaves.length > 0) lines.push(`declared waves that matched no cluster: ${plan.emptyWaves.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function actionText(action: OperationStatus['action']): string {
+  switch (action.type) {
+    case 'upgrade':
+      return `upgrade to ${action.targetVersion}`;
+    case 'restart':
+      return 'rolling restart';
+    case 'config':
+      return `config change (${Object.keys(action.settings).join(', ')})`;
+  }
+}
+
+function countsText(c: RunCounts): string {
+  const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`];
+  if (c.rolled_back > 0) parts.push(`${c.rolled_back} rolled back`);
+  if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+  parts.push(`${c.running} in flight`);
+  return parts.join(', ');
+}
+
+/** The line people act on: which wave waits and the exact command that releases it. */
+export function approvalHint(s: Pick<OperationStatus, 'id' | 'pendingApproval'>): string | null {
+  const wave = s.pendingApproval?.wave;
+  return wave === undefined ? null : `waiting for approval of wave ${wave}: fleetwave approve ${s.id} --wave ${wave}`;
+}
+
+export function pauseHint(s: Pick<OperationStatus, 'id' | 'state' | 'pauseReason'>): string | null {
+  if (s.state !== 'paused') return null;
+  const why = s.pauseReason ?? 'operator';
+  return `paused (${why}): continue with fleetwave resume ${s.id}, or stop with fleetwave cancel ${s.id}`;
+}
+
+/** One line per change when stdout is not a terminal: the current wave, then the operation as a whole. */
+export function progressLine(s: OperationStatus): string {
+  const total = `total ${doneOf(s.counts)}/${s.counts.total} done: ${countsText(s.counts)}`;
+  const wave = s.currentWave === null ? undefined : s.waves.find((w) => w.number === s.currentWave);
+  if (!wave) return `${s.state} | ${total}`;
+  return `${s.state} | wave ${wave.number}/${s.waves.length} ${wave.name} ${wave.state}: ${doneOf(wave.counts)}/${wave.size} done, ${countsText(wave.counts)} | ${total}`;
+}
+
+export function finalLine(s: Pick<OperationStatus, 'id' | 'state' | 'counts'>): string {
+  const c = s.counts;
+  return `operation ${s.id} ${s.state}: ${c.succeeded} succeeded, ${c.failed} failed, ${c.rolled_back} rolled back, ${c.skipped} skipped of ${c.total}`;
+}
+
+export function wavesTable(s: OperationStatus): string {
+  return table(
+    ['WAVE', 'NAME', 'STATE', 'TOTAL', 'SUCCEEDED', 'FAILED', 'ROLLED BACK', 'SKIPPED', 'IN FLIGHT', 'PENDING', 'APPROVAL'],
+    s.waves.map((w) => [
+      w.number,
+      w.name,
+      w.state,
+      w.size,
+      w.counts.succeeded,
+      w.counts.failed,
+      w.counts.rolled_back,
+      w.counts.skipped,
+      w.counts.running,
+      w.counts.pending,
+      w.approval === 'manual' ? `manual${w.approvedBy ? ` (${w.approvedBy})` : ''}` : 'none',
+    ]),
+  );
+}
+
+/** `fleetwave status <id>`: the header, the per-wave table, what needs a person, what runs now. */
+export function statusSummary(s: OperationStatus): string {
+  const where = s.currentWave === null ? '' : `, wave ${s.currentWave} of ${s.waves.length}`;
+  const header: [string, string][] = [
+    ['operation', `${s.id} (${s.name})`],
+    ['state', `${s.state}${where}`],
+    ['action', actionText(s.action)],
+    ['started', `${formatTime(s.createdAt)} by ${s.startedBy}`],
+    ['clusters', `${s.counts.total} total: ${countsText(s.counts)}, ${s.counts.pending} pending`],
+  ];
+  const width = Math.max(...header.map(([k]) => k.length));
+  const lines = [...header.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', wavesTable(s)];
+  const notes = [approvalHint(s), pauseHint(s), s.error ? `error: ${s.error}` : null, s.note ? `note: ${s.note}` : null].filter(
+    (l): l is string => l !== null,
+  );
+  if (notes.length > 0) lines.push('', ...notes);
+  if (s.inFlight.length > 0) {
+    lines.push('', 'in flight:', table(['CLUSTER', 'WAVE', 'STATE', 'SINCE'], s.inFlight.map((r) => [r.clusterId, r.wave, r.state, formatTime(r.startedAt)])));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,58 @@
+// The API answers the CLI reads, typed from the domain where it defines them, so a renamed field breaks the build.
+import type { Cluster } from '../domain/cluster';
+import type { buildStatus, RunCounts } from '../domain/operation-api';
+import type { Plan, PlannedWave } from '../domain/planner';
+
+export type { Cluster, RunCounts };
+
+/** A plan as start and dryRun answer it; status answers may omit cluster ids of very large plans. */
+export type PlanView = Pick<Plan, 'total' | 'skipped'> & {
+  waves: (Omit<PlannedWave, 'clusterIds'> & { clusterIds?: string[]; size?: number })[];
+  emptyWaves?: string[];
+  skippedCount?: number;
+};
+
+type FullStatus = ReturnType<typeof buildStatus>;
+export type WaveView = Pick<FullStatus['waves'][number], 'number' | 'name' | 'size' | 'state' | 'counts' | 'approval' | 'approvedBy'>;
+
+export type OperationStatus = Pick<
+  FullStatus,
+  'id' | 'name' | 'state' | 'action' | 'startedBy' | 'createdAt' | 'currentWave' | 'pendingApproval' | 'pauseReason' | 'error' | 'counts' | 'inFlight' | 'note'
+> & { waves: WaveView[]; plan?: PlanView };
+
+export interface StartAnswer {
+  id: string;
+  state: string;
+  plan: PlanView;
+}
+
+export interface OperationListItem {
+  id: string;
+  name: string | null;
+  state: string;
+  action: string | null;
+  targetVersion: string | null;
+  startedAt: string | null;
+  closedAt: string | null;
+}
+
+export interface AuditEventView {
+  id: number;
+  at: string;
+  identity: string;
+  role: string;
+  action: string;
+  targetId: string;
+  payload: unknown;
+}
+
+export interface ClusterRunView {
+  operationId: string;
+  wave: number;
+  state: string;
+  fromVersion: string | null;
+  toVersion: string | null;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
