@@ -6,17 +6,23 @@ import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
 import type { MonitorSpec } from '../domain/operation';
 import { getCluster } from '../db/clusters';
 import type { Db } from '../db/pool';
-import { updateRun } from '../db/runs';
+import { finishRun, updateRun } from '../db/runs';
+import type { Action } from '../domain/operation';
+import { targetVersionOf } from './runs';
 
 export interface MonitorInput {
   operationId: string;
   clusterId: string;
   wave: number;
   monitor: MonitorSpec;
+  /** When given, a cluster found healthy is also recorded succeeded here, saving a finish activity. */
+  finish?: { action: Action };
 }
 export interface MonitorOutput {
   checks: number;
   version: string | null;
+  /** True when the run was recorded succeeded (and the lease released) by this activity. */
+  finished?: boolean;
 }
 
 export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistry }) {
@@ -42,7 +48,9 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           activity.heartbeat({ checks, stable, healthy: health.healthy });
           if (stable >= input.monitor.stableChecks) {
             activity.log.info('monitor passed: cluster healthy and stable', { ...fields, checks, durationMs: Date.now() - started, version: health.version });
-            return { checks, version: health.version };
+            if (!input.finish) return { checks, version: health.version };
+            await finishRun(deps.db, { ...fields, state: 'succeeded', version: targetVersionOf(input.finish.action) });
+            return { checks, version: health.version, finished: true };
           }
         } catch (err) {
           // A control plane that stops answering is not a healthy cluster; keep asking until the deadline.

@@ -1,8 +1,8 @@
 // Run bookkeeping: final states, inventory version, lease release, operator skips, operation close.
 import type { Action } from '../domain/operation';
-import { releaseLease, releaseOperationLeases } from '../db/leases';
+import { releaseOperationLeases } from '../db/leases';
 import { withTransaction, type Db } from '../db/pool';
-import { pendingWaveClusters, updateRun } from '../db/runs';
+import { finishRun, pendingWaveClusters } from '../db/runs';
 
 export interface FinishInput {
   operationId: string;
@@ -16,26 +16,22 @@ export interface FinishInput {
   version?: string | null;
 }
 
+/** The inventory version a successful action leaves behind, when it changes one. */
+export function targetVersionOf(action: Action): string | null {
+  return action.type === 'upgrade' ? action.targetVersion : null;
+}
+
 export function createRunActivities(deps: { db: Db }) {
   return {
     async finishCluster(input: FinishInput): Promise<void> {
-      await withTransaction(deps.db, async (tx) => {
-        await updateRun(tx, {
-          operationId: input.operationId,
-          clusterId: input.clusterId,
-          wave: input.wave,
-          state: input.outcome,
-          error: input.error ?? null,
-          reason: input.reason ?? null,
-          final: true,
-        });
-        if (input.outcome === 'succeeded' && input.action.type === 'upgrade') {
-          await tx.query('UPDATE clusters SET version = $2, updated_at = now() WHERE id = $1', [
-            input.clusterId,
-            input.action.targetVersion,
-          ]);
-        }
-        await releaseLease(tx, input.clusterId, input.operationId);
+      await finishRun(deps.db, {
+        operationId: input.operationId,
+        clusterId: input.clusterId,
+        wave: input.wave,
+        state: input.outcome,
+        error: input.error ?? null,
+        reason: input.reason ?? null,
+        version: input.outcome === 'succeeded' ? targetVersionOf(input.action) : null,
       });
     },
 

@@ -131,3 +131,28 @@ export async function pendingWaveClusters(db: Queryable, operationId: string, wa
   );
   return result.rows.map((r) => r.cluster_id);
 }
+
+/**
+ * A run's final state in one statement (atomic, one round trip): the run record, the inventory
+ * version when `version` is given, and the operation's lease on the cluster.
+ */
+export async function finishRun(
+  db: Queryable,
+  run: { operationId: string; clusterId: string; wave: number; state: string; error?: string | null; reason?: string | null; version?: string | null },
+): Promise<void> {
+  const result = await db.query<{ runs: string }>(
+    `WITH run AS (
+       UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6,
+              finished_at = clock_timestamp(), updated_at = clock_timestamp()
+        WHERE operation_id = $1 AND cluster_id = $2 RETURNING 1
+     ), inventory AS (
+       UPDATE clusters SET version = $7, updated_at = now() WHERE id = $2 AND $7::text IS NOT NULL RETURNING 1
+     ), lease AS (
+       DELETE FROM leases WHERE cluster_id = $2 AND operation_id = $1 RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM inventory), (SELECT count(*) FROM lease)`,
+    [run.operationId, run.clusterId, run.wave, run.state, run.error ?? null, run.reason ?? null, run.version ?? null],
+  );
+  // A run the API never recorded (an operation started by hand): record it now.
+  if (Number(result.rows[0]?.runs ?? 0) === 0) await updateRun(db, { ...run, final: true });
+}
