@@ -42,13 +42,27 @@ const toState = (row: SimClusterRow): SimClusterState => ({
 
 /** The provider's view of a cluster, created from the inventory (its version) the first time it is touched. */
 export async function ensureSimCluster(db: Queryable, cluster: { id: string; version: string }, forUpdate = false): Promise<SimClusterState> {
-  await db.query('INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING', [
-    cluster.id,
-    cluster.version,
-  ]);
+  if (forUpdate) {
+    await db.query('INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING', [
+      cluster.id,
+      cluster.version,
+    ]);
+    const { rows } = await db.query<SimClusterRow>(
+      'SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 FOR UPDATE',
+      [cluster.id],
+    );
+    return toState(rows[0]!);
+  }
+  // One round trip on the hot path (every apply and health check): insert-or-read.
   const { rows } = await db.query<SimClusterRow>(
-    `SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-    [cluster.id],
+    `WITH created AS (
+       INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING
+       RETURNING cluster_id, version, settings, healthy, healthy_at
+     )
+     SELECT * FROM created
+     UNION ALL
+     SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
+    [cluster.id, cluster.version],
   );
   return toState(rows[0]!);
 }
@@ -83,28 +97,28 @@ export async function logRequest(db: Db, r: NewRequest): Promise<{ id: number; a
   return withTransaction(db, (tx) => insertRequest(tx, r));
 }
 
-const succeededExists = async (tx: Queryable, key: string, exceptId: number) =>
-  (
-    await tx.query(`SELECT 1 FROM sim_apply_requests WHERE idempotency_key = $1 AND status = 'succeeded' AND id <> $2 LIMIT 1`, [
-      key,
-      exceptId,
-    ])
-  ).rowCount !== 0;
-
 /** Logs an incoming apply: 'duplicate' (already final) when its key has succeeded before, else 'running'. */
 export async function beginApply(
   db: Db,
   r: { clusterId: string; idempotencyKey: string; action: Action },
 ): Promise<{ id: number; attempt: number; duplicate: boolean }> {
   return withTransaction(db, async (tx) => {
+    // The advisory lock on the key makes attempt numbers exact when two workers send one key at once.
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.idempotencyKey]);
-    const duplicate = await succeededExists(tx, r.idempotencyKey, 0);
-    const logged = await insertRequest(tx, {
-      ...r,
-      status: duplicate ? 'duplicate' : 'running',
-      message: duplicate ? 'already applied under this idempotency key' : null,
-    });
-    return { ...logged, duplicate };
+    const { rows } = await tx.query<{ id: string; attempt: number; duplicate: boolean }>(
+      `WITH earlier AS (
+         SELECT count(*)::int AS n, bool_or(status = 'succeeded') AS succeeded FROM sim_apply_requests WHERE idempotency_key = $2
+       )
+       INSERT INTO sim_apply_requests (cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at)
+       SELECT $1, $2, $3::jsonb, n + 1,
+              CASE WHEN succeeded THEN 'duplicate' ELSE 'running' END,
+              CASE WHEN succeeded THEN 'already applied under this idempotency key' END,
+              clock_timestamp(), CASE WHEN succeeded THEN clock_timestamp() END
+         FROM earlier
+       RETURNING id, attempt, status = 'duplicate' AS duplicate`,
+      [r.clusterId, r.idempotencyKey, JSON.stringify(r.action)],
+    );
+    return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt, duplicate: rows[0]!.duplicate };
   });
 }
 
@@ -133,23 +147,38 @@ export async function commitApply(
 ): Promise<{ duplicate: boolean; version: string }> {
   return withTransaction(db, async (tx) => {
     const before = await ensureSimCluster(tx, r.cluster, true);
-    if (await succeededExists(tx, r.idempotencyKey, r.requestId)) {
-      await finishRequest(tx, r.requestId, 'duplicate', 'already applied under this idempotency key');
-      return { duplicate: true, version: before.version };
-    }
-    const { rows } = await tx.query<{ version: string }>(
-      `UPDATE sim_clusters
-          SET version = coalesce($2, version), settings = settings || $3::jsonb,
-              healthy = $4, healthy_at = $5, updated_at = now()
-        WHERE cluster_id = $1 RETURNING version`,
-      [r.cluster.id, r.effect.version ?? null, JSON.stringify(r.effect.settings ?? {}), r.effect.healthy, r.effect.healthyAt],
+    // Under the cluster row lock: either this request applies (effect + 'succeeded') or an earlier
+    // success of the same key makes it a 'duplicate' — one statement, so one round trip.
+    const { rows } = await tx.query<{ duplicate: boolean; version: string | null }>(
+      `WITH dup AS (
+         SELECT EXISTS (SELECT 1 FROM sim_apply_requests WHERE idempotency_key = $6 AND status = 'succeeded' AND id <> $7) AS yes
+       ), applied AS (
+         UPDATE sim_clusters
+            SET version = coalesce($2, version), settings = settings || $3::jsonb, healthy = $4, healthy_at = $5, updated_at = now()
+          WHERE cluster_id = $1 AND NOT (SELECT yes FROM dup) RETURNING version
+       ), request AS (
+         UPDATE sim_apply_requests
+            SET status = CASE WHEN (SELECT yes FROM dup) THEN 'duplicate' ELSE 'succeeded' END,
+                message = CASE WHEN (SELECT yes FROM dup) THEN 'already applied under this idempotency key' ELSE $8 END,
+                previous = CASE WHEN (SELECT yes FROM dup) THEN previous ELSE $9::jsonb END,
+                finished_at = clock_timestamp()
+          WHERE id = $7 RETURNING 1
+       )
+       SELECT (SELECT yes FROM dup) AS duplicate, (SELECT version FROM applied) AS version, (SELECT count(*) FROM request) AS logged`,
+      [
+        r.cluster.id,
+        r.effect.version ?? null,
+        JSON.stringify(r.effect.settings ?? {}),
+        r.effect.healthy,
+        r.effect.healthyAt,
+        r.idempotencyKey,
+        r.requestId,
+        r.message,
+        JSON.stringify({ version: before.version, settings: before.settings }),
+      ],
     );
-    await tx.query(
-      `UPDATE sim_apply_requests SET status = 'succeeded', message = $2, previous = $3::jsonb, finished_at = clock_timestamp()
-        WHERE id = $1`,
-      [r.requestId, r.message, JSON.stringify({ version: before.version, settings: before.settings })],
-    );
-    return { duplicate: false, version: rows[0]!.version };
+    const duplicate = rows[0]!.duplicate;
+    return { duplicate, version: duplicate ? before.version : rows[0]!.version! };
   });
 }
 
