@@ -4,10 +4,10 @@ import type { Action } from '../domain/operation';
 import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
-import { getCluster } from '../db/clusters';
+import { getClusterWithRun } from '../db/clusters';
 import { acquireLease } from '../db/leases';
 import type { Db } from '../db/pool';
-import { getRun, updateRun } from '../db/runs';
+import { updateRun } from '../db/runs';
 
 export interface SelectInput {
   operationId: string;
@@ -52,9 +52,8 @@ export function createSelectActivities(deps: SelectDeps) {
   return {
     async selectCluster(input: SelectInput): Promise<SelectResult> {
       // An operator may have skipped it between the wave queueing it and now.
-      const run = await getRun(deps.db, input.operationId, input.clusterId);
+      const { cluster, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
       if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:')) return { proceed: false, reason: run.reason };
-      const cluster = await getCluster(deps.db, input.clusterId);
       if (!cluster) return skip(input, 'no_longer_matches');
       const selector = await operationSelector(input.operationId);
       if (selector && !matchesSelector(cluster, selector)) return skip(input, 'no_longer_matches');

@@ -102,24 +102,14 @@ export async function beginApply(
   db: Db,
   r: { clusterId: string; idempotencyKey: string; action: Action },
 ): Promise<{ id: number; attempt: number; duplicate: boolean }> {
-  return withTransaction(db, async (tx) => {
-    // The advisory lock on the key makes attempt numbers exact when two workers send one key at once.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.idempotencyKey]);
-    const { rows } = await tx.query<{ id: string; attempt: number; duplicate: boolean }>(
-      `WITH earlier AS (
-         SELECT count(*)::int AS n, bool_or(status = 'succeeded') AS succeeded FROM sim_apply_requests WHERE idempotency_key = $2
-       )
-       INSERT INTO sim_apply_requests (cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at)
-       SELECT $1, $2, $3::jsonb, n + 1,
-              CASE WHEN succeeded THEN 'duplicate' ELSE 'running' END,
-              CASE WHEN succeeded THEN 'already applied under this idempotency key' END,
-              clock_timestamp(), CASE WHEN succeeded THEN clock_timestamp() END
-         FROM earlier
-       RETURNING id, attempt, status = 'duplicate' AS duplicate`,
-      [r.clusterId, r.idempotencyKey, JSON.stringify(r.action)],
-    );
-    return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt, duplicate: rows[0]!.duplicate };
-  });
+  // sim_begin_apply (db/migrations): the advisory lock on the key makes attempt numbers exact when two
+  // workers send one key at once, in one round trip.
+  const { rows } = await db.query<{ id: string; attempt: number; duplicate: boolean }>('SELECT * FROM sim_begin_apply($1, $2, $3::jsonb)', [
+    r.clusterId,
+    r.idempotencyKey,
+    JSON.stringify(r.action),
+  ]);
+  return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt, duplicate: rows[0]!.duplicate };
 }
 
 export async function finishRequest(db: Queryable, id: number, status: SimRequestStatus, message: string): Promise<void> {
@@ -145,41 +135,21 @@ export async function commitApply(
   db: Db,
   r: { requestId: number; cluster: { id: string; version: string }; idempotencyKey: string; effect: ApplyEffect; message: string },
 ): Promise<{ duplicate: boolean; version: string }> {
-  return withTransaction(db, async (tx) => {
-    const before = await ensureSimCluster(tx, r.cluster, true);
-    // Under the cluster row lock: either this request applies (effect + 'succeeded') or an earlier
-    // success of the same key makes it a 'duplicate' — one statement, so one round trip.
-    const { rows } = await tx.query<{ duplicate: boolean; version: string | null }>(
-      `WITH dup AS (
-         SELECT EXISTS (SELECT 1 FROM sim_apply_requests WHERE idempotency_key = $6 AND status = 'succeeded' AND id <> $7) AS yes
-       ), applied AS (
-         UPDATE sim_clusters
-            SET version = coalesce($2, version), settings = settings || $3::jsonb, healthy = $4, healthy_at = $5, updated_at = now()
-          WHERE cluster_id = $1 AND NOT (SELECT yes FROM dup) RETURNING version
-       ), request AS (
-         UPDATE sim_apply_requests
-            SET status = CASE WHEN (SELECT yes FROM dup) THEN 'duplicate' ELSE 'succeeded' END,
-                message = CASE WHEN (SELECT yes FROM dup) THEN 'already applied under this idempotency key' ELSE $8 END,
-                previous = CASE WHEN (SELECT yes FROM dup) THEN previous ELSE $9::jsonb END,
-                finished_at = clock_timestamp()
-          WHERE id = $7 RETURNING 1
-       )
-       SELECT (SELECT yes FROM dup) AS duplicate, (SELECT version FROM applied) AS version, (SELECT count(*) FROM request) AS logged`,
-      [
-        r.cluster.id,
-        r.effect.version ?? null,
-        JSON.stringify(r.effect.settings ?? {}),
-        r.effect.healthy,
-        r.effect.healthyAt,
-        r.idempotencyKey,
-        r.requestId,
-        r.message,
-        JSON.stringify({ version: before.version, settings: before.settings }),
-      ],
-    );
-    const duplicate = rows[0]!.duplicate;
-    return { duplicate, version: duplicate ? before.version : rows[0]!.version! };
-  });
+  const { rows } = await db.query<{ duplicate: boolean; version: string }>(
+    'SELECT * FROM sim_commit_apply($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)',
+    [
+      r.requestId,
+      r.cluster.id,
+      r.cluster.version,
+      r.idempotencyKey,
+      r.effect.version ?? null,
+      JSON.stringify(r.effect.settings ?? {}),
+      r.effect.healthy,
+      r.effect.healthyAt,
+      r.message,
+    ],
+  );
+  return { duplicate: rows[0]!.duplicate, version: rows[0]!.version };
 }
 
 /**

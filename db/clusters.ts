@@ -156,3 +156,23 @@ export async function allClusters(db: Queryable): Promise<Cluster[]> {
   const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters ORDER BY id`);
   return result.rows.map(toCluster);
 }
+
+/** The cluster and this operation's run of it, in one round trip (the select step's hot path). */
+export async function getClusterWithRun(
+  db: Queryable,
+  clusterId: string,
+  operationId: string,
+): Promise<{ cluster: Cluster | undefined; run: { state: string; reason: string | null } | undefined }> {
+  const result = await db.query<Partial<ClusterRow> & { run_state: string | null; run_reason: string | null }>(
+    `SELECT r.state AS run_state, r.reason AS run_reason, ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}
+       FROM (SELECT 1) AS one
+       LEFT JOIN clusters c ON c.id = $1
+       LEFT JOIN cluster_runs r ON r.operation_id = $2 AND r.cluster_id = $1`,
+    [clusterId, operationId],
+  );
+  const row = result.rows[0]!;
+  return {
+    cluster: row.id ? toCluster(row as ClusterRow) : undefined,
+    run: row.run_state ? { state: row.run_state, reason: row.run_reason } : undefined,
+  };
+}
