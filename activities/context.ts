@@ -18,7 +18,7 @@ export async function withAdapterContext<T>(fn: (ctx: AdapterContext) => Promise
   };
   const timer = setInterval(() => activity.heartbeat(last), everyMs);
   try {
-    activity.heartbeat(last);
+    // No heartbeat up front: each one is a call to the server, and an instant change needs none.
     return await fn(ctx);
   } finally {
     clearInterval(timer);
