@@ -1,11 +1,11 @@
 // applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency.
+import type { LeasedClusters } from './leased-clusters';
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound } from '../adapters/errors';
 import { applyIdempotencyKey } from '../domain/ids';
 import type { Action } from '../domain/operation';
-import { getCluster } from '../db/clusters';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
 import { withAdapterContext } from './context';
@@ -25,9 +25,9 @@ export interface RollbackInput extends ApplyInput {
   fromVersion: string;
 }
 
-export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry }) {
-  async function load(clusterId: string) {
-    const cluster = await getCluster(deps.db, clusterId);
+export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry; leased: LeasedClusters }) {
+  async function load(operationId: string, clusterId: string) {
+    const cluster = await deps.leased.get(deps.db, operationId, clusterId);
     if (!cluster) throw new ClusterNotFound(`cluster '${clusterId}' was removed from the inventory`);
     return cluster;
   }
@@ -36,7 +36,7 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry 
     async applyToCluster(input: ApplyInput): Promise<ApplyOutput> {
       const { log } = Context.current();
       const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave, operatorAttempt: input.attempt, action: input.action.type };
-      const cluster = await load(input.clusterId);
+      const cluster = await load(input.operationId, input.clusterId);
       await updateRun(deps.db, { ...input, state: 'applying' });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       log.info('apply started', { ...fields, idempotencyKey: key, adapter: cluster.adapter.type, fromVersion: cluster.version });
@@ -59,7 +59,7 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry 
     },
 
     async rollbackCluster(input: RollbackInput): Promise<{ message: string }> {
-      const cluster = await load(input.clusterId);
+      const cluster = await load(input.operationId, input.clusterId);
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       Context.current().log.info('rollback started', {
         operationId: input.operationId,

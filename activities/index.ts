@@ -4,6 +4,7 @@ import type { Db } from '../db/pool';
 import { createApplyActivities } from './apply';
 import { createMonitorActivities } from './monitor';
 import { createRunActivities } from './runs';
+import { createLeasedClusters } from './leased-clusters';
 import { createSelectActivities } from './select';
 
 export interface ActivityDeps {
@@ -13,11 +14,13 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const leased = createLeasedClusters();
+  const withCache = { ...deps, leased };
   return {
-    ...createSelectActivities(deps),
-    ...createApplyActivities(deps),
-    ...createMonitorActivities(deps),
-    ...createRunActivities(deps),
+    ...createSelectActivities(withCache),
+    ...createApplyActivities(withCache),
+    ...createMonitorActivities(withCache),
+    ...createRunActivities(withCache),
   };
 }
 

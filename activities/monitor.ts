@@ -1,10 +1,10 @@
 // monitorCluster: polls the adapter's health until it is stable for `stableChecks` answers, or times out.
+import type { LeasedClusters } from './leased-clusters';
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
 import type { MonitorSpec } from '../domain/operation';
-import { getCluster } from '../db/clusters';
 import type { Db } from '../db/pool';
 import { finishRun, updateRun } from '../db/runs';
 import type { Action } from '../domain/operation';
@@ -25,13 +25,13 @@ export interface MonitorOutput {
   finished?: boolean;
 }
 
-export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistry }) {
+export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistry; leased: LeasedClusters }) {
   return {
     async monitorCluster(input: MonitorInput): Promise<MonitorOutput> {
       const activity = Context.current();
       const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave };
       const started = Date.now();
-      const cluster = await getCluster(deps.db, input.clusterId);
+      const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
       if (!cluster) throw new ClusterNotFound(`cluster '${input.clusterId}' was removed from the inventory`);
       await updateRun(deps.db, { ...input, state: 'monitoring' });
       const adapter = adapterFor(deps.adapters, cluster);
@@ -49,6 +49,7 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
             activity.log.info('monitor passed: cluster healthy and stable', { ...fields, checks, durationMs: Date.now() - started, version: health.version });
             if (!input.finish) return { checks, version: health.version };
             await finishRun(deps.db, { ...fields, state: 'succeeded', version: targetVersionOf(input.finish.action) });
+            deps.leased.forget(input.clusterId);
             return { checks, version: health.version, finished: true };
           }
         } catch (err) {

@@ -1,4 +1,5 @@
 // Run bookkeeping: final states, inventory version, lease release, operator skips, operation close.
+import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
 import { releaseOperationLeases } from '../db/leases';
 import { withTransaction, type Db } from '../db/pool';
@@ -21,9 +22,10 @@ export function targetVersionOf(action: Action): string | null {
   return action.type === 'upgrade' ? action.targetVersion : null;
 }
 
-export function createRunActivities(deps: { db: Db }) {
+export function createRunActivities(deps: { db: Db; leased: LeasedClusters }) {
   return {
     async finishCluster(input: FinishInput): Promise<void> {
+      deps.leased.forget(input.clusterId);
       await finishRun(deps.db, {
         operationId: input.operationId,
         clusterId: input.clusterId,

@@ -5,6 +5,7 @@ import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
 import { getClusterWithRun } from '../db/clusters';
+import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
@@ -23,6 +24,7 @@ export type SelectResult =
 
 export interface SelectDeps {
   db: Db;
+  leased: LeasedClusters;
   /** Whether the workflow that owns a lease still runs (a lease of a finished one is stale). */
   isWorkflowRunning(workflowId: string): Promise<boolean>;
   now?: () => Date;
@@ -78,6 +80,7 @@ export function createSelectActivities(deps: SelectDeps) {
         },
       );
       if (!lease.acquired) return skip(input, `leased_by:${lease.holder.operationId}`);
+      deps.leased.remember(input.operationId, cluster);
       const windowWaitMs = msUntilWindowOpen(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());
       await updateRun(deps.db, {
         ...input,
