@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   // 0 turns the endpoint off; tests run several workers in one process and must not collide.
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  STATUS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(400),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
@@ -44,6 +45,8 @@ export interface Config {
   logPretty: boolean;
   /** Worker-side Prometheus endpoints (bound on `host`); 0 means off. */
   metrics: { workerPort: number; temporalPort: number };
+  /** How long GET /v1/operations/:id reuses one answer (concurrent callers share one load regardless). */
+  statusCacheMs: number;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
 }
 
@@ -81,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     metrics: { workerPort: e.WORKER_METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
+    statusCacheMs: e.STATUS_CACHE_MS,
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -32,6 +32,7 @@ function main(): void {
       client,
       taskQueue: config.temporal.taskQueue,
       allowSelfApproval: config.allowSelfApproval,
+      statusCacheMs: config.statusCacheMs,
     }),
     health,
     metrics: createApiMetrics({ db, client, logger, processMetrics: true }),

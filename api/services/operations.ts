@@ -23,6 +23,7 @@ import { FLEET_ACTION, FLEET_OPERATION_NAME, FLEET_STATE, FLEET_TARGET_VERSION }
 import * as api from '../../domain/operation-api';
 import * as msg from '../../workflows/messages';
 import { decodeCursor, encodeCursor, type Actor } from './inventory';
+import { createSingleFlight } from './single-flight';
 
 const SA = { name: FLEET_OPERATION_NAME, action: FLEET_ACTION, targetVersion: FLEET_TARGET_VERSION, state: FLEET_STATE };
 
@@ -35,6 +36,8 @@ export interface OperationsDeps {
   queryTimeoutMs?: number;
   /** Deadline of every other Temporal call, so a Temporal outage is a prompt 503, not a hung request. */
   rpcTimeoutMs?: number;
+  /** How long one status answer is reused (concurrent callers always share one load); 0 = only share. */
+  statusCacheMs?: number;
 }
 
 /** The gRPC status code on a client error or its cause (the client wraps them in ServiceError). */
@@ -174,8 +177,12 @@ export function createOperationsService(deps: OperationsDeps) {
     return { outcome: 'existing' as const, body: { id: existing.id, state, plan: existing.plan } };
   }
 
+  const statusCache = createSingleFlight<ReturnType<typeof api.buildStatus>>(deps.statusCacheMs ?? 500);
+
   async function act(actor: Actor, id: string, action: string, payload: object, send: () => Promise<unknown>) {
     await temporal(id, send);
+    // The caller's next status read should see what it just did.
+    statusCache.invalidate(id);
     await recordAudit(db, { ...actor, action: `operation.${action}`, targetType: 'operation', targetId: id, operationId: id, payload });
     return { id, accepted: action };
   }
@@ -225,9 +232,11 @@ export function createOperationsService(deps: OperationsDeps) {
     },
 
     async status(id: string) {
-      const record = await mustFind(id);
-      const [live, counts, inFlight] = await Promise.all([view(record), runCounts(db, id), inFlightRuns(db, id)]);
-      return api.buildStatus({ record, live, counts, inFlight, noWave: repo.NO_WAVE });
+      return statusCache.get(id, async () => {
+        const record = await mustFind(id);
+        const [live, counts, inFlight] = await Promise.all([view(record), runCounts(db, id), inFlightRuns(db, id)]);
+        return api.buildStatus({ record, live, counts, inFlight, noWave: repo.NO_WAVE });
+      });
     },
 
     async list(query: api.OperationListQuery) {
@@ -346,6 +355,7 @@ export function createOperationsService(deps: OperationsDeps) {
         }
         mapTemporalError(id, err);
       }
+      statusCache.invalidate(id);
       await recordAudit(db, { ...actor, action: 'operation.set_max_parallel', targetType: 'operation', targetId: id, operationId: id, payload: body });
       return { id, ...result };
     },
