@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const sizes = option('sizes', '1000,10000').split(',').map(Number);
   const maxParallel = Number(option('max-parallel', '200'));
   const loadSeconds = Number(option('load-seconds', '10'));
-  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const args = process.argv.slice(2).join(' ');
+  const command = args ? `npm run bench -- ${args}` : 'npm run bench';
   const stack = await startBenchStack();
   const db = createPool(stack.databaseUrl, 5);
   const connection = await Connection.connect({ address: stack.temporal.address });
