@@ -17,6 +17,12 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('fleetwave'),
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  TEMPORAL_TLS: bool,
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   FLEET_API_TOKENS: z.string().default(''),
   FLEET_ALLOW_SELF_APPROVAL: bool,
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -37,7 +43,15 @@ export interface Config {
   host: string;
   databaseUrl: string;
   databasePoolSize: number;
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    /** TLS to Temporal (any TEMPORAL_TLS* variable turns it on); client certificate for mTLS. */
+    tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+    apiKey?: string;
+  };
   /** Empty means open mode: every caller is `dev:admin` (refused in production). */
   tokens: TokenEntry[];
   allowSelfApproval: boolean;
@@ -63,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && tokens.length === 0) {
     throw new Error('FLEET_API_TOKENS is required when NODE_ENV=production (the API will not run open)');
   }
+  if (Boolean(e.TEMPORAL_TLS_CERT_FILE) !== Boolean(e.TEMPORAL_TLS_KEY_FILE)) {
+    throw new Error('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mTLS needs both)');
+  }
   if (e.WORKER_METRICS_PORT !== 0 && e.WORKER_METRICS_PORT === e.TEMPORAL_METRICS_PORT) {
     throw new Error('WORKER_METRICS_PORT and TEMPORAL_METRICS_PORT must differ (or be 0 to turn one off)');
   }
@@ -78,6 +95,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
+      ...(e.TEMPORAL_TLS || e.TEMPORAL_TLS_CA_FILE || e.TEMPORAL_TLS_CERT_FILE || e.TEMPORAL_TLS_SERVER_NAME
+        ? {
+            tls: {
+              caFile: e.TEMPORAL_TLS_CA_FILE,
+              certFile: e.TEMPORAL_TLS_CERT_FILE,
+              keyFile: e.TEMPORAL_TLS_KEY_FILE,
+              serverName: e.TEMPORAL_TLS_SERVER_NAME,
+            },
+          }
+        : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     tokens,
     allowSelfApproval: e.FLEET_ALLOW_SELF_APPROVAL,

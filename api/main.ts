@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { temporalConnectionOptions } from '../temporal-connection';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createApp } from './app';
@@ -22,7 +23,7 @@ function main(): void {
   const { connection } = createTemporalClient(config);
   // Every start, signal, query and update carries the id of the request that made it.
   const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: { workflow: [requestIdInterceptor()] } });
-  const health = createHealthService({ db, temporalAddress: config.temporal.address });
+  const health = createHealthService({ db, temporalAddress: temporalConnectionOptions(config.temporal) });
   const app = createApp({
     config,
     logger,

@@ -1,6 +1,7 @@
 // Worker composition root: config, logger, pool, Temporal connection, metrics, worker; drains on SIGTERM/SIGINT.
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { temporalConnectionOptions } from '../temporal-connection';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createAdapters } from '../adapters';
@@ -25,10 +26,11 @@ async function main(): Promise<void> {
     metricsServer = await serveMetrics(metrics.registry, config.host, config.metrics.workerPort);
   }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const connection = await connectWithRetry(config.temporal.address, (err, attempt) =>
+  const temporalTarget = temporalConnectionOptions(config.temporal);
+  const connection = await connectWithRetry(temporalTarget, (err, attempt) =>
     logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
   );
-  const liveness = createLivenessCheck(config.temporal.address, config.temporal.namespace);
+  const liveness = createLivenessCheck(temporalTarget, config.temporal.namespace);
   const worker = await createWorker({
     db,
     adapters: createAdapters({ db }),

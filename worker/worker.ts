@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { instrumentActivities, type ActivityObserver } from '../activities/instrument';
 import { createWorkerMetrics } from './metrics';
+import type { TemporalConnectionOptions } from '../temporal-connection';
 
 export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
@@ -33,13 +34,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 /** Connects to Temporal, retrying while it is not up yet (the worker may start first). */
 export async function connectWithRetry(
-  address: string,
+  target: string | TemporalConnectionOptions,
   onRetry: (err: unknown, attempt: number) => void,
   attempts = 60,
 ): Promise<NativeConnection> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(typeof target === 'string' ? { address: target } : target);
     } catch (err) {
       if (attempt >= attempts) throw err;
       onRetry(err, attempt);

@@ -1,6 +1,7 @@
 // Readiness: can we reach PostgreSQL and Temporal right now? Each check is bounded in time.
 import { Connection } from '@temporalio/client';
 import type { Db } from '../../db/pool';
+import type { TemporalConnectionOptions } from '../../temporal-connection';
 
 export interface DependencyStatus {
   ok: boolean;
@@ -32,11 +33,12 @@ async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<Dep
   }
 }
 
-export function createHealthService(deps: { db: Db; temporalAddress: string; timeoutMs?: number }) {
+export function createHealthService(deps: { db: Db; temporalAddress: string | TemporalConnectionOptions; timeoutMs?: number }) {
   const timeoutMs = deps.timeoutMs ?? 2000;
   // A probe connection of its own without the client's retry interceptor: a probe must answer
   // "down" now, not keep retrying in the background after it has answered.
-  const probe = Connection.lazy({ address: deps.temporalAddress, interceptors: [] });
+  const target = typeof deps.temporalAddress === 'string' ? { address: deps.temporalAddress } : deps.temporalAddress;
+  const probe = Connection.lazy({ ...target, interceptors: [] });
   return {
     async readiness(): Promise<Readiness> {
       const [postgres, temporal] = await Promise.all([
