@@ -5,9 +5,9 @@
 // (another worker, a restart) it sends `POST /operations` with `{ action: { type: 'rollback', toVersion } }`.
 // Both send the key `<idempotencyKey>:rollback`, both must answer `{ operationId }`, which is polled like an apply.
 //
-// Errors: 404 on a cluster → ClusterNotFound; 408/429 (the provider asks us to come back later) and 5xx, network
-// errors, timeouts and bodies that are not the documented JSON → ControlPlaneUnavailable (retried); any other
-// 4xx → ClusterApplyRejected (permanent); a provider operation that ends 'failed' → ClusterApplyFailed.
+// Errors, as the contract says: 404 on a cluster → ClusterNotFound; every other 4xx → ClusterApplyRejected
+// (permanent: an operator fixes and retries); 5xx, network errors, timeouts and bodies that are not the
+// documented JSON → ControlPlaneUnavailable (retried); a provider operation that ends 'failed' → ClusterApplyFailed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Cluster } from '../domain/cluster';
@@ -138,7 +138,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     if (status === 404 && req.notFoundIsCluster) {
       throw new ClusterNotFound(`control plane does not know cluster '${req.clusterId}' (${what} → 404: ${providerMessage(text)})`);
     }
-    if (status === 408 || status === 429 || status >= 500) {
+    if (status >= 500) {
       throw new ControlPlaneUnavailable(`control plane answered ${status} to ${what}: ${providerMessage(text)}`);
     }
     if (status >= 400) throw new ClusterApplyRejected(`control plane refused ${what} (${status}): ${providerMessage(text)}`);

@@ -89,12 +89,17 @@ describe('http adapter: apply', () => {
     await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), (err: Error) => err.message.length < 600);
   });
 
+  test('when the provider throttles with 429, then it is a permanent rejection, as the contract says of every 4xx', async () => {
+    const cluster = httpCluster({ fault: { on: ['create'], status: 429, body: { error: { message: 'slow down' } } } });
+    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /429.*slow down/);
+  });
+
   test('when the token is wrong, then the 401 is a permanent rejection', async () => {
     const cluster = httpCluster({}, { token: 'wrong' });
     await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /401/);
   });
 
-  for (const status of [500, 503, 429]) {
+  for (const status of [500, 503]) {
     test(`when the provider answers ${status}, then apply fails as ControlPlaneUnavailable (retryable)`, async () => {
       const cluster = httpCluster({ fault: { on: ['create'], status, body: { error: { message: 'try later' } } } });
       await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, new RegExp(`${status}.*try later`));
