@@ -28,6 +28,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=check /app ./
 USER node
-EXPOSE 8080
+# 8080: the API (and its /metrics). 9464, 9465: the worker's metrics (fleetwave_*, temporal_*).
+# A read-only root filesystem needs a writable /tmp: tsx keeps its transform cache there.
+EXPOSE 8080 9464 9465
 # `node --import tsx` rather than the tsx CLI: one process, so signals reach the app directly.
 CMD ["node", "--import", "tsx", "api/main.ts"]

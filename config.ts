@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   STATUS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  LEASE_TAKEOVER_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(400),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
@@ -61,7 +63,7 @@ export interface Config {
   metrics: { workerPort: number; temporalPort: number };
   /** How long GET /v1/operations/:id reuses one answer (concurrent callers share one load regardless). */
   statusCacheMs: number;
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
+  worker: { shutdownGraceSeconds: number; leaseTakeoverGraceMs: number; maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
 }
 
 /** Reads and validates configuration; throws one readable error listing every bad variable. */
@@ -114,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { workerPort: e.WORKER_METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
     statusCacheMs: e.STATUS_CACHE_MS,
     worker: {
+      shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+      leaseTakeoverGraceMs: e.LEASE_TAKEOVER_GRACE_SECONDS * 1000,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

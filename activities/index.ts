@@ -11,6 +11,7 @@ export interface ActivityDeps {
   db: Db;
   adapters: AdapterRegistry;
   isWorkflowRunning(workflowId: string): Promise<boolean>;
+  holderState?(workflowId: string): Promise<'running' | 'draining' | 'gone'>;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -10,6 +10,14 @@ import { acquireLease } from '../db/leases';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
 
+/** The lease holder closed so recently that its in-flight apply may still run: try again shortly. */
+export class LeaseHolderDraining extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseHolderDraining';
+  }
+}
+
 export interface SelectInput {
   operationId: string;
   clusterId: string;
@@ -27,6 +35,8 @@ export interface SelectDeps {
   leased: LeasedClusters;
   /** Whether the workflow that owns a lease still runs (a lease of a finished one is stale). */
   isWorkflowRunning(workflowId: string): Promise<boolean>;
+  /** Finer: a holder closed so recently that its last activity may still run is waited for. */
+  holderState?(workflowId: string): Promise<'running' | 'draining' | 'gone'>;
   now?: () => Date;
 }
 
@@ -66,7 +76,18 @@ export function createSelectActivities(deps: SelectDeps) {
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
         async (holder) => {
-          const stale = !(await deps.isWorkflowRunning(holder.workflowId));
+          const state = deps.holderState
+            ? await deps.holderState(holder.workflowId)
+            : (await deps.isWorkflowRunning(holder.workflowId))
+              ? 'running'
+              : 'gone';
+          if (state === 'draining') {
+            // Retryable: the activity is retried with backoff until the holder's grace period is over.
+            throw new LeaseHolderDraining(
+              `cluster '${input.clusterId}' is leased by '${holder.operationId}', which ended moments ago; waiting for its last activity`,
+            );
+          }
+          const stale = state === 'gone';
           if (stale) {
             Context.current().log.info('lease holder no longer runs: taking its lease over', {
               operationId: input.operationId,

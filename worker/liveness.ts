@@ -1,20 +1,32 @@
-// Whether a workflow still runs: how a lease held by a crashed or finished operation is found stale.
+// Whether the workflow that holds a lease still acts: how a lease of a crashed, finished or terminated
+// operation is found stale — and when it is safe to take over.
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalConnectionOptions } from '../temporal-connection';
 
-export function createLivenessCheck(target: string | TemporalConnectionOptions, namespace: string) {
+/** running: leave it; draining: closed so recently its last activity may still run; gone: take it. */
+export type HolderState = 'running' | 'draining' | 'gone';
+
+export function createLivenessCheck(target: string | TemporalConnectionOptions, namespace: string, graceMs = 30_000) {
   const connection = Connection.lazy(typeof target === 'string' ? { address: target } : target);
   const client = new Client({ connection, namespace });
+
+  async function holderState(workflowId: string): Promise<HolderState> {
+    try {
+      const description = await client.workflow.getHandle(workflowId).describe();
+      if (description.status.name === 'RUNNING') return 'running';
+      // A terminated workflow's activity keeps running until a heartbeat tells it otherwise (at most
+      // the heartbeat timeout): wait that long before another operation may touch the cluster.
+      const closedAt = description.closeTime?.getTime() ?? 0;
+      return Date.now() - closedAt < graceMs ? 'draining' : 'gone';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'gone';
+      throw err;
+    }
+  }
+
   return {
-    isWorkflowRunning: async (workflowId: string): Promise<boolean> => {
-      try {
-        const description = await client.workflow.getHandle(workflowId).describe();
-        return description.status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    },
+    holderState,
+    isWorkflowRunning: async (workflowId: string): Promise<boolean> => (await holderState(workflowId)) !== 'gone',
     close: () => connection.close(),
   };
 }

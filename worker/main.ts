@@ -30,11 +30,12 @@ async function main(): Promise<void> {
   const connection = await connectWithRetry(temporalTarget, (err, attempt) =>
     logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
   );
-  const liveness = createLivenessCheck(temporalTarget, config.temporal.namespace);
+  const liveness = createLivenessCheck(temporalTarget, config.temporal.namespace, config.worker.leaseTakeoverGraceMs);
   const worker = await createWorker({
     db,
     adapters: createAdapters({ db }),
     isWorkflowRunning: liveness.isWorkflowRunning,
+    holderState: liveness.holderState,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

@@ -9,5 +9,9 @@ export function workerTuning(worker: Config['worker']): Partial<WorkerOptions> {
     maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: worker.maxCachedWorkflows,
+    // On SIGTERM in-flight applies and monitors get this long to finish before they are cancelled
+    // (and retried elsewhere); then the process exits regardless.
+    shutdownGraceTime: worker.shutdownGraceSeconds * 1000,
+    shutdownForceTime: (worker.shutdownGraceSeconds + 5) * 1000,
   };
 }

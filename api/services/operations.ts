@@ -105,7 +105,14 @@ export function createOperationsService(deps: OperationsDeps) {
     if (withQuery && record.workflowStartedAt !== null) {
       try {
         const op = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(msg.statusQuery));
-        return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
+        if (FINAL_OPERATION_STATES.includes(op.state)) return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
+        // A closed workflow still answers queries with its last state: one terminated mid-run would
+        // look running forever. Ask Temporal whether it still runs.
+        const described = await temporal(record.id, () => handle.describe());
+        const status = described.status.name;
+        if (status === 'RUNNING') return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
+        const state = api.stateFromExecution(status, described.typedSearchAttributes.get(SA.state));
+        return { source: 'query', state, op: { ...op, state }, workflowStatus: status, note: `the workflow has ended (${status})` };
       } catch (err) {
         // UNAVAILABLE means Temporal itself is down: describe would fail the same way.
         if (grpcCode(err) === 14) throw new DependencyUnavailable('temporal', 'Temporal is not reachable; try again');

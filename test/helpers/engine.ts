@@ -31,6 +31,7 @@ export async function startWorker(taskQueue: string): Promise<RunningWorker> {
     taskQueue,
     adapters: createAdapters({ db }),
     isWorkflowRunning: liveness.isWorkflowRunning,
+    holderState: liveness.holderState,
   });
   const running = worker.run();
   return {

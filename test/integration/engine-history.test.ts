@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { call, TOKENS } from '../helpers/api';
-import { seedFleet, startEngine, startOperation, waitForState, type EngineStack } from '../helpers/engine';
+import { FAST_MONITOR, seedFleet, startEngine, startOperation, waitForState, waitForStatus, type EngineStack } from '../helpers/engine';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const workflowsPath = require.resolve('../../workflows');
@@ -46,21 +46,64 @@ async function replay(histories: { workflowId: string; history: unknown }[]) {
   return failures;
 }
 
-/** Replays the operation's and its waves' histories; with FLEETWAVE_RECORD_HISTORIES=1 also stores them. */
-async function replayAndRecord(operationId: string, waves: number, shape: string): Promise<string[]> {
-  const ids = [operationId, ...Array.from({ length: waves }, (_, i) => waveWorkflowId(operationId, i + 1))];
-  const histories = await Promise.all(
-    ids.map(async (workflowId, i) => ({
-      name: i === 0 ? `operation-${shape}` : `wave-${i}-${shape}`,
-      workflowId,
-      history: JSON.parse(historyToJSON(await stack.api.client.workflow.getHandle(workflowId).fetchHistory())) as unknown,
-    })),
-  );
+type Run = { runId: string; history: History };
+
+/**
+ * Every run of a workflow id, oldest first: each continue-as-new run and each new execution (a wave is
+ * started again after a budget pause), as visibility lists them, each fetched by run id. Visibility lags a
+ * little, so it is read until it holds the latest run and every run a listed one continued from.
+ */
+async function allRuns(workflowId: string): Promise<Run[]> {
+  const latest = (await stack.api.client.workflow.getHandle(workflowId).describe()).runId;
+  let runs: Run[] = [];
+  await until(async () => {
+    const listed: { runId: string; startTime: Date }[] = [];
+    for await (const wf of stack.api.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) listed.push(wf);
+    if (!listed.some((r) => r.runId === latest)) return false;
+    listed.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
+    runs = await Promise.all(
+      listed.map(async ({ runId }) => ({ runId, history: await stack.api.client.workflow.getHandle(workflowId, runId).fetchHistory() })),
+    );
+    const continuedFrom = (r: Run) => r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    return runs.every((r) => !continuedFrom(r) || runs.some((p) => p.runId === continuedFrom(r)));
+  }, `every run of ${workflowId} in visibility`);
+  return runs;
+}
+
+/**
+ * Replays every run of the operation and of the given waves; with FLEETWAVE_RECORD_HISTORIES=1 also stores
+ * them as `operation-<shape>[-run-<k>].json` and `wave-<n>-<shape>[-run-<k>].json` (FLEETWAVE_HISTORY_TAG,
+ * when set, is appended to the shape). A file that exists is never rewritten: it is the record of older code.
+ */
+async function replayAndRecord(operationId: string, waves: number[], shape: string): Promise<{ failures: string[]; runs: Map<string, number> }> {
+  const tag = process.env.FLEETWAVE_HISTORY_TAG ? `-${process.env.FLEETWAVE_HISTORY_TAG}` : '';
+  const targets = [
+    { workflowId: operationId, name: `operation-${shape}${tag}` },
+    ...waves.map((n) => ({ workflowId: waveWorkflowId(operationId, n), name: `wave-${n}-${shape}${tag}` })),
+  ];
+  const runs = new Map<string, number>();
+  const histories: { name: string; history: unknown }[] = [];
+  for (const target of targets) {
+    const all = await allRuns(target.workflowId);
+    runs.set(target.workflowId, all.length);
+    all.forEach((run, k) =>
+      histories.push({
+        name: all.length === 1 ? target.name : `${target.name}-run-${k + 1}`,
+        history: JSON.parse(historyToJSON(run.history)) as unknown,
+      }),
+    );
+  }
   if (process.env.FLEETWAVE_RECORD_HISTORIES) {
     fs.mkdirSync(FIXTURES, { recursive: true });
-    for (const h of histories) fs.writeFileSync(path.join(FIXTURES, `${h.name}.json`), JSON.stringify(h.history));
+    for (const h of histories) {
+      try {
+        fs.writeFileSync(path.join(FIXTURES, `${h.name}.json`), JSON.stringify(h.history), { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
   }
-  return replay(histories);
+  return { failures: await replay(histories.map((h) => ({ workflowId: h.name, history: h.history }))), runs };
 }
 
 describe('an operation in the Web UI and in replay', () => {
@@ -87,7 +130,7 @@ describe('an operation in the Web UI and in replay', () => {
     assert.equal(wave.searchAttributes.FleetOperationId?.[0], op.id);
     assert.equal(Number(wave.searchAttributes.FleetWave?.[0]), 2);
 
-    assert.deepEqual(await replayAndRecord(op.id, 2, 'approval-pause'), []);
+    assert.deepEqual((await replayAndRecord(op.id, [1, 2], 'approval-pause')).failures, []);
   });
 
   test('when a wave stops on its budget and a fixed cluster is retried, then its histories replay', async () => {
@@ -98,7 +141,7 @@ describe('an operation in the Web UI and in replay', () => {
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`);
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/resume`);
     await waitForState(stack, op.id, 'completed');
-    assert.deepEqual(await replayAndRecord(op.id, 1, 'budget-retry'), []);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'budget-retry')).failures, []);
   });
 
   test('when an operation is cancelled mid-wave, then its histories replay', async () => {
@@ -107,7 +150,91 @@ describe('an operation in the Web UI and in replay', () => {
     await waitForState(stack, op.id, 'running');
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`);
     await waitForState(stack, op.id, 'cancelled');
-    assert.deepEqual(await replayAndRecord(op.id, 1, 'cancel'), []);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'cancel')).failures, []);
+  });
+
+  test('when a failed cluster is fixed and retried while its wave still runs, then its histories replay', async () => {
+    const ids = await seedFleet(stack, 4, (i) => ({ adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 1000 } } }));
+    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1, maxFailures: 1 } });
+    await waitForStatus(stack, op.id, (s) => s.counts.failed === 1);
+    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, { body: { adapter: { type: 'simulated', config: {} } } });
+    assert.equal((await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`)).status, 202);
+    const done = await waitForState(stack, op.id, 'completed');
+    assert.deepEqual([done.counts.succeeded, done.counts.failed], [4, 0]);
+    // The operation's history holds the 'requeue-run-on-retry' marker: the patched branch is pinned too.
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'retry-running')).failures, []);
+  });
+
+  test('when a wave outgrows its history and continues as new, then every run of it replays', async () => {
+    const ids = await seedFleet(stack, 30, () => ({ adapter: { type: 'simulated', config: { applyMs: 0 } } }));
+    const op = await startOperation(stack, { action: { type: 'upgrade', targetVersion: '3.7.1' }, selector: { ids }, defaults: { maxParallel: 5 } });
+    const done = await waitForState(stack, op.id, 'completed', 90_000);
+    assert.equal(done.counts.succeeded, 30);
+    const { failures, runs } = await replayAndRecord(op.id, [1], 'long-wave');
+    assert.ok(runs.get(waveWorkflowId(op.id, 1))! >= 2, `expected the wave to continue as new, saw ${runs.get(waveWorkflowId(op.id, 1))} run(s)`);
+    assert.deepEqual(failures, []);
+  });
+
+  test('when an operation of many small waves continues as new between waves, then every run of it replays', async () => {
+    const ids = await seedFleet(stack, 24, () => ({ adapter: { type: 'simulated', config: { applyMs: 0 } } }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      waves: ids.map((id, i) => ({ name: `w${i + 1}`, selector: { ids: [id] } })),
+    });
+    const done = await waitForState(stack, op.id, 'completed', 120_000);
+    assert.equal(done.counts.succeeded, 24);
+    // The first wave and the last, started by a continued run of the parent.
+    const { failures, runs } = await replayAndRecord(op.id, [1, 24], 'many-waves');
+    assert.ok(runs.get(op.id)! >= 2, `expected the operation to continue as new, saw ${runs.get(op.id)} run(s)`);
+    assert.deepEqual(failures, []);
+  });
+
+  test('when clusters fail and are rolled back (one rollback failing too), then its histories replay', async () => {
+    const sim = (config: Record<string, unknown>) => ({ adapter: { type: 'simulated', config: { applyMs: 20, ...config } } });
+    const configs = [{ unhealthy: true }, { failApply: true }, { unhealthy: true, failRollback: true }, {}];
+    const ids = await seedFleet(stack, configs.length, (i) => sim(configs[i]!));
+    const op = await startOperation(stack, {
+      action: { type: 'upgrade', targetVersion: '3.7.1' },
+      selector: { ids },
+      defaults: { maxParallel: 4, maxFailures: 3 },
+      monitor: { ...FAST_MONITOR, timeoutSeconds: 1 },
+      rollbackOnFailure: true,
+    });
+    const done = await waitForState(stack, op.id, 'completed');
+    assert.deepEqual([done.counts.succeeded, done.counts.rolled_back, done.counts.failed], [1, 2, 1]);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'rollback')).failures, []);
+  });
+
+  test('when a wave spends its budget with onFailure abort, then the failed operation\'s histories replay', async () => {
+    const ids = await seedFleet(stack, 3, (i) => ({ adapter: { type: 'simulated', config: { applyMs: 20, failApply: i === 0 } } }));
+    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 }, onFailure: 'abort' });
+    const failed = await waitForState(stack, op.id, 'failed');
+    assert.equal(failed.counts.failed, 1);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'abort')).failures, []);
+  });
+
+  test('when a cluster waits for its maintenance window and the operation is cancelled, then its histories replay', async () => {
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+    const notToday = days[(new Date().getUTCDay() + 2) % 7];
+    const ids = await seedFleet(stack, 2, (i) => ({ maintenanceWindows: i === 0 ? [{ days: [notToday], start: '02:00', end: '03:00' }] : [] }));
+    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 2 } });
+    await waitForStatus(stack, op.id, (s) => s.inFlight.some((f: any) => f.state === 'waiting_window') && s.counts.succeeded === 1);
+    await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`);
+    const cancelled = await waitForState(stack, op.id, 'cancelled');
+    assert.equal(cancelled.counts.skipped, 1);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'window-cancel')).failures, []);
+  });
+
+  test('when maxParallel is raised by an update mid-wave, then its histories replay', async () => {
+    const ids = await seedFleet(stack, 6, () => ({ adapter: { type: 'simulated', config: { applyMs: 300 } } }));
+    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 } });
+    await waitForStatus(stack, op.id, (s) => s.inFlight.length > 0);
+    const patch = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 3 } });
+    assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    const done = await waitForState(stack, op.id, 'completed');
+    assert.equal(done.counts.succeeded, 6);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'set-max-parallel')).failures, []);
   });
 
   test('when recorded histories of earlier code are replayed, then today\'s workflows make the same decisions', async () => {
