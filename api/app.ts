@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { ApiMetrics } from './metrics';
 import { authenticate, createAuthenticator } from './middleware/auth';
 import { errorHandler, notFoundRoute, requireJson } from './middleware/errors';
+import { requireStorableInput } from './middleware/storable-input';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(authenticate(createAuthenticator(deps.config.tokens)));
   v1.use(requireJson);
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
+  v1.use(requireStorableInput);
   v1.use('/clusters', clustersRouter(deps.inventory));
   v1.use('/operations', operationsRouter(deps.operations));
   app.use('/v1', v1);

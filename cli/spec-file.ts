@@ -63,7 +63,12 @@ export function parseDataText(text: string, name: string): DataFile {
       const message = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       throw new InputError(`${name}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${message}`);
     }
-    data = doc.toJS();
+    try {
+      // Aliases resolve here: an alias without its anchor, or an alias bomb, is bad input too.
+      data = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      throw new InputError(`${name}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   if (data === null || data === undefined) throw new InputError(`${name} is empty`);
   return { name, data, lineOf: lineLocator(text) };

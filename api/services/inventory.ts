@@ -28,7 +28,8 @@ export function encodeCursor(lastId: string): string {
 
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!id || encodeCursor(id) !== cursor) {
+  // Every cursor we hand out encodes a printable id; anything else was not made by us.
+  if (!/^[\x21-\x7e]{1,200}$/.test(id) || encodeCursor(id) !== cursor) {
     throw new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'use nextCursor from a previous page' }]);
   }
   return id;
