@@ -5,13 +5,12 @@ import { createApplyActivities } from './apply';
 import { createMonitorActivities } from './monitor';
 import { createRunActivities } from './runs';
 import { createLeasedClusters } from './leased-clusters';
-import { createSelectActivities } from './select';
+import { createSelectActivities, type HolderState } from './select';
 
 export interface ActivityDeps {
   db: Db;
   adapters: AdapterRegistry;
-  isWorkflowRunning(workflowId: string): Promise<boolean>;
-  holderState?(workflowId: string): Promise<'running' | 'draining' | 'gone'>;
+  holderState(workflowId: string): Promise<HolderState>;
 }
 
 export function createActivities(deps: ActivityDeps) {

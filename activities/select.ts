@@ -18,6 +18,8 @@ export class LeaseHolderDraining extends Error {
   }
 }
 
+export type HolderState = 'running' | 'draining' | 'gone';
+
 export interface SelectInput {
   operationId: string;
   clusterId: string;
@@ -33,10 +35,11 @@ export type SelectResult =
 export interface SelectDeps {
   db: Db;
   leased: LeasedClusters;
-  /** Whether the workflow that owns a lease still runs (a lease of a finished one is stale). */
-  isWorkflowRunning(workflowId: string): Promise<boolean>;
-  /** Finer: a holder closed so recently that its last activity may still run is waited for. */
-  holderState?(workflowId: string): Promise<'running' | 'draining' | 'gone'>;
+  /**
+   * Whether the workflow that owns a lease still acts: running (leave it), draining (closed so
+   * recently its last activity may still run: wait) or gone (stale: take it over).
+   */
+  holderState(workflowId: string): Promise<HolderState>;
   now?: () => Date;
 }
 
@@ -76,11 +79,7 @@ export function createSelectActivities(deps: SelectDeps) {
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
         async (holder) => {
-          const state = deps.holderState
-            ? await deps.holderState(holder.workflowId)
-            : (await deps.isWorkflowRunning(holder.workflowId))
-              ? 'running'
-              : 'gone';
+          const state = await deps.holderState(holder.workflowId);
           if (state === 'draining') {
             // Retryable: the activity is retried with backoff until the holder's grace period is over.
             throw new LeaseHolderDraining(

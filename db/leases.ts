@@ -53,10 +53,6 @@ export async function acquireLease(
   return acquireLease(db, lease, isStale);
 }
 
-export async function releaseLease(db: Queryable, clusterId: string, operationId: string): Promise<void> {
-  await db.query('DELETE FROM leases WHERE cluster_id = $1 AND operation_id = $2', [clusterId, operationId]);
-}
-
 export async function releaseOperationLeases(db: Queryable, operationId: string): Promise<number> {
   const result = await db.query('DELETE FROM leases WHERE operation_id = $1', [operationId]);
   return result.rowCount ?? 0;

@@ -129,11 +129,3 @@ export async function deleteOperation(db: Db, id: string, audit: AuditEventInput
   });
 }
 
-/** The clusters planned into `wave`, ordered by id: what a wave workflow loads instead of carrying ids. */
-export async function waveClusterIds(db: Queryable, operationId: string, wave: number): Promise<string[]> {
-  const result = await db.query<{ cluster_id: string }>(
-    'SELECT cluster_id FROM cluster_runs WHERE operation_id = $1 AND wave = $2 ORDER BY cluster_id',
-    [operationId, wave],
-  );
-  return result.rows.map((r) => r.cluster_id);
-}

@@ -3,8 +3,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalConnectionOptions } from '../temporal-connection';
 
-/** running: leave it; draining: closed so recently its last activity may still run; gone: take it. */
-export type HolderState = 'running' | 'draining' | 'gone';
+import type { HolderState } from '../activities/select';
 
 export function createLivenessCheck(target: string | TemporalConnectionOptions, namespace: string, graceMs = 30_000) {
   const connection = Connection.lazy(typeof target === 'string' ? { address: target } : target);
@@ -26,7 +25,6 @@ export function createLivenessCheck(target: string | TemporalConnectionOptions, 
 
   return {
     holderState,
-    isWorkflowRunning: async (workflowId: string): Promise<boolean> => (await holderState(workflowId)) !== 'gone',
     close: () => connection.close(),
   };
 }

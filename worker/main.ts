@@ -34,7 +34,6 @@ async function main(): Promise<void> {
   const worker = await createWorker({
     db,
     adapters: createAdapters({ db }),
-    isWorkflowRunning: liveness.isWorkflowRunning,
     holderState: liveness.holderState,
     connection,
     namespace: config.temporal.namespace,

@@ -30,7 +30,6 @@ export async function startWorker(taskQueue: string): Promise<RunningWorker> {
     namespace: 'default',
     taskQueue,
     adapters: createAdapters({ db }),
-    isWorkflowRunning: liveness.isWorkflowRunning,
     holderState: liveness.holderState,
   });
   const running = worker.run();
