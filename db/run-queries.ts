@@ -1,5 +1,5 @@
 // Read side of cluster_runs for one operation: pages of runs, counts per wave and state, in-flight runs.
-import { IN_FLIGHT_RUN_STATES, type RunState } from '../domain/engine';
+import { IN_FLIGHT_RUN_STATES, type RunState } from '../domain/states';
 import type { Queryable } from './pool';
 import { toRun, type ClusterRun } from './runs';
 

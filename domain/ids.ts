@@ -1,7 +1,9 @@
 // Workflow ids and idempotency keys are built here only, so every caller agrees on them.
 
 export const OPERATION_WORKFLOW_TYPE = 'fleetOperationWorkflow';
-export const WAVE_WORKFLOW_TYPE = 'waveWorkflow';
+
+/** The Temporal header that carries an API request id into starts, signals and updates. */
+export const REQUEST_ID_HEADER = 'requestId';
 
 /** A new operation id: the operation's name plus a short random suffix supplied by the caller. */
 export function operationWorkflowId(name: string, suffix: string): string {

@@ -5,12 +5,11 @@ import {
   IN_FLIGHT_RUN_STATES,
   OPERATION_STATES,
   RUN_STATES,
-  type OperationInput,
-  type OperationState,
   type OperationStateName,
   type RunState,
   type WaveStateName,
-} from './engine';
+} from './states';
+import type { OperationInput, OperationState } from './workflow-contracts';
 import { FleetError } from './errors';
 import { OPERATION_NAME_PATTERN, type OperationRequest } from './operation';
 import { planOperation, type Plan } from './planner';

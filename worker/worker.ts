@@ -24,10 +24,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     workflowsPath: require.resolve('../workflows'),
     activities: instrumentActivities(createActivities(deps), { observer, db: deps.db }),
     ...deps.options,
-    // Logs the API request id that starts, signals and updates carry (see workflows/log.ts).
+    // Logs the API request id that starts, signals and updates carry (see workflows/request-id-interceptor.ts).
     interceptors: {
       ...interceptors,
-      workflowModules: [require.resolve('../workflows/log'), ...(interceptors?.workflowModules ?? [])],
+      workflowModules: [require.resolve('../workflows/request-id-interceptor'), ...(interceptors?.workflowModules ?? [])],
     },
   });
 }

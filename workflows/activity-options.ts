@@ -1,7 +1,7 @@
 // Activity proxies with deliberate timeouts and retry policies; permanent failures are never retried here.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { PERMANENT_FAILURE_TYPES } from '../domain/engine';
+import { PERMANENT_FAILURE_TYPES } from '../domain/workflow-contracts';
 import type { MonitorSpec } from '../domain/operation';
 
 const retry = {

@@ -14,8 +14,8 @@ import {
   upsertSearchAttributes,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { ClusterWork, OperationInput, OperationState, OperationStateName, PauseReason, WaveStatus } from '../domain/engine';
-import { FINAL_OPERATION_STATES } from '../domain/engine';
+import { FINAL_OPERATION_STATES, type OperationStateName, type PauseReason } from '../domain/states';
+import type { ClusterWork, OperationInput, OperationState, WaveStatus } from '../domain/workflow-contracts';
 import { waveWorkflowId } from '../domain/ids';
 import { FLEET_OPERATION_ID, FLEET_STATE, FLEET_WAVE } from '../domain/search-attributes';
 import { BOOKKEEPING_OPTIONS, bookkeeping } from './activity-options';

@@ -8,7 +8,7 @@ import type {
   OperationState,
   SetMaxParallelInput,
   WaveLiveStatus,
-} from '../domain/engine';
+} from '../domain/workflow-contracts';
 
 // ---- operation (parent) ----
 export const pauseSignal = defineSignal<[ActorRef]>('pause');

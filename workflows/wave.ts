@@ -10,7 +10,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { ClusterWork, WaveCarry, WaveInput, WaveResult } from '../domain/engine';
+import type { ClusterWork, WaveCarry, WaveInput, WaveResult } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, CHANGE_OPTIONS, changes, monitorOptions } from './activity-options';
 import { failureMessage } from './failures';
 import {

@@ -6,7 +6,7 @@ import { defaultPayloadConverter, type WorkflowClientInterceptor } from '@tempor
 import type { Headers } from '@temporalio/common';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../../logger';
-import { REQUEST_ID_HEADER } from '../../workflows/log';
+import { REQUEST_ID_HEADER } from '../../domain/ids';
 
 const ROUTE = Symbol('fleetwave.route');
 type Tracked = Request & { [ROUTE]?: string };
@@ -96,7 +96,7 @@ function withRequestId(headers: Headers, requestId: string): Headers {
 
 /**
  * A Temporal client interceptor: starts, signals, queries and updates made while serving a request
- * carry its id as the `requestId` header (the worker logs it, see workflows/log.ts), and the API logs
+ * carry its id as the `requestId` header (the worker logs it, see workflows/request-id-interceptor.ts), and the API logs
  * the call next to the workflow id, so the services themselves stay unaware of logging.
  */
 export function requestIdInterceptor(): WorkflowClientInterceptor {

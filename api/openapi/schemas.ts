@@ -9,7 +9,7 @@ import {
   LabelsSchema,
   MaintenanceWindowSchema,
 } from '../../domain/cluster';
-import { OPERATION_STATES, RUN_STATES } from '../../domain/engine';
+import { OPERATION_STATES, RUN_STATES } from '../../domain/states';
 import { ActionSchema, OperationRequestSchema, PolicySchema } from '../../domain/operation';
 import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-api';
 import { SelectorSchema } from '../../domain/selector';

@@ -1,6 +1,6 @@
 // `fleetwave plan|start|list|status`: operations over /v1/operations, and watching one to the end.
 import { Option, type Command } from 'commander';
-import { OPERATION_STATES } from '../../domain/engine';
+import { OPERATION_STATES } from '../../domain/states';
 import { seg } from '../client';
 import { contextOf, intOption, secondsOption, type Context } from '../context';
 import { OperationEnded } from '../errors';

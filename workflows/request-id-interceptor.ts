@@ -8,10 +8,7 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { OPERATION_WORKFLOW_TYPE } from '../domain/ids';
-
-/** The header the API's Temporal client interceptor writes (api/middleware/request-log.ts). */
-export const REQUEST_ID_HEADER = 'requestId';
+import { OPERATION_WORKFLOW_TYPE, REQUEST_ID_HEADER } from '../domain/ids';
 
 function requestIdOf(headers: Headers): string | undefined {
   const payload = headers[REQUEST_ID_HEADER];

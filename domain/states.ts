@@ -1,0 +1,34 @@
+// The state names of runs, waves and operations, shared by the workflows, the database and the API.
+
+export const RUN_STATES = [
+  'pending',
+  'waiting_window',
+  'applying',
+  'monitoring',
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'skipped',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+/** States in which a cluster is being worked on right now. */
+export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['waiting_window', 'applying', 'monitoring'];
+export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'skipped'];
+
+export const OPERATION_STATES = ['planning', 'running', 'awaiting_approval', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export type OperationStateName = (typeof OPERATION_STATES)[number];
+export const FINAL_OPERATION_STATES: readonly OperationStateName[] = ['completed', 'failed', 'cancelled'];
+
+export type WaveStateName =
+  | 'pending'
+  | 'awaiting_approval'
+  | 'running'
+  | 'paused'
+  | 'baking'
+  | 'completed'
+  | 'stopped'
+  | 'failed'
+  | 'cancelled'
+  | 'empty';
+
+export type PauseReason = 'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded';
