@@ -63,7 +63,13 @@ export interface Config {
   metrics: { workerPort: number; temporalPort: number };
   /** How long GET /v1/operations/:id reuses one answer (concurrent callers share one load regardless). */
   statusCacheMs: number;
-  worker: { shutdownGraceSeconds: number; leaseTakeoverGraceMs: number; maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
+  worker: {
+    shutdownGraceSeconds: number;
+    leaseTakeoverGraceMs: number;
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    maxCachedWorkflows: number;
+  };
 }
 
 /** Reads and validates configuration; throws one readable error listing every bad variable. */

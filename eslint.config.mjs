@@ -20,7 +20,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's test()/describe() return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'describe', 'it', 'suite'], package: 'node:test' }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'describe', 'it', 'suite'], package: 'node:test' },
+          ],
+        },
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -52,8 +56,15 @@ export default tseslint.config(
             message: 'Workflow code is deterministic: no Node built-ins or I/O libraries.',
           })),
           patterns: [
-            { group: ['**/adapters/**', '**/db/**', '**/api/**'], message: 'Workflows never touch adapters, the database or the API.' },
-            { group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
+            {
+              group: ['**/adapters/**', '**/db/**', '**/api/**'],
+              message: 'Workflows never touch adapters, the database or the API.',
+            },
+            {
+              group: ['**/activities/**', '**/activities'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (proxyActivities).',
+            },
           ],
         },
       ],

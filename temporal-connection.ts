@@ -30,7 +30,12 @@ export function temporalConnectionOptions(temporal: Config['temporal']): Tempora
       ...(t.serverName ? { serverNameOverride: t.serverName } : {}),
       ...(t.caFile ? { serverRootCACertificate: read(t.caFile, 'TEMPORAL_TLS_CA_FILE') } : {}),
       ...(t.certFile && t.keyFile
-        ? { clientCertPair: { crt: read(t.certFile, 'TEMPORAL_TLS_CERT_FILE'), key: read(t.keyFile, 'TEMPORAL_TLS_KEY_FILE') } }
+        ? {
+            clientCertPair: {
+              crt: read(t.certFile, 'TEMPORAL_TLS_CERT_FILE'),
+              key: read(t.keyFile, 'TEMPORAL_TLS_KEY_FILE'),
+            },
+          }
         : {}),
     },
     ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),

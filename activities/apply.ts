@@ -35,17 +35,33 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
   return {
     async applyToCluster(input: ApplyInput): Promise<ApplyOutput> {
       const { log } = Context.current();
-      const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave, operatorAttempt: input.attempt, action: input.action.type };
+      const fields = {
+        operationId: input.operationId,
+        clusterId: input.clusterId,
+        wave: input.wave,
+        operatorAttempt: input.attempt,
+        action: input.action.type,
+      };
       const cluster = await load(input.operationId, input.clusterId);
       await updateRun(deps.db, { ...input, state: 'applying' });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
-      log.info('apply started', { ...fields, idempotencyKey: key, adapter: cluster.adapter.type, fromVersion: cluster.version });
+      log.info('apply started', {
+        ...fields,
+        idempotencyKey: key,
+        adapter: cluster.adapter.type,
+        fromVersion: cluster.version,
+      });
       const started = Date.now();
       try {
         const result = await withAdapterContext((ctx) =>
           adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
         );
-        log.info('apply finished', { ...fields, durationMs: Date.now() - started, version: result.version, duplicate: result.duplicate });
+        log.info('apply finished', {
+          ...fields,
+          durationMs: Date.now() - started,
+          version: result.version,
+          duplicate: result.duplicate,
+        });
         return { version: result.version, duplicate: result.duplicate };
       } catch (err) {
         log.warn('apply failed', {

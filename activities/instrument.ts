@@ -52,7 +52,9 @@ export function instrumentActivities<T extends Record<string, AnyActivity>>(
     let known = actions.get(operationId);
     if (known === undefined && deps.db) {
       const result = await deps.db
-        .query<{ action: string | null }>("SELECT request->'action'->>'type' AS action FROM operations WHERE id = $1", [operationId])
+        .query<{ action: string | null }>("SELECT request->'action'->>'type' AS action FROM operations WHERE id = $1", [
+          operationId,
+        ])
         .catch(() => undefined);
       known = result?.rows[0]?.action ?? undefined;
       if (known) actions.set(operationId, known);

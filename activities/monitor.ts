@@ -46,7 +46,12 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           stable = health.healthy ? stable + 1 : 0;
           last = health.healthy ? 'healthy' : (health.message ?? 'unhealthy');
           if (stable >= input.monitor.stableChecks) {
-            activity.log.info('monitor passed: cluster healthy and stable', { ...fields, checks, durationMs: Date.now() - started, version: health.version });
+            activity.log.info('monitor passed: cluster healthy and stable', {
+              ...fields,
+              checks,
+              durationMs: Date.now() - started,
+              version: health.version,
+            });
             if (!input.finish) return { checks, version: health.version };
             await finishRun(deps.db, { ...fields, state: 'succeeded', version: targetVersionOf(input.finish.action) });
             deps.leased.forget(input.clusterId);
@@ -61,7 +66,13 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
         // Heartbeat only when about to wait: a cluster healthy at the first check costs no extra call.
         activity.heartbeat({ checks, stable, last });
         if (Date.now() + input.monitor.intervalSeconds * 1000 > deadline) {
-          activity.log.warn('monitor gave up: cluster not healthy and stable in time', { ...fields, checks, stable, durationMs: Date.now() - started, last });
+          activity.log.warn('monitor gave up: cluster not healthy and stable in time', {
+            ...fields,
+            checks,
+            stable,
+            durationMs: Date.now() - started,
+            last,
+          });
           throw new ClusterUnhealthy(
             `not healthy and stable within ${input.monitor.timeoutSeconds}s (${checks} checks, ${stable}/${input.monitor.stableChecks} stable; last: ${last})`,
           );

@@ -29,8 +29,7 @@ export interface SelectInput {
 }
 
 export type SelectResult =
-  | { proceed: true; fromVersion: string; windowWaitMs: number }
-  | { proceed: false; reason: string };
+  { proceed: true; fromVersion: string; windowWaitMs: number } | { proceed: false; reason: string };
 
 export interface SelectDeps {
   db: Db;
@@ -48,9 +47,10 @@ export function createSelectActivities(deps: SelectDeps) {
 
   async function operationSelector(operationId: string): Promise<Selector | null> {
     if (!selectors.has(operationId)) {
-      const result = await deps.db.query<{ request: { selector?: Selector } }>('SELECT request FROM operations WHERE id = $1', [
-        operationId,
-      ]);
+      const result = await deps.db.query<{ request: { selector?: Selector } }>(
+        'SELECT request FROM operations WHERE id = $1',
+        [operationId],
+      );
       // Operations are immutable once started, so the selector can be cached for the worker's life.
       if (selectors.size > 1000) selectors.clear();
       selectors.set(operationId, result.rows[0]?.request.selector ?? null);
@@ -59,7 +59,12 @@ export function createSelectActivities(deps: SelectDeps) {
   }
 
   async function skip(input: SelectInput, reason: string): Promise<SelectResult> {
-    Context.current().log.info('cluster skipped', { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave, reason });
+    Context.current().log.info('cluster skipped', {
+      operationId: input.operationId,
+      clusterId: input.clusterId,
+      wave: input.wave,
+      reason,
+    });
     await updateRun(deps.db, { ...input, state: 'skipped', reason, final: true });
     return { proceed: false, reason };
   }
@@ -68,7 +73,8 @@ export function createSelectActivities(deps: SelectDeps) {
     async selectCluster(input: SelectInput): Promise<SelectResult> {
       // An operator may have skipped it between the wave queueing it and now.
       const { cluster, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
-      if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:')) return { proceed: false, reason: run.reason };
+      if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:'))
+        return { proceed: false, reason: run.reason };
       if (!cluster) return skip(input, 'no_longer_matches');
       const selector = await operationSelector(input.operationId);
       if (selector && !matchesSelector(cluster, selector)) return skip(input, 'no_longer_matches');

@@ -131,35 +131,49 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       text = await res.text();
     } catch (err) {
       if (req.signal?.aborted) throw abortReason(req.signal);
-      if (timeout.aborted) throw new ControlPlaneUnavailable(`control plane did not answer ${what} within ${cfg.timeoutMs} ms`);
+      if (timeout.aborted)
+        throw new ControlPlaneUnavailable(`control plane did not answer ${what} within ${cfg.timeoutMs} ms`);
       throw new ControlPlaneUnavailable(`control plane unreachable for ${what}: ${networkCause(err)}`);
     }
 
     if (status === 404 && req.notFoundIsCluster) {
-      throw new ClusterNotFound(`control plane does not know cluster '${req.clusterId}' (${what} → 404: ${providerMessage(text)})`);
+      throw new ClusterNotFound(
+        `control plane does not know cluster '${req.clusterId}' (${what} → 404: ${providerMessage(text)})`,
+      );
     }
     if (status >= 500) {
       throw new ControlPlaneUnavailable(`control plane answered ${status} to ${what}: ${providerMessage(text)}`);
     }
-    if (status >= 400) throw new ClusterApplyRejected(`control plane refused ${what} (${status}): ${providerMessage(text)}`);
-    if (status < 200 || status >= 300) throw new ControlPlaneUnavailable(`control plane answered ${what} with unexpected status ${status}`);
+    if (status >= 400)
+      throw new ClusterApplyRejected(`control plane refused ${what} (${status}): ${providerMessage(text)}`);
+    if (status < 200 || status >= 300)
+      throw new ControlPlaneUnavailable(`control plane answered ${what} with unexpected status ${status}`);
 
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ControlPlaneUnavailable(`control plane answered ${what} with a body that is not JSON: ${truncate(JSON.stringify(text), 200)}`);
+      throw new ControlPlaneUnavailable(
+        `control plane answered ${what} with a body that is not JSON: ${truncate(JSON.stringify(text), 200)}`,
+      );
     }
     const parsed = req.schema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-      throw new ControlPlaneUnavailable(`control plane answered ${what} with an unexpected body (${issues}): ${truncate(text, 200)}`);
+      throw new ControlPlaneUnavailable(
+        `control plane answered ${what} with an unexpected body (${issues}): ${truncate(text, 200)}`,
+      );
     }
     return parsed.data;
   }
 
   /** Polls a provider operation until it ends; heartbeats each answer so a stuck worker is noticed. */
-  async function waitFor(cfg: HttpConfig, cluster: Cluster, operationId: string, ctx: AdapterContext): Promise<string | null> {
+  async function waitFor(
+    cfg: HttpConfig,
+    cluster: Cluster,
+    operationId: string,
+    ctx: AdapterContext,
+  ): Promise<string | null> {
     for (;;) {
       const op = await send(cfg, {
         method: 'GET',
@@ -172,7 +186,9 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       ctx.heartbeat({ providerOperationId: operationId, state: op.state });
       if (op.state === 'succeeded') return op.message ?? null;
       if (op.state === 'failed') {
-        throw new ClusterApplyFailed(`provider operation ${operationId} on '${cluster.id}' failed: ${truncate(op.message ?? 'no message')}`);
+        throw new ClusterApplyFailed(
+          `provider operation ${operationId} on '${cluster.id}' failed: ${truncate(op.message ?? 'no message')}`,
+        );
       }
       try {
         await sleep(cfg.pollMs, undefined, { signal: ctx.signal });
@@ -193,7 +209,9 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     });
     // Non-numeric metrics are informational at best; keep only what can be compared.
     const metrics = Object.fromEntries(
-      Object.entries(body.metrics ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+      Object.entries(body.metrics ?? {}).filter(
+        (e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]),
+      ),
     );
     return {
       healthy: body.healthy,
@@ -240,11 +258,20 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     }
   }
 
-  async function rollback({ cluster, idempotencyKey, fromVersion }: RollbackInput, ctx: AdapterContext): Promise<RollbackResult> {
+  async function rollback(
+    { cluster, idempotencyKey, fromVersion }: RollbackInput,
+    ctx: AdapterContext,
+  ): Promise<RollbackResult> {
     const cfg = parseHttpConfig(cluster);
     const key = `${idempotencyKey}:rollback`;
     const known = operationIds.get(idempotencyKey);
-    const common = { method: 'POST' as const, idempotencyKey: key, clusterId: cluster.id, signal: ctx.signal, schema: CreatedSchema };
+    const common = {
+      method: 'POST' as const,
+      idempotencyKey: key,
+      clusterId: cluster.id,
+      signal: ctx.signal,
+      schema: CreatedSchema,
+    };
     const created = known
       ? await send(cfg, {
           ...common,

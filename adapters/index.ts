@@ -23,7 +23,9 @@ export function adapterFor(registry: AdapterRegistry, cluster: Cluster): Cluster
   // Own-property lookup: an inventory row written before a type was removed must not reach Object.prototype.
   const adapter = Object.hasOwn(registry, cluster.adapter.type) ? registry[cluster.adapter.type] : undefined;
   if (!adapter) {
-    throw new ClusterApplyRejected(`cluster '${cluster.id}' names adapter type '${String(cluster.adapter.type)}', which this worker does not have`);
+    throw new ClusterApplyRejected(
+      `cluster '${cluster.id}' names adapter type '${String(cluster.adapter.type)}', which this worker does not have`,
+    );
   }
   return adapter;
 }

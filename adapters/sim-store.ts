@@ -41,12 +41,16 @@ const toState = (row: SimClusterRow): SimClusterState => ({
 });
 
 /** The provider's view of a cluster, created from the inventory (its version) the first time it is touched. */
-export async function ensureSimCluster(db: Queryable, cluster: { id: string; version: string }, forUpdate = false): Promise<SimClusterState> {
+export async function ensureSimCluster(
+  db: Queryable,
+  cluster: { id: string; version: string },
+  forUpdate = false,
+): Promise<SimClusterState> {
   if (forUpdate) {
-    await db.query('INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING', [
-      cluster.id,
-      cluster.version,
-    ]);
+    await db.query(
+      'INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING',
+      [cluster.id, cluster.version],
+    );
     const { rows } = await db.query<SimClusterRow>(
       'SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 FOR UPDATE',
       [cluster.id],
@@ -104,20 +108,23 @@ export async function beginApply(
 ): Promise<{ id: number; attempt: number; duplicate: boolean }> {
   // sim_begin_apply (db/migrations): the advisory lock on the key makes attempt numbers exact when two
   // workers send one key at once, in one round trip.
-  const { rows } = await db.query<{ id: string; attempt: number; duplicate: boolean }>('SELECT * FROM sim_begin_apply($1, $2, $3::jsonb)', [
-    r.clusterId,
-    r.idempotencyKey,
-    JSON.stringify(r.action),
-  ]);
+  const { rows } = await db.query<{ id: string; attempt: number; duplicate: boolean }>(
+    'SELECT * FROM sim_begin_apply($1, $2, $3::jsonb)',
+    [r.clusterId, r.idempotencyKey, JSON.stringify(r.action)],
+  );
   return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt, duplicate: rows[0]!.duplicate };
 }
 
-export async function finishRequest(db: Queryable, id: number, status: SimRequestStatus, message: string): Promise<void> {
-  await db.query('UPDATE sim_apply_requests SET status = $2, message = $3, finished_at = clock_timestamp() WHERE id = $1', [
-    id,
-    status,
-    message,
-  ]);
+export async function finishRequest(
+  db: Queryable,
+  id: number,
+  status: SimRequestStatus,
+  message: string,
+): Promise<void> {
+  await db.query(
+    'UPDATE sim_apply_requests SET status = $2, message = $3, finished_at = clock_timestamp() WHERE id = $1',
+    [id, status, message],
+  );
 }
 
 export interface ApplyEffect {
@@ -133,7 +140,13 @@ export interface ApplyEffect {
  */
 export async function commitApply(
   db: Db,
-  r: { requestId: number; cluster: { id: string; version: string }; idempotencyKey: string; effect: ApplyEffect; message: string },
+  r: {
+    requestId: number;
+    cluster: { id: string; version: string };
+    idempotencyKey: string;
+    effect: ApplyEffect;
+    message: string;
+  },
 ): Promise<{ duplicate: boolean; version: string }> {
   const { rows } = await db.query<{ duplicate: boolean; version: string }>(
     'SELECT * FROM sim_commit_apply($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)',
@@ -158,7 +171,13 @@ export async function commitApply(
  */
 export async function rollbackApply(
   db: Db,
-  r: { cluster: { id: string; version: string }; idempotencyKey: string; action: Action; fromVersion: string; message: string },
+  r: {
+    cluster: { id: string; version: string };
+    idempotencyKey: string;
+    action: Action;
+    fromVersion: string;
+    message: string;
+  },
 ): Promise<void> {
   await withTransaction(db, async (tx) => {
     await ensureSimCluster(tx, r.cluster, true);

@@ -94,7 +94,11 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
     const state = await store.ensureSimCluster(db, cluster);
     const request = await store.beginApply(db, { clusterId: cluster.id, idempotencyKey, action });
     if (request.duplicate) {
-      return { duplicate: true, version: state.version, message: `already applied under key ${idempotencyKey}; not applied again` };
+      return {
+        duplicate: true,
+        version: state.version,
+        message: `already applied under key ${idempotencyKey}; not applied again`,
+      };
     }
 
     let config: SimulatedConfig;
@@ -125,7 +129,9 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
       if (ctx.signal.aborted) throw abortReason(ctx.signal);
     } catch (err) {
       // The effect is written only at the end, so an aborted apply changed nothing; the row says why it stopped.
-      await store.finishRequest(db, request.id, 'failed', `aborted after a partial apply: ${(err as Error).message}`).catch(() => undefined);
+      await store
+        .finishRequest(db, request.id, 'failed', `aborted after a partial apply: ${(err as Error).message}`)
+        .catch(() => undefined);
       throw err;
     }
 
@@ -143,7 +149,11 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
       },
     });
     return committed.duplicate
-      ? { duplicate: true, version: committed.version, message: `already applied under key ${idempotencyKey}; not applied again` }
+      ? {
+          duplicate: true,
+          version: committed.version,
+          message: `already applied under key ${idempotencyKey}; not applied again`,
+        }
       : { duplicate: false, version: committed.version, message };
   }
 
@@ -162,7 +172,10 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
     return { exists: true, version: state.version, healthy: isHealthy(state) };
   }
 
-  async function rollback({ cluster, action, idempotencyKey, fromVersion }: RollbackInput, ctx: AdapterContext): Promise<RollbackResult> {
+  async function rollback(
+    { cluster, action, idempotencyKey, fromVersion }: RollbackInput,
+    ctx: AdapterContext,
+  ): Promise<RollbackResult> {
     if (ctx.signal.aborted) throw abortReason(ctx.signal);
     const config = parseSimulatedConfig(cluster);
     if (config.failRollback) {

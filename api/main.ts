@@ -17,12 +17,18 @@ function main(): void {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: config.logPretty, name: 'fleetwave-api' });
   if (config.tokens.length === 0) {
-    logger.warn('FLEET_API_TOKENS is not set: the API is OPEN and every caller acts as dev:admin (never do this in production)');
+    logger.warn(
+      'FLEET_API_TOKENS is not set: the API is OPEN and every caller acts as dev:admin (never do this in production)',
+    );
   }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const { connection } = createTemporalClient(config);
   // Every start, signal, query and update carries the id of the request that made it.
-  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: { workflow: [requestIdInterceptor()] } });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    interceptors: { workflow: [requestIdInterceptor()] },
+  });
   const health = createHealthService({ db, temporalAddress: temporalConnectionOptions(config.temporal) });
   const app = createApp({
     config,
@@ -39,7 +45,10 @@ function main(): void {
     metrics: createApiMetrics({ db, client, logger, processMetrics: true }),
   });
   const server: Server = app.listen(config.port, config.host, () => {
-    logger.info({ port: config.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, `fleetwave API listening on http://127.0.0.1:${config.port}`);
+    logger.info(
+      { port: config.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue },
+      `fleetwave API listening on http://127.0.0.1:${config.port}`,
+    );
   });
   server.keepAliveTimeout = 65_000;
 

@@ -75,7 +75,11 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     labelNames: ['state', 'action'] as const,
     registers,
   });
-  const leasesHeld = new Gauge({ name: 'fleetwave_leases_held', help: 'Clusters leased by an operation right now', registers });
+  const leasesHeld = new Gauge({
+    name: 'fleetwave_leases_held',
+    help: 'Clusters leased by an operation right now',
+    registers,
+  });
   const clusters = new Gauge({
     name: 'fleetwave_clusters',
     help: 'Clusters in the inventory, by cloud and environment',
@@ -106,7 +110,10 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
 
   function failed(source: 'postgres' | 'temporal', err: unknown): void {
     scrapeErrors.inc({ source });
-    deps.logger?.warn({ source, err: err instanceof Error ? err.message : String(err) }, 'metrics scrape could not read fleet gauges');
+    deps.logger?.warn(
+      { source, err: err instanceof Error ? err.message : String(err) },
+      'metrics scrape could not read fleet gauges',
+    );
   }
 
   async function readPostgres(): Promise<void> {
@@ -115,7 +122,9 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
         withTransaction(deps.db, async (tx) => {
           // The server gives up too, so a slow scrape never keeps working after we stopped waiting.
           await tx.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
-          const result = await tx.query<{ metric: string; a: string | null; b: string | null; n: number }>(FLEET_SQL, [IN_FLIGHT_RUN_STATES]);
+          const result = await tx.query<{ metric: string; a: string | null; b: string | null; n: number }>(FLEET_SQL, [
+            IN_FLIGHT_RUN_STATES,
+          ]);
           return result.rows;
         }),
       );
@@ -144,7 +153,9 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
         deps.client.withDeadline(Date.now() + timeoutMs, () =>
           Promise.all(
             OPEN_STATES.map((state) =>
-              deps.client.workflow.count(`WorkflowType = '${OPERATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND FleetState = '${state}'`),
+              deps.client.workflow.count(
+                `WorkflowType = '${OPERATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND FleetState = '${state}'`,
+              ),
             ),
           ),
         ),
@@ -163,12 +174,14 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
   // Concurrent scrapes share one read, so a burst of scrapers cannot pile queries on PostgreSQL.
   let inFlight: Promise<void> | undefined;
   function refresh(): Promise<void> {
-    inFlight ??= Promise.all([readPostgres(), readTemporal()]).then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      inFlight = undefined;
-    });
+    inFlight ??= Promise.all([readPostgres(), readTemporal()])
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   }
 

@@ -45,7 +45,12 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerOperationPaths(registry);
   const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'fleetwave', version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+    info: {
+      title: 'fleetwave',
+      version,
+      description: DESCRIPTION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
     servers: [{ url: '/', description: 'this server' }],
     tags: [
       { name: 'clusters', description: 'the fleet inventory' },

@@ -21,7 +21,9 @@ export function parseBaseUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError(`the API URL '${raw}' is not a valid URL (set FLEETWAVE_URL or --url, e.g. http://127.0.0.1:8080)`);
+    throw new InputError(
+      `the API URL '${raw}' is not a valid URL (set FLEETWAVE_URL or --url, e.g. http://127.0.0.1:8080)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InputError(`the API URL '${raw}' must start with http:// or https://`);
@@ -102,7 +104,10 @@ export class ApiClient {
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      throw apiErrorFrom(502, `the API at ${this.baseUrl} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      throw apiErrorFrom(
+        502,
+        `the API at ${this.baseUrl} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      );
     }
     return { status: res.status, body: body as T };
   }

@@ -36,15 +36,18 @@ export const intOption =
   (min: number, max = Number.MAX_SAFE_INTEGER) =>
   (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
 
-export const secondsOption = (min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number of seconds ≥ ${min}`);
-  return n;
-};
+export const secondsOption =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number of seconds ≥ ${min}`);
+    return n;
+  };
 
 /** `--label team=core`, repeatable: collected into a map. */
 export function labelOption(value: string, previous: Record<string, string> = {}): Record<string, string> {

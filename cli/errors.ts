@@ -84,8 +84,6 @@ export class OperationEnded extends CliError {
 export function formatError(err: CliError): string[] {
   const head = err instanceof ApiError ? `error: ${err.code}: ${err.message}` : `error: ${err.message}`;
   const hint =
-    err instanceof ApiError && err.status === 401
-      ? ['hint: pass a valid token with --token or FLEETWAVE_TOKEN']
-      : [];
+    err instanceof ApiError && err.status === 401 ? ['hint: pass a valid token with --token or FLEETWAVE_TOKEN'] : [];
   return [head, ...err.details.map((d) => `  ${d}`), ...hint];
 }

@@ -11,7 +11,9 @@ export const DEFAULT_URL = 'http://127.0.0.1:8080';
 export function buildProgram(): Command {
   const program = new Command('fleetwave');
   program
-    .description('Fleet-wide cluster operations in waves: plan, start, watch, approve and control them through the fleetwave API.')
+    .description(
+      'Fleet-wide cluster operations in waves: plan, start, watch, approve and control them through the fleetwave API.',
+    )
     // Set before the commands are added: subcommands inherit both.
     .version(version, '-V, --version')
     .exitOverride()
@@ -19,8 +21,14 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .addOption(new Option('--url <url>', 'fleetwave API base URL').env('FLEETWAVE_URL').default(DEFAULT_URL))
     .addOption(new Option('--token <token>', 'API bearer token').env('FLEETWAVE_TOKEN'))
-    .addOption(new Option('-o, --output <format>', 'text for people, json for scripts (the API answer as is)').choices(['text', 'json']).default('text'))
-    .addHelpText('after', `
+    .addOption(
+      new Option('-o, --output <format>', 'text for people, json for scripts (the API answer as is)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   export FLEETWAVE_URL=http://127.0.0.1:8080 FLEETWAVE_TOKEN=…
   fleetwave clusters import fleet.yaml
@@ -32,7 +40,8 @@ Examples:
 
 ${EXIT_CODES_HELP}
 
-Errors are printed to stderr as "error: <code>: <message>" with one line per detail.`);
+Errors are printed to stderr as "error: <code>: <message>" with one line per detail.`,
+    );
   registerClusters(program);
   registerOperations(program);
   registerControl(program);

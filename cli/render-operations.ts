@@ -10,7 +10,15 @@ export const doneOf = (c: RunCounts) => c.succeeded + c.failed + c.rolled_back +
 export function planTable(plan: PlanView): string {
   return table(
     ['WAVE', 'NAME', 'CLUSTERS', 'MAX PARALLEL', 'MAX FAILURES', 'BAKE', 'APPROVAL'],
-    plan.waves.map((w) => [w.number, w.name, w.size ?? w.clusterIds?.length ?? 0, w.maxParallel, w.maxFailures, formatDuration(w.bakeSeconds), w.approval]),
+    plan.waves.map((w) => [
+      w.number,
+      w.name,
+      w.size ?? w.clusterIds?.length ?? 0,
+      w.maxParallel,
+      w.maxFailures,
+      formatDuration(w.bakeSeconds),
+      w.approval,
+    ]),
   );
 }
 
@@ -26,7 +34,8 @@ export function planSummary(plan: PlanView): string {
     `total: ${plural(plan.total, 'cluster')} in ${plural(plan.waves.length, 'wave')}`,
     `skipped: ${skippedCount}${why ? ` (${why})` : ''}`,
   ];
-  if (plan.emptyWaves && plan.emptyWaves.length > 0) lines.push(`declared waves that matched no cluster: ${plan.emptyWaves.join(', ')}`);
+  if (plan.emptyWaves && plan.emptyWaves.length > 0)
+    lines.push(`declared waves that matched no cluster: ${plan.emptyWaves.join(', ')}`);
   return lines.join('\n');
 }
 
@@ -76,7 +85,19 @@ export function finalLine(s: Pick<OperationStatus, 'id' | 'state' | 'counts'>): 
 
 export function wavesTable(s: OperationStatus): string {
   return table(
-    ['WAVE', 'NAME', 'STATE', 'TOTAL', 'SUCCEEDED', 'FAILED', 'ROLLED BACK', 'SKIPPED', 'IN FLIGHT', 'PENDING', 'APPROVAL'],
+    [
+      'WAVE',
+      'NAME',
+      'STATE',
+      'TOTAL',
+      'SUCCEEDED',
+      'FAILED',
+      'ROLLED BACK',
+      'SKIPPED',
+      'IN FLIGHT',
+      'PENDING',
+      'APPROVAL',
+    ],
     s.waves.map((w) => [
       w.number,
       w.name,
@@ -105,12 +126,22 @@ export function statusSummary(s: OperationStatus): string {
   ];
   const width = Math.max(...header.map(([k]) => k.length));
   const lines = [...header.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', wavesTable(s)];
-  const notes = [approvalHint(s), pauseHint(s), s.error ? `error: ${s.error}` : null, s.note ? `note: ${s.note}` : null].filter(
-    (l): l is string => l !== null,
-  );
+  const notes = [
+    approvalHint(s),
+    pauseHint(s),
+    s.error ? `error: ${s.error}` : null,
+    s.note ? `note: ${s.note}` : null,
+  ].filter((l): l is string => l !== null);
   if (notes.length > 0) lines.push('', ...notes);
   if (s.inFlight.length > 0) {
-    lines.push('', 'in flight:', table(['CLUSTER', 'WAVE', 'STATE', 'SINCE'], s.inFlight.map((r) => [r.clusterId, r.wave, r.state, formatTime(r.startedAt)])));
+    lines.push(
+      '',
+      'in flight:',
+      table(
+        ['CLUSTER', 'WAVE', 'STATE', 'SINCE'],
+        s.inFlight.map((r) => [r.clusterId, r.wave, r.state, formatTime(r.startedAt)]),
+      ),
+    );
   }
   return lines.join('\n');
 }

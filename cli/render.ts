@@ -5,14 +5,30 @@ import type { AuditEventView, Cluster, ClusterRunView, OperationListItem } from 
 type Cell = string | number | boolean | null | undefined;
 
 const NO_BORDER = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
 };
 
 /** kubectl-style columns: no borders and no colours, so output greps and diffs cleanly. */
 export function table(head: string[], rows: Cell[][]): string {
-  const t = new Table({ head, chars: NO_BORDER, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
+  const t = new Table({
+    head,
+    chars: NO_BORDER,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
   for (const row of rows) t.push(row.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))));
   return t
     .toString()
@@ -33,8 +49,15 @@ export function formatDuration(seconds: number): string {
   if (!seconds) return '-';
   if (seconds < 60) return `${Math.round(seconds * 10) / 10}s`;
   const s = Math.round(seconds);
-  const parts: [number, string][] = [[Math.floor(s / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']];
-  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join('');
+  const parts: [number, string][] = [
+    [Math.floor(s / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ];
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, u]) => `${n}${u}`)
+    .join('');
 }
 
 const scalar = (v: unknown): v is string | number | boolean | null =>
@@ -71,7 +94,9 @@ export function clustersTable(clusters: readonly Cluster[]): string {
   );
 }
 
-export function clusterDetail(c: Cluster & { lease?: { operationId: string } | null; runs?: ClusterRunView[] }): string {
+export function clusterDetail(
+  c: Cluster & { lease?: { operationId: string } | null; runs?: ClusterRunView[] },
+): string {
   const fields: [string, Cell][] = [
     ['id', c.id],
     ['name', c.name],
@@ -86,12 +111,23 @@ export function clusterDetail(c: Cluster & { lease?: { operationId: string } | n
     ['leased by', c.lease?.operationId ?? 'nobody'],
   ];
   const width = Math.max(...fields.map(([k]) => k.length));
-  const lines = fields.map(([k, v]) => `${k.padEnd(width)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`);
+  const lines = fields.map(
+    ([k, v]) => `${k.padEnd(width)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`,
+  );
   const runs = c.runs ?? [];
   if (runs.length === 0) return [...lines, '', 'recent runs: none'].join('\n');
   const runTable = table(
     ['OPERATION', 'WAVE', 'STATE', 'FROM', 'TO', 'STARTED', 'FINISHED', 'ERROR'],
-    runs.map((r) => [r.operationId, r.wave, r.state, r.fromVersion, r.toVersion, formatTime(r.startedAt), formatTime(r.finishedAt), r.error]),
+    runs.map((r) => [
+      r.operationId,
+      r.wave,
+      r.state,
+      r.fromVersion,
+      r.toVersion,
+      formatTime(r.startedAt),
+      formatTime(r.finishedAt),
+      r.error,
+    ]),
   );
   return [...lines, '', 'recent runs:', runTable].join('\n');
 }

@@ -20,9 +20,7 @@ const MAX_ISSUES = 20;
 /** `waves[0].selector.cloud`: the way a person writes a field of a YAML or JSON document. */
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 function lineLocator(text: string): DataFile['lineOf'] {
@@ -93,7 +91,11 @@ export async function readDataFile(file: string): Promise<DataFile> {
 }
 
 /** One line per zod issue, naming the file, the line and the field path. */
-export function issueLines(file: DataFile, issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): string[] {
+export function issueLines(
+  file: DataFile,
+  issues: readonly z.core.$ZodIssue[],
+  base: readonly PropertyKey[] = [],
+): string[] {
   const lines = issues.slice(0, MAX_ISSUES).map((issue) => {
     const path = [...base, ...issue.path];
     // An unknown key is reported on its parent object; point at the key itself.
@@ -105,9 +107,16 @@ export function issueLines(file: DataFile, issues: readonly z.core.$ZodIssue[], 
   return lines;
 }
 
-export function validateData<S extends z.ZodType>(schema: S, file: DataFile, what: string, value: unknown = file.data, base: readonly PropertyKey[] = []): z.output<S> {
+export function validateData<S extends z.ZodType>(
+  schema: S,
+  file: DataFile,
+  what: string,
+  value: unknown = file.data,
+  base: readonly PropertyKey[] = [],
+): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new InputError(`${file.name} is not a valid ${what}:`, issueLines(file, result.error.issues, base));
+  if (!result.success)
+    throw new InputError(`${file.name} is not a valid ${what}:`, issueLines(file, result.error.issues, base));
   return result.data;
 }
 
@@ -128,8 +137,14 @@ const ClusterListSchema = z.array(ClusterInputSchema).min(1, 'the file lists no 
 export function clustersFrom(file: DataFile): Record<string, unknown>[] {
   const { data } = file;
   const wrapped = typeof data === 'object' && data !== null && !Array.isArray(data);
-  if (wrapped) validateData(z.object({ clusters: z.array(z.unknown()) }).strict(), file, 'cluster file (a list, or { clusters: [...] })');
-  else if (!Array.isArray(data)) throw new InputError(`${file.name} is not a valid cluster file: give a list of clusters or { clusters: [...] }`);
+  if (wrapped)
+    validateData(
+      z.object({ clusters: z.array(z.unknown()) }).strict(),
+      file,
+      'cluster file (a list, or { clusters: [...] })',
+    );
+  else if (!Array.isArray(data))
+    throw new InputError(`${file.name} is not a valid cluster file: give a list of clusters or { clusters: [...] }`);
   const base = wrapped ? ['clusters'] : [];
   const list = wrapped ? (data as { clusters: unknown[] }).clusters : (data as unknown[]);
   const clusters = validateData(ClusterListSchema, file, 'cluster file', list, base);
@@ -139,10 +154,13 @@ export function clustersFrom(file: DataFile): Record<string, unknown>[] {
     const first = seen.get(c.id);
     if (first !== undefined) {
       const line = file.lineOf([...base, i, 'id']);
-      duplicates.push(`${file.name}${line ? `:${line}` : ''}: ${formatPath([...base, i, 'id'])}: '${c.id}' is also ${formatPath([...base, first])}`);
+      duplicates.push(
+        `${file.name}${line ? `:${line}` : ''}: ${formatPath([...base, i, 'id'])}: '${c.id}' is also ${formatPath([...base, first])}`,
+      );
     } else seen.set(c.id, i);
   });
-  if (duplicates.length > 0) throw new InputError(`${file.name} lists a cluster id twice:`, duplicates.slice(0, MAX_ISSUES));
+  if (duplicates.length > 0)
+    throw new InputError(`${file.name} lists a cluster id twice:`, duplicates.slice(0, MAX_ISSUES));
   return list as Record<string, unknown>[];
 }
 

@@ -13,11 +13,26 @@ export type PlanView = Pick<Plan, 'total' | 'skipped'> & {
 };
 
 type FullStatus = ReturnType<typeof buildStatus>;
-export type WaveView = Pick<FullStatus['waves'][number], 'number' | 'name' | 'size' | 'state' | 'counts' | 'approval' | 'approvedBy'>;
+export type WaveView = Pick<
+  FullStatus['waves'][number],
+  'number' | 'name' | 'size' | 'state' | 'counts' | 'approval' | 'approvedBy'
+>;
 
 export type OperationStatus = Pick<
   FullStatus,
-  'id' | 'name' | 'state' | 'action' | 'startedBy' | 'createdAt' | 'currentWave' | 'pendingApproval' | 'pauseReason' | 'error' | 'counts' | 'inFlight' | 'note'
+  | 'id'
+  | 'name'
+  | 'state'
+  | 'action'
+  | 'startedBy'
+  | 'createdAt'
+  | 'currentWave'
+  | 'pendingApproval'
+  | 'pauseReason'
+  | 'error'
+  | 'counts'
+  | 'inFlight'
+  | 'note'
 > & { waves: WaveView[]; plan?: PlanView };
 
 export interface StartAnswer {

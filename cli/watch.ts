@@ -65,7 +65,15 @@ const BOLD_YELLOW = (text: string) => `\x1b[1;33m${text}\x1b[0m`;
 /** For a terminal: a header line and one bar per wave, redrawn in place; hints printed above them. */
 function barsView(out: NodeJS.WriteStream): View {
   const multibar = new MultiBar(
-    { stream: out, hideCursor: true, clearOnComplete: false, autopadding: true, barsize: 30, fps: 10, format: '{label} |{bar}| {value}/{total} {detail}' },
+    {
+      stream: out,
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      barsize: 30,
+      fps: 10,
+      format: '{label} |{bar}| {value}/{total} {detail}',
+    },
     Presets.shades_classic,
   );
   let header: SingleBar | undefined;
@@ -96,7 +104,8 @@ function barsView(out: NodeJS.WriteStream): View {
   };
 }
 
-const transient = (err: unknown) => err instanceof UnreachableError || (err instanceof CliError && err.exitCode === EXIT.unavailable);
+const transient = (err: unknown) =>
+  err instanceof UnreachableError || (err instanceof CliError && err.exitCode === EXIT.unavailable);
 
 /** Polls GET /v1/operations/:id until the operation ends; returns the final status. */
 export async function watchOperation(client: ApiClient, id: string, opts: WatchOptions): Promise<OperationStatus> {

@@ -18,7 +18,8 @@ interface ClusterRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id, name, kind, cloud, region, environment, tier, version, labels, adapter, maintenance_windows, created_at, updated_at';
+const COLUMNS =
+  'id, name, kind, cloud, region, environment, tier, version, labels, adapter, maintenance_windows, created_at, updated_at';
 
 function toCluster(row: ClusterRow): Cluster {
   return {
@@ -67,7 +68,9 @@ export async function getCluster(db: Queryable, id: string, forUpdate = false): 
 }
 
 export async function getClustersByIds(db: Queryable, ids: string[]): Promise<Cluster[]> {
-  const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters WHERE id = ANY($1::text[]) ORDER BY id`, [ids]);
+  const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters WHERE id = ANY($1::text[]) ORDER BY id`, [
+    ids,
+  ]);
   return result.rows.map(toCluster);
 }
 
@@ -164,7 +167,9 @@ export async function getClusterWithRun(
   operationId: string,
 ): Promise<{ cluster: Cluster | undefined; run: { state: string; reason: string | null } | undefined }> {
   const result = await db.query<Partial<ClusterRow> & { run_state: string | null; run_reason: string | null }>(
-    `SELECT r.state AS run_state, r.reason AS run_reason, ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}
+    `SELECT r.state AS run_state, r.reason AS run_reason, ${COLUMNS.split(', ')
+      .map((c) => `c.${c}`)
+      .join(', ')}
        FROM (SELECT 1) AS one
        LEFT JOIN clusters c ON c.id = $1
        LEFT JOIN cluster_runs r ON r.operation_id = $2 AND r.cluster_id = $1`,

@@ -42,7 +42,10 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function migrate(databaseUrl: string, log: (msg: string) => void = () => undefined): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string,
+  log: (msg: string) => void = () => undefined,
+): Promise<MigrateResult> {
   const created = await ensureDatabase(databaseUrl);
   // node-pg-migrate ships as an ES module only.
   const { runner } = await import('node-pg-migrate');

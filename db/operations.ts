@@ -64,7 +64,15 @@ export async function createOperation(
        VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING *`,
-      [op.id, op.name, JSON.stringify(op.request), op.requestHash, op.idempotencyKey, JSON.stringify(op.plan), op.startedBy],
+      [
+        op.id,
+        op.name,
+        JSON.stringify(op.request),
+        op.requestHash,
+        op.idempotencyKey,
+        JSON.stringify(op.plan),
+        op.startedBy,
+      ],
     );
     const row = inserted.rows[0];
     if (!row) return undefined;
@@ -117,7 +125,9 @@ export async function findOperationByKey(db: Queryable, key: string): Promise<Op
 }
 
 export async function markWorkflowStarted(db: Queryable, id: string): Promise<void> {
-  await db.query('UPDATE operations SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL', [id]);
+  await db.query('UPDATE operations SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL', [
+    id,
+  ]);
 }
 
 /** Undoes createOperation (runs and row) when the workflow could not be started and no key can retry it. */
@@ -128,4 +138,3 @@ export async function deleteOperation(db: Db, id: string, audit: AuditEventInput
     await recordAudit(tx, audit);
   });
 }
-

@@ -50,7 +50,12 @@ export async function runCounts(db: Queryable, operationId: string): Promise<Run
        FROM cluster_runs WHERE operation_id = $1 GROUP BY wave, state`,
     [operationId],
   );
-  return result.rows.map((r) => ({ wave: r.wave, state: r.state, count: Number(r.n), lastUpdate: r.last_update?.toISOString() ?? null }));
+  return result.rows.map((r) => ({
+    wave: r.wave,
+    state: r.state,
+    count: Number(r.n),
+    lastUpdate: r.last_update?.toISOString() ?? null,
+  }));
 }
 
 export interface InFlightRun {

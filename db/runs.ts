@@ -138,7 +138,15 @@ export async function pendingWaveClusters(db: Queryable, operationId: string, wa
  */
 export async function finishRun(
   db: Queryable,
-  run: { operationId: string; clusterId: string; wave: number; state: string; error?: string | null; reason?: string | null; version?: string | null },
+  run: {
+    operationId: string;
+    clusterId: string;
+    wave: number;
+    state: string;
+    error?: string | null;
+    reason?: string | null;
+    version?: string | null;
+  },
 ): Promise<void> {
   const result = await db.query<{ runs: string }>(
     `WITH run AS (

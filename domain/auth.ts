@@ -21,7 +21,10 @@ export function roleAllows(role: Role, needed: Role): boolean {
 /** Parses `token=identity:role` entries, comma-separated; throws with a message that never echoes a token. */
 export function parseTokenList(raw: string): TokenEntry[] {
   const entries: TokenEntry[] = [];
-  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   parts.forEach((part, index) => {
     const eq = part.indexOf('=');
     const token = eq > 0 ? part.slice(0, eq) : '';

@@ -7,17 +7,18 @@ const SEMVER_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const HH_MM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
-export const ClusterIdSchema = z
-  .string()
-  .regex(CLUSTER_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$');
+export const ClusterIdSchema = z.string().regex(CLUSTER_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$');
 
-const tokenField = (what: string) =>
-  z.string().regex(TOKEN_PATTERN, `${what} must be a lowercase token (a-z, 0-9, -)`);
+const tokenField = (what: string) => z.string().regex(TOKEN_PATTERN, `${what} must be a lowercase token (a-z, 0-9, -)`);
 
 export const SemverSchema = z.string().regex(SEMVER_PATTERN, 'must be a semantic version, e.g. 3.7.1');
 
 export const LabelsSchema = z.record(
-  z.string().min(1).max(63).regex(/^[A-Za-z0-9._/-]+$/, 'label keys use A-Z, a-z, 0-9, . _ / -'),
+  z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(/^[A-Za-z0-9._/-]+$/, 'label keys use A-Z, a-z, 0-9, . _ / -'),
   z.string().max(255),
 );
 
@@ -38,7 +39,11 @@ const clusterFields = {
   name: z.string().min(1).max(200),
   kind: tokenField('kind'),
   cloud: tokenField('cloud'),
-  region: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'region must be lowercase, e.g. us-east-1'),
+  region: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'region must be lowercase, e.g. us-east-1'),
   environment: tokenField('environment'),
   tier: tokenField('tier').nullish(),
   version: SemverSchema,

@@ -34,7 +34,10 @@ export function demoFleet(count = 60): ClusterInput[] {
       tier: TIERS[i % TIERS.length]!,
       version: VERSIONS[i % VERSIONS.length]!,
       labels: { team: TEAMS[i % TEAMS.length]!, ...(internal ? {} : { customer: `acme-${(i % 17) + 1}` }) },
-      adapter: { type: 'simulated', config: { applyMs: 1500 + (i % 5) * 500, healthyAfterMs: 1000, brokers: 3 + (i % 3) } },
+      adapter: {
+        type: 'simulated',
+        config: { applyMs: 1500 + (i % 5) * 500, healthyAfterMs: 1000, brokers: 3 + (i % 3) },
+      },
       maintenanceWindows: [],
     });
   }

@@ -34,11 +34,13 @@ const intParam = (min: number, max: number, what: string) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `${what} must be at least ${min}`).max(max, `${what} must be at most ${max}`));
 
-const cursorParam = z.string().min(1).max(400).regex(/^[A-Za-z0-9_-]+$/, 'use the value returned as the next cursor');
+const cursorParam = z
+  .string()
+  .min(1)
+  .max(400)
+  .regex(/^[A-Za-z0-9_-]+$/, 'use the value returned as the next cursor');
 
-export const StartQuerySchema = z
-  .object({ dryRun: booleanFlag.default(false) })
-  .strict();
+export const StartQuerySchema = z.object({ dryRun: booleanFlag.default(false) }).strict();
 
 export const OperationListQuerySchema = z
   .object({
@@ -55,7 +57,12 @@ export const RunListQuerySchema = z
   .object({
     state: z
       .string()
-      .transform((s) => s.split(',').map((v) => v.trim()).filter((v) => v.length > 0))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v.length > 0),
+      )
       .pipe(z.array(z.enum(RUN_STATES)).min(1))
       .optional(),
     // 0 is where the planner puts clusters it skipped (already at target).
@@ -83,9 +90,7 @@ export const ApproveBodySchema = z
   .strict();
 export type ApproveBody = z.output<typeof ApproveBodySchema>;
 
-export const PatchOperationBodySchema = z
-  .object({ maxParallel: z.number().int().min(1).max(1000) })
-  .strict();
+export const PatchOperationBodySchema = z.object({ maxParallel: z.number().int().min(1).max(1000) }).strict();
 export type PatchOperationBody = z.output<typeof PatchOperationBodySchema>;
 
 // ---- pure rules the operations service applies to what Temporal and PostgreSQL report ----
@@ -93,7 +98,15 @@ export type PatchOperationBody = z.output<typeof PatchOperationBodySchema>;
 export const COUNT_KEYS = ['pending', 'running', 'succeeded', 'failed', 'rolled_back', 'skipped'] as const;
 export type RunCounts = { total: number } & Record<(typeof COUNT_KEYS)[number], number>;
 
-export const emptyCounts = (): RunCounts => ({ total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, rolled_back: 0, skipped: 0 });
+export const emptyCounts = (): RunCounts => ({
+  total: 0,
+  pending: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  rolled_back: 0,
+  skipped: 0,
+});
 
 /** Folds (wave, state, count) rows into per-wave counts and operation counts; in-flight states count as `running`. */
 export function tallyRuns(rows: readonly { wave: number; state: RunState; count: number }[], noWave: number) {
@@ -119,7 +132,8 @@ export const PLAN_IDS_LIMIT = 1000;
 
 export function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
   const waves = plan.waves.map((w) => ({ ...w, size: w.clusterIds.length }));
-  if (plan.total + plan.skipped.length <= limit) return { ...plan, waves, skippedCount: plan.skipped.length, clusterIdsOmitted: false };
+  if (plan.total + plan.skipped.length <= limit)
+    return { ...plan, waves, skippedCount: plan.skipped.length, clusterIdsOmitted: false };
   return {
     ...plan,
     waves: waves.map(({ clusterIds: _ids, ...wave }) => wave),
@@ -130,7 +144,16 @@ export function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
 }
 
 // Values of temporal.api.enums.v1.WorkflowExecutionStatus, as a raw list call returns them.
-const EXECUTION_STATUS = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
+const EXECUTION_STATUS = [
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+];
 export const executionStatusName = (code: number | null | undefined) => EXECUTION_STATUS[code ?? 0] ?? 'UNSPECIFIED';
 
 const ENDED_AS: Record<string, OperationStateName> = {
@@ -147,7 +170,9 @@ const ENDED_AS: Record<string, OperationStateName> = {
  * it ended (failed, cancelled); a terminated or timed-out one could not record anything.
  */
 export function stateFromExecution(status: string, recorded: unknown): OperationStateName {
-  const known = (OPERATION_STATES as readonly unknown[]).includes(recorded) ? (recorded as OperationStateName) : undefined;
+  const known = (OPERATION_STATES as readonly unknown[]).includes(recorded)
+    ? (recorded as OperationStateName)
+    : undefined;
   if (status === 'RUNNING') return known ?? 'running';
   if (status === 'COMPLETED' && known && FINAL_OPERATION_STATES.includes(known)) return known;
   return ENDED_AS[status] ?? known ?? 'running';
@@ -168,7 +193,10 @@ const STATE_CLAUSES: Record<OperationStateName, string> = {
   cancelled: `(ExecutionStatus IN ('Canceled', 'Terminated') OR (ExecutionStatus = 'Completed' AND FleetState = 'cancelled'))`,
 };
 
-export function operationListQuery(workflowType: string, filter: { state?: OperationStateName; name?: string }): string {
+export function operationListQuery(
+  workflowType: string,
+  filter: { state?: OperationStateName; name?: string },
+): string {
   // Each continue-as-new leaves a closed run behind: list only the live or final one.
   const clauses = [`WorkflowType = ${visibilityLiteral(workflowType)}`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (filter.name) clauses.push(`FleetOperationName = ${visibilityLiteral(filter.name)}`);
@@ -177,7 +205,11 @@ export function operationListQuery(workflowType: string, filter: { state?: Opera
 }
 
 /** One line for the Web UI's summary and a few for its details, so a person sees what runs. */
-export function describeOperation(request: OperationRequest, plan: Plan, startedBy: string): { summary: string; details: string } {
+export function describeOperation(
+  request: OperationRequest,
+  plan: Plan,
+  startedBy: string,
+): { summary: string; details: string } {
   const { action } = request;
   const what =
     action.type === 'upgrade'
@@ -188,7 +220,10 @@ export function describeOperation(request: OperationRequest, plan: Plan, started
   const summary = `${what} · ${plan.total} clusters in ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'}`;
   const waves = plan.waves
     .slice(0, 20)
-    .map((w) => `${w.number}. ${w.name}: ${w.clusterIds.length} clusters, maxParallel ${w.maxParallel}${w.approval === 'manual' ? ', manual approval' : ''}`);
+    .map(
+      (w) =>
+        `${w.number}. ${w.name}: ${w.clusterIds.length} clusters, maxParallel ${w.maxParallel}${w.approval === 'manual' ? ', manual approval' : ''}`,
+    );
   if (plan.waves.length > 20) waves.push(`… and ${plan.waves.length - 20} more waves`);
   const details = [
     `**${request.name}** started by ${startedBy}`,
@@ -206,7 +241,9 @@ export function planOrThrow(request: OperationRequest, clusters: readonly Planna
       400,
       'nothing_to_do',
       `every selected cluster (${plan.skipped.length}) is already at the target; nothing to do`,
-      plan.skipped.slice(0, 100).map((s) => ({ path: s.clusterId, message: s.reason, clusterId: s.clusterId, reason: s.reason })),
+      plan.skipped
+        .slice(0, 100)
+        .map((s) => ({ path: s.clusterId, message: s.reason, clusterId: s.clusterId, reason: s.reason })),
     );
   }
   return plan;

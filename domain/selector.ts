@@ -4,7 +4,10 @@ import { LabelsSchema, SemverSchema, type Cluster } from './cluster';
 import { isBelow } from './semver';
 
 /** The fields a selector can look at; the planner needs nothing else of a cluster. */
-export type PlannableCluster = Pick<Cluster, 'id' | 'kind' | 'cloud' | 'region' | 'environment' | 'tier' | 'version' | 'labels'>;
+export type PlannableCluster = Pick<
+  Cluster,
+  'id' | 'kind' | 'cloud' | 'region' | 'environment' | 'tier' | 'version' | 'labels'
+>;
 
 /** One value or a non-empty list of values, any of which matches. */
 const anyOf = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);

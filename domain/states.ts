@@ -15,7 +15,15 @@ export type RunState = (typeof RUN_STATES)[number];
 export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['waiting_window', 'applying', 'monitoring'];
 export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'skipped'];
 
-export const OPERATION_STATES = ['planning', 'running', 'awaiting_approval', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export const OPERATION_STATES = [
+  'planning',
+  'running',
+  'awaiting_approval',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type OperationStateName = (typeof OPERATION_STATES)[number];
 export const FINAL_OPERATION_STATES: readonly OperationStateName[] = ['completed', 'failed', 'cancelled'];
 

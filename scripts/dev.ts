@@ -87,9 +87,13 @@ async function main(): Promise<void> {
   await waitForPort('127.0.0.1', config.port, 60_000, children[1]);
 
   say('fleetwave is up:');
-  say(`  API        http://127.0.0.1:${config.port}   (try: curl -s http://127.0.0.1:${config.port}/v1/clusters?cloud=gcp)`);
+  say(
+    `  API        http://127.0.0.1:${config.port}   (try: curl -s http://127.0.0.1:${config.port}/v1/clusters?cloud=gcp)`,
+  );
   say(`  Web UI     ${temporal?.uiUrl ?? config.temporal.uiUrl}`);
-  say(`  Temporal   ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
+  say(
+    `  Temporal   ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+  );
   say('Ctrl-C stops everything.');
 }
 

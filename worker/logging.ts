@@ -1,10 +1,23 @@
 // The Temporal SDK's logger over pino: SDK, core, workflow (`log`) and activity (`Context.log`) lines
 // come out as the same JSON as the rest of fleetwave, with their attributes as fields.
-import { DefaultLogger, makeTelemetryFilterString, type LogEntry, type LogLevel, type Logger as SdkLogger, type TelemetryOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  type LogEntry,
+  type LogLevel,
+  type Logger as SdkLogger,
+  type TelemetryOptions,
+} from '@temporalio/worker';
 import pino from 'pino';
 import type { Logger } from '../logger';
 
-const TO_PINO = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+const TO_PINO = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+} as const satisfies Record<LogLevel, string>;
 
 /** The SDK level that lets through what pino's `level` would print (the SDK has no fatal or silent). */
 export function sdkLevel(pinoLevel: string): LogLevel {
@@ -30,7 +43,10 @@ export function writeSdkEntry(logger: Logger, entry: LogEntry): void {
     if (value instanceof Error) meta[key] = pino.stdSerializers.err(value);
   }
   // The bundler's webpack report is a multi-line blob at every start: useful when debugging only.
-  const level = entry.level === 'INFO' && meta.sdkComponent === 'worker' && entry.message.includes('\n') ? 'debug' : TO_PINO[entry.level];
+  const level =
+    entry.level === 'INFO' && meta.sdkComponent === 'worker' && entry.message.includes('\n')
+      ? 'debug'
+      : TO_PINO[entry.level];
   logger[level](meta, entry.message);
 }
 

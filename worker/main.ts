@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     // The SDK's own signal handling calls worker.shutdown(): in-flight activities finish or time out.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     logger: createSdkLogger(logger),
-    telemetryOptions: { ...coreLogging(config.logLevel), ...temporalMetricsTelemetry(config.host, config.metrics.temporalPort) },
+    telemetryOptions: {
+      ...coreLogging(config.logLevel),
+      ...temporalMetricsTelemetry(config.host, config.metrics.temporalPort),
+    },
   });
   const metrics = createWorkerMetrics({ processMetrics: true });
   let metricsServer: MetricsServer | undefined;
@@ -28,7 +31,10 @@ async function main(): Promise<void> {
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const temporalTarget = temporalConnectionOptions(config.temporal);
   const connection = await connectWithRetry(temporalTarget, (err, attempt) =>
-    logger.warn({ attempt, address: config.temporal.address, err: String(err) }, 'Temporal not reachable yet; retrying'),
+    logger.warn(
+      { attempt, address: config.temporal.address, err: String(err) },
+      'Temporal not reachable yet; retrying',
+    ),
   );
   const liveness = createLivenessCheck(temporalTarget, config.temporal.namespace, config.worker.leaseTakeoverGraceMs);
   const worker = await createWorker({

@@ -27,7 +27,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // Logs the API request id that starts, signals and updates carry (see workflows/request-id-interceptor.ts).
     interceptors: {
       ...interceptors,
-      workflowModules: [require.resolve('../workflows/request-id-interceptor'), ...(interceptors?.workflowModules ?? [])],
+      workflowModules: [
+        require.resolve('../workflows/request-id-interceptor'),
+        ...(interceptors?.workflowModules ?? []),
+      ],
     },
   });
 }

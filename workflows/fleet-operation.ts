@@ -47,19 +47,17 @@ function initialState(input: OperationInput): OperationState {
     pauseReason: null,
     currentWave: null,
     pendingApproval: null,
-    waves: input.waves.map(
-      (w): WaveStatus => ({
-        number: w.number,
-        name: w.name,
-        state: 'pending',
-        approvedBy: null,
-        approvedAt: null,
-        approvalComment: null,
-        startedAt: null,
-        finishedAt: null,
-        runs: 0,
-      }),
-    ),
+    waves: input.waves.map((w): WaveStatus => ({
+      number: w.number,
+      name: w.name,
+      state: 'pending',
+      approvedBy: null,
+      approvedAt: null,
+      approvalComment: null,
+      startedAt: null,
+      finishedAt: null,
+      runs: 0,
+    })),
     maxParallelOverride: null,
     pendingRetries: [],
     retryAttempts: {},
@@ -121,7 +119,10 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   });
   setHandler(cancelSignal, ({ by }) => {
     if (isFinal()) return;
-    log.info('operation cancel requested: in-flight clusters finish, nothing new starts', { operationId: s.operationId, by });
+    log.info('operation cancel requested: in-flight clusters finish, nothing new starts', {
+      operationId: s.operationId,
+      by,
+    });
     s.cancelRequested = true;
     toWave((h) => h.signal(waveCancelSignal));
   });
@@ -146,9 +147,10 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     );
     // Operations started before this change never recorded the re-queue: keep their replay unchanged.
     if (patched('requeue-run-on-retry')) {
-      await bookkeeping.requeueCluster.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `re-queue ${clusterId} (retry by ${by})` }, [
-        { operationId: s.operationId, clusterId },
-      ]);
+      await bookkeeping.requeueCluster.executeWithOptions(
+        { ...BOOKKEEPING_OPTIONS, summary: `re-queue ${clusterId} (retry by ${by})` },
+        [{ operationId: s.operationId, clusterId }],
+      );
     }
   });
   setHandler(skipClusterSignal, async ({ clusterId, by }) => {
@@ -158,9 +160,10 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     s.notStarted = s.notStarted.filter((w) => w.clusterId !== clusterId);
     s.pendingRetries = s.pendingRetries.filter((w) => w.clusterId !== clusterId);
     toWave((h) => h.signal(waveSkipSignal, { clusterId }));
-    await bookkeeping.skipClusters.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `skip ${clusterId} (by ${by})` }, [
-      { operationId: s.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` },
-    ]);
+    await bookkeeping.skipClusters.executeWithOptions(
+      { ...BOOKKEEPING_OPTIONS, summary: `skip ${clusterId} (by ${by})` },
+      [{ operationId: s.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` }],
+    );
   });
   setHandler(
     setMaxParallelUpdate,
@@ -182,9 +185,10 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   );
 
   async function close(outcome: 'completed' | 'failed' | 'cancelled'): Promise<OperationState> {
-    await bookkeeping.closeOperation.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: `close the operation: ${outcome}` }, [
-      { operationId: s.operationId, outcome },
-    ]);
+    await bookkeeping.closeOperation.executeWithOptions(
+      { ...BOOKKEEPING_OPTIONS, summary: `close the operation: ${outcome}` },
+      [{ operationId: s.operationId, outcome }],
+    );
     if (outcome === 'cancelled') {
       for (const ws of s.waves) if (ws.state === 'pending' || ws.state === 'awaiting_approval') ws.state = 'cancelled';
     }
@@ -220,7 +224,12 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
     if (wave.approval === 'manual' && !ws.approvedBy) {
       ws.state = 'awaiting_approval';
       s.pendingApproval = { wave: wave.number };
-      log.info('wave awaiting approval', { operationId: s.operationId, wave: wave.number, waveName: wave.name, clusters: wave.size });
+      log.info('wave awaiting approval', {
+        operationId: s.operationId,
+        wave: wave.number,
+        waveName: wave.name,
+        clusters: wave.size,
+      });
       setState(s.paused ? 'paused' : 'awaiting_approval', s.paused ? 'operator' : null);
       await condition(() => ws.approvedBy !== null || s.cancelRequested);
       if (s.cancelRequested) break;
@@ -249,7 +258,8 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
             rollbackOnFailure: input.rollbackOnFailure,
             maxParallel: s.maxParallelOverride ?? wave.maxParallel,
             maxFailures: wave.maxFailures,
-            totalFailuresLeft: input.maxFailuresTotal === null ? null : Math.max(0, input.maxFailuresTotal - s.failuresTotal),
+            totalFailuresLeft:
+              input.maxFailuresTotal === null ? null : Math.max(0, input.maxFailuresTotal - s.failuresTotal),
             paused: s.paused,
             work,
             extra: s.pendingRetries.splice(0),
@@ -280,7 +290,8 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       // The failure budget is spent: nothing new starts; the operator decides, or the operation fails.
       ws.state = 'stopped';
       s.notStarted = result.notStarted;
-      const reason: PauseReason = result.outcome === 'budget_exceeded' ? 'failure_budget_exceeded' : 'total_failure_budget_exceeded';
+      const reason: PauseReason =
+        result.outcome === 'budget_exceeded' ? 'failure_budget_exceeded' : 'total_failure_budget_exceeded';
       log.warn('wave stopped by its failure budget', {
         operationId: s.operationId,
         wave: wave.number,

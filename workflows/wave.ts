@@ -68,9 +68,10 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     const planned =
       input.work ??
       (
-        await bookkeeping.loadWaveClusters.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `load the clusters of wave ${wave}`), [
-          { operationId, wave },
-        ])
+        await bookkeeping.loadWaveClusters.executeWithOptions(
+          withSummary(BOOKKEEPING_OPTIONS, `load the clusters of wave ${wave}`),
+          [{ operationId, wave }],
+        )
       ).map((clusterId) => ({ clusterId, attempt: 1 }));
     const skip = new Set(input.skip);
     for (const work of [...planned, ...input.extra]) {
@@ -87,7 +88,11 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     paused: st.paused,
   });
 
-  async function finish(clusterId: string, outcome: 'succeeded' | 'failed' | 'rolled_back' | 'skipped', extra: { error?: string; reason?: string; version?: string | null } = {}) {
+  async function finish(
+    clusterId: string,
+    outcome: 'succeeded' | 'failed' | 'rolled_back' | 'skipped',
+    extra: { error?: string; reason?: string; version?: string | null } = {},
+  ) {
     await bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
       { operationId, clusterId, wave, action, outcome, ...extra },
     ]);
@@ -96,7 +101,10 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
   async function runCluster(work: ClusterWork): Promise<void> {
     const { clusterId, attempt } = work;
     const base = { operationId, clusterId, wave, attempt, action };
-    const selected = await bookkeeping.selectCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `select ${clusterId}`), [base]);
+    const selected = await bookkeeping.selectCluster.executeWithOptions(
+      withSummary(BOOKKEEPING_OPTIONS, `select ${clusterId}`),
+      [base],
+    );
     if (!selected.proceed) {
       st.skipped++;
       return;
@@ -110,7 +118,10 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
       }
     }
     try {
-      await changes.applyToCluster.executeWithOptions(withSummary(CHANGE_OPTIONS, `apply ${action.type} to ${clusterId}`), [base]);
+      await changes.applyToCluster.executeWithOptions(
+        withSummary(CHANGE_OPTIONS, `apply ${action.type} to ${clusterId}`),
+        [base],
+      );
       // Since this patch a healthy cluster is recorded by the monitor activity itself: one activity
       // less per cluster. Histories from before it replay with the separate finish.
       const monitorFinishes = patched('monitor-records-success');
@@ -137,11 +148,21 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
       log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
       st.failed++;
       if (st.failed > input.maxFailures && !st.budgetExceeded) {
-        log.warn('wave failure budget exceeded: no new cluster starts', { operationId, wave, failed: st.failed, maxFailures: input.maxFailures });
+        log.warn('wave failure budget exceeded: no new cluster starts', {
+          operationId,
+          wave,
+          failed: st.failed,
+          maxFailures: input.maxFailures,
+        });
       }
       if (st.failed > input.maxFailures) st.budgetExceeded = true;
       if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft && !st.totalBudgetExceeded) {
-        log.warn('operation failure budget exceeded: no new cluster starts', { operationId, wave, failed: st.failed, totalFailuresLeft: input.totalFailuresLeft });
+        log.warn('operation failure budget exceeded: no new cluster starts', {
+          operationId,
+          wave,
+          failed: st.failed,
+          totalFailuresLeft: input.totalFailuresLeft,
+        });
       }
       if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft) st.totalBudgetExceeded = true;
     }

@@ -30,7 +30,8 @@ interface BodyParserError extends Error {
 
 function classify(err: unknown): FleetError | undefined {
   if (err instanceof FleetError) return err;
-  if (err instanceof ZodError) return new FleetError(400, 'validation_failed', 'the request is not valid', zodDetails(err));
+  if (err instanceof ZodError)
+    return new FleetError(400, 'validation_failed', 'the request is not valid', zodDetails(err));
   const bp = err as BodyParserError;
   switch (bp?.type) {
     case 'entity.too.large':
@@ -48,8 +49,10 @@ function classify(err: unknown): FleetError | undefined {
   if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500) {
     return new FleetError(bp.status, 'bad_request', 'the request could not be read');
   }
-  if (isConnectionError(err)) return new FleetError(503, 'postgres_unavailable', 'PostgreSQL is not reachable; try again');
-  if (isTemporalUnavailable(err)) return new FleetError(503, 'temporal_unavailable', 'Temporal is not reachable; try again');
+  if (isConnectionError(err))
+    return new FleetError(503, 'postgres_unavailable', 'PostgreSQL is not reachable; try again');
+  if (isTemporalUnavailable(err))
+    return new FleetError(503, 'temporal_unavailable', 'Temporal is not reachable; try again');
   return undefined;
 }
 

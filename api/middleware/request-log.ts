@@ -112,7 +112,10 @@ export function requestIdInterceptor(): WorkflowClientInterceptor {
       return next(id ? { ...input, headers: withRequestId(input.headers, id) } : input);
     },
     signalWithStart(input, next) {
-      const id = current('signalWithStart', input.options.workflowId, { workflowType: input.workflowType, signal: input.signalName });
+      const id = current('signalWithStart', input.options.workflowId, {
+        workflowType: input.workflowType,
+        signal: input.signalName,
+      });
       return next(id ? { ...input, headers: withRequestId(input.headers, id) } : input);
     },
     signal(input, next) {
@@ -128,10 +131,17 @@ export function requestIdInterceptor(): WorkflowClientInterceptor {
       return next(id ? { ...input, headers: withRequestId(input.headers, id) } : input);
     },
     startUpdateWithStart(input, next) {
-      const id = current('updateWithStart', input.workflowStartOptions.workflowId, { workflowType: input.workflowType, update: input.updateName });
+      const id = current('updateWithStart', input.workflowStartOptions.workflowId, {
+        workflowType: input.workflowType,
+        update: input.updateName,
+      });
       return next(
         id
-          ? { ...input, workflowStartHeaders: withRequestId(input.workflowStartHeaders, id), updateHeaders: withRequestId(input.updateHeaders, id) }
+          ? {
+              ...input,
+              workflowStartHeaders: withRequestId(input.workflowStartHeaders, id),
+              updateHeaders: withRequestId(input.updateHeaders, id),
+            }
           : input,
       );
     },

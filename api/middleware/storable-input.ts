@@ -15,7 +15,9 @@ export function findUnstorable(value: unknown, path = '', depth = 0): { path: st
     return UNSTORABLE.test(value) ? { path, message: 'contains a NUL character or an unpaired surrogate' } : undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v])
+    : Object.entries(value);
   for (const [key, child] of entries) {
     const at = path ? `${path}.${key}` : key;
     if (UNSTORABLE.test(key)) return { path: at, message: 'a key contains a NUL character or an unpaired surrogate' };
@@ -27,9 +29,15 @@ export function findUnstorable(value: unknown, path = '', depth = 0): { path: st
 
 export const requireStorableInput: RequestHandler = (req, _res, next) => {
   const found =
-    findUnstorable(req.query, 'query') ?? findUnstorable(req.params, 'params') ?? (req.body === undefined ? undefined : findUnstorable(req.body));
+    findUnstorable(req.query, 'query') ??
+    findUnstorable(req.params, 'params') ??
+    (req.body === undefined ? undefined : findUnstorable(req.body));
   if (found) {
-    next(new ValidationFailed(`the request is not valid: ${found.path || 'body'} ${found.message}`, [{ path: found.path, message: found.message }]));
+    next(
+      new ValidationFailed(`the request is not valid: ${found.path || 'body'} ${found.message}`, [
+        { path: found.path, message: found.message },
+      ]),
+    );
     return;
   }
   next();

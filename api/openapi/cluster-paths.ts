@@ -15,7 +15,9 @@ import { ClusterBulkResultSchema, ClusterDetailSchema, ClusterPageSchema, Cluste
 
 const TAG = 'clusters';
 
-const idParams = z.object({ id: ClusterIdSchema.meta({ description: 'cluster id', example: clusterExample.input.id }) });
+const idParams = z.object({
+  id: ClusterIdSchema.meta({ description: 'cluster id', example: clusterExample.input.id }),
+});
 
 const anyOf = (field: string) =>
   z
@@ -31,7 +33,11 @@ const anyOf = (field: string) =>
 export const clusterListQueryParams = z.object({
   ...Object.fromEntries(CLUSTER_FILTER_FIELDS.map((field) => [field, anyOf(field)])),
   ids: anyOf('cluster ids'),
-  limit: z.string().regex(/^\d+$/).optional().meta({ description: 'page size, 1 to 1000 (default 100)', example: '100' }),
+  limit: z
+    .string()
+    .regex(/^\d+$/)
+    .optional()
+    .meta({ description: 'page size, 1 to 1000 (default 100)', example: '100' }),
   cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page' }),
 });
 
@@ -53,7 +59,10 @@ export function registerClusterPaths(registry: OpenAPIRegistry): void {
       },
     },
     answers: {
-      201: { description: 'created or replaced: the cluster, or `{ clusters, count }` for a bulk body', schema: z.union([ClusterSchema, ClusterBulkResultSchema]) },
+      201: {
+        description: 'created or replaced: the cluster, or `{ clusters, count }` for a bulk body',
+        schema: z.union([ClusterSchema, ClusterBulkResultSchema]),
+      },
     },
     errors: { 409: '`cluster_leased`: a cluster in the request is leased by a running operation.' },
   });
@@ -92,7 +101,11 @@ export function registerClusterPaths(registry: OpenAPIRegistry): void {
     summary: 'Change some fields of a cluster',
     description: 'Any field but the id; `labels` replaces the whole map. Refused while an operation holds the cluster.',
     params: idParams,
-    body: { schema: ClusterPatchSchema, required: true, examples: { version: { summary: 'record a new version', value: { version: '3.7.1' } } } },
+    body: {
+      schema: ClusterPatchSchema,
+      required: true,
+      examples: { version: { summary: 'record a new version', value: { version: '3.7.1' } } },
+    },
     answers: { 200: { description: 'the updated cluster', schema: ClusterSchema } },
     errors: { 404: 'The cluster does not exist.', 409: '`cluster_leased`: an operation holds the cluster.' },
   });

@@ -12,10 +12,10 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503;
 const ERROR_MEANING: Record<ErrorStatus, string> = {
   400: 'bad input (`validation_failed`, unknown fields included; `invalid_json`); never a 500',
   401: '`unauthorized`: no bearer token, or one the API does not know',
-  403: '`forbidden`: the token\'s role does not allow this',
+  403: "`forbidden`: the token's role does not allow this",
   404: '`not_found`: no such resource',
   409: 'state conflict',
-  413: '`payload_too_large`: the body is over the API\'s size limit (send a bulk inventory in parts)',
+  413: "`payload_too_large`: the body is over the API's size limit (send a bulk inventory in parts)",
   415: '`unsupported_media_type`: send the body as UTF-8 `application/json`',
   503: '`postgres_unavailable` or `temporal_unavailable`: a dependency is unreachable; try again',
 };
@@ -42,7 +42,12 @@ export interface RouteSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;
-  body?: { schema: z.ZodType; required: boolean; description?: string; examples?: Record<string, { summary: string; value: unknown }> };
+  body?: {
+    schema: z.ZodType;
+    required: boolean;
+    description?: string;
+    examples?: Record<string, { summary: string; value: unknown }>;
+  };
   answers: Partial<Record<number, Answer>>;
   /** Why a route answers one of these, where it says more than the generic meaning. */
   errors?: Partial<Record<ErrorStatus, string>>;
@@ -69,11 +74,23 @@ export function defineRoute(registry: OpenAPIRegistry, spec: RouteSpec): void {
   for (const [status, answer] of Object.entries(spec.answers)) {
     if (!answer) continue;
     const content = answer.schema
-      ? { [answer.mediaType ?? 'application/json']: { schema: answer.schema, ...(answer.example === undefined ? {} : { example: answer.example }) } }
+      ? {
+          [answer.mediaType ?? 'application/json']: {
+            schema: answer.schema,
+            ...(answer.example === undefined ? {} : { example: answer.example }),
+          },
+        }
       : undefined;
-    responses[status] = { description: answer.description, ...(content ? { content } : {}), ...(answer.headers ? { headers: answer.headers } : {}) };
+    responses[status] = {
+      description: answer.description,
+      ...(content ? { content } : {}),
+      ...(answer.headers ? { headers: answer.headers } : {}),
+    };
   }
-  const errorStatuses = new Set<ErrorStatus>([...implicitErrors(spec), ...(Object.keys(spec.errors ?? {}).map(Number) as ErrorStatus[])]);
+  const errorStatuses = new Set<ErrorStatus>([
+    ...implicitErrors(spec),
+    ...(Object.keys(spec.errors ?? {}).map(Number) as ErrorStatus[]),
+  ]);
   for (const status of [...errorStatuses].sort()) responses[status] = errorAnswer(status, spec.errors?.[status]);
 
   const roleLine = spec.role
@@ -97,7 +114,12 @@ export function defineRoute(registry: OpenAPIRegistry, spec: RouteSpec): void {
             body: {
               required: spec.body.required,
               ...(spec.body.description ? { description: spec.body.description } : {}),
-              content: { 'application/json': { schema: spec.body.schema, ...(spec.body.examples ? { examples: spec.body.examples } : {}) } },
+              content: {
+                'application/json': {
+                  schema: spec.body.schema,
+                  ...(spec.body.examples ? { examples: spec.body.examples } : {}),
+                },
+              },
             },
           }
         : {}),

@@ -10,7 +10,13 @@ export const operationRequestExample: OperationRequestInput = {
   selector: { kind: 'kafka', versionBelow: '3.7.1' },
   waves: [
     { name: 'internal', selector: { environment: 'internal' }, maxParallel: 5 },
-    { name: 'gcp-canary', selector: { environment: 'customer', cloud: 'gcp' }, percent: 10, approval: 'manual', bakeSeconds: 600 },
+    {
+      name: 'gcp-canary',
+      selector: { environment: 'customer', cloud: 'gcp' },
+      percent: 10,
+      approval: 'manual',
+      bakeSeconds: 600,
+    },
     { name: 'rest', maxParallel: 50, maxFailures: 3 },
   ],
   defaults: { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' },

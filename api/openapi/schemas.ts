@@ -85,7 +85,10 @@ export const ClusterRunSchema = named(
     toVersion: z.string().nullable(),
     attempts: int,
     error: z.string().nullable(),
-    reason: z.string().nullable().meta({ description: 'why a cluster was skipped, e.g. already_at_target, leased_by:<operationId>' }),
+    reason: z
+      .string()
+      .nullable()
+      .meta({ description: 'why a cluster was skipped, e.g. already_at_target, leased_by:<operationId>' }),
     startedAt: nullableTimestamp,
     finishedAt: nullableTimestamp,
     updatedAt: timestamp,
@@ -96,17 +99,26 @@ export const ClusterDetailSchema = named(
   'ClusterDetail',
   z.object({
     ...ClusterSchema.shape,
-    lease: z.object({ operationId: z.string() }).nullable().meta({ description: 'the operation that holds the cluster now' }),
+    lease: z
+      .object({ operationId: z.string() })
+      .nullable()
+      .meta({ description: 'the operation that holds the cluster now' }),
     runs: z.array(ClusterRunSchema).meta({ description: 'the most recent runs, newest first' }),
   }),
 );
 
 export const ClusterPageSchema = named(
   'ClusterPage',
-  z.object({ clusters: z.array(ClusterSchema), nextCursor: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }) }),
+  z.object({
+    clusters: z.array(ClusterSchema),
+    nextCursor: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }),
+  }),
 );
 
-export const ClusterBulkResultSchema = named('ClusterBulkResult', z.object({ clusters: z.array(ClusterSchema), count: int }));
+export const ClusterBulkResultSchema = named(
+  'ClusterBulkResult',
+  z.object({ clusters: z.array(ClusterSchema), count: int }),
+);
 
 const waveSettings = {
   maxParallel: int,
@@ -150,7 +162,15 @@ export const OperationStatusSchema = named(
     plan: z
       .object({
         total: int,
-        waves: z.array(z.object({ number: int, name: z.string(), size: int, clusterIds: z.array(z.string()).optional(), ...waveSettings })),
+        waves: z.array(
+          z.object({
+            number: int,
+            name: z.string(),
+            size: int,
+            clusterIds: z.array(z.string()).optional(),
+            ...waveSettings,
+          }),
+        ),
         skipped: z.array(skippedCluster),
         skippedCount: int,
         emptyWaves: z.array(z.string()),
@@ -178,8 +198,12 @@ export const OperationStatusSchema = named(
         finishedAt: nullableTimestamp,
       }),
     ),
-    inFlight: z.array(z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp })),
-    source: z.enum(['query', 'describe', 'none']).meta({ description: 'query: live from the workflow; describe: no worker answered; none: no workflow' }),
+    inFlight: z.array(
+      z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp }),
+    ),
+    source: z
+      .enum(['query', 'describe', 'none'])
+      .meta({ description: 'query: live from the workflow; describe: no worker answered; none: no workflow' }),
     workflowStatus: z.string().nullable(),
     note: z.string().nullable(),
   }),
@@ -204,7 +228,10 @@ export const OperationListSchema = named(
   }),
 );
 
-export const RunPageSchema = named('RunPage', z.object({ runs: z.array(ClusterRunSchema), nextCursor: z.string().nullable() }));
+export const RunPageSchema = named(
+  'RunPage',
+  z.object({ runs: z.array(ClusterRunSchema), nextCursor: z.string().nullable() }),
+);
 
 export const EventPageSchema = named(
   'EventPage',
@@ -229,7 +256,9 @@ export const EventPageSchema = named(
 
 export const AcceptedSchema = named(
   'Accepted',
-  z.object({ id: z.string(), accepted: z.string().meta({ example: 'pause' }) }).meta({ description: 'the signal was delivered; the workflow acts on it' }),
+  z
+    .object({ id: z.string(), accepted: z.string().meta({ example: 'pause' }) })
+    .meta({ description: 'the signal was delivered; the workflow acts on it' }),
 );
 
 export const MaxParallelSetSchema = named('MaxParallelSet', z.object({ id: z.string(), maxParallel: int }));
@@ -237,5 +266,9 @@ export const MaxParallelSetSchema = named('MaxParallelSet', z.object({ id: z.str
 const dependency = z.object({ ok: z.boolean(), latencyMs: int, error: z.string().optional() });
 export const ReadinessSchema = named(
   'Readiness',
-  z.object({ status: z.enum(['ready', 'not_ready']), ready: z.boolean(), checks: z.object({ postgres: dependency, temporal: dependency }) }),
+  z.object({
+    status: z.enum(['ready', 'not_ready']),
+    ready: z.boolean(),
+    checks: z.object({ postgres: dependency, temporal: dependency }),
+  }),
 );

@@ -36,7 +36,13 @@ export function registerSystemPaths(registry: OpenAPIRegistry): void {
     tag: TAG,
     summary: 'Prometheus metrics',
     description: 'The Prometheus text exposition format, for a scraper.',
-    answers: { 200: { description: 'metrics', mediaType: 'text/plain', schema: z.string().meta({ example: '# HELP http_requests_total …' }) } },
+    answers: {
+      200: {
+        description: 'metrics',
+        mediaType: 'text/plain',
+        schema: z.string().meta({ example: '# HELP http_requests_total …' }),
+      },
+    },
   });
 
   defineRoute(registry, {

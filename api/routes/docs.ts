@@ -24,7 +24,8 @@ export const DOCS_CSP = [
 ].join('; ');
 
 // The files the page loads, and no others: swagger-ui-dist also ships a demo index.html that points at the petstore.
-const ASSET = /^\/(?:swagger-ui(?:-bundle|-standalone-preset)?\.(?:js|css)|swagger-ui-init\.js|favicon-(?:16x16|32x32)\.png)$/;
+const ASSET =
+  /^\/(?:swagger-ui(?:-bundle|-standalone-preset)?\.(?:js|css)|swagger-ui-init\.js|favicon-(?:16x16|32x32)\.png)$/;
 
 const UI_OPTIONS: SwaggerUiOptions = {
   customSiteTitle: 'fleetwave API',

@@ -33,7 +33,11 @@ async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<Dep
   }
 }
 
-export function createHealthService(deps: { db: Db; temporalAddress: string | TemporalConnectionOptions; timeoutMs?: number }) {
+export function createHealthService(deps: {
+  db: Db;
+  temporalAddress: string | TemporalConnectionOptions;
+  timeoutMs?: number;
+}) {
   const timeoutMs = deps.timeoutMs ?? 2000;
   // A probe connection of its own without the client's retry interceptor: a probe must answer
   // "down" now, not keep retrying in the background after it has answered.
@@ -43,10 +47,7 @@ export function createHealthService(deps: { db: Db; temporalAddress: string | Te
     async readiness(): Promise<Readiness> {
       const [postgres, temporal] = await Promise.all([
         timed(() => deps.db.query('SELECT 1'), timeoutMs),
-        timed(
-          () => probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({})),
-          timeoutMs + 200,
-        ),
+        timed(() => probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({})), timeoutMs + 200),
       ]);
       return { ready: postgres.ok && temporal.ok, checks: { postgres, temporal } };
     },

@@ -30,7 +30,9 @@ export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   // Every cursor we hand out encodes a printable id; anything else was not made by us.
   if (!/^[\x21-\x7e]{1,200}$/.test(id) || encodeCursor(id) !== cursor) {
-    throw new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'use nextCursor from a previous page' }]);
+    throw new ValidationFailed('the cursor is not valid', [
+      { path: 'cursor', message: 'use nextCursor from a previous page' },
+    ]);
   }
   return id;
 }
@@ -41,9 +43,10 @@ export function createInventoryService(db: Db) {
       const ids = clusters.map((c) => c.id);
       const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
       if (duplicates.length > 0) {
-        throw new ValidationFailed('a cluster id appears twice in the request', [
-          ...new Set(duplicates),
-        ].map((id) => ({ path: id, message: 'duplicate id' })));
+        throw new ValidationFailed(
+          'a cluster id appears twice in the request',
+          [...new Set(duplicates)].map((id) => ({ path: id, message: 'duplicate id' })),
+        );
       }
       return withTransaction(db, async (tx) => {
         // Lock the rows we are about to replace so a lease cannot be taken in between.
@@ -83,7 +86,13 @@ export function createInventoryService(db: Db) {
         const leases = await leasesFor(tx, [id]);
         if (leases.length > 0) throw leasedConflict(leases);
         const updated = await clustersRepo.patchCluster(tx, id, patch);
-        await recordAudit(tx, { ...actor, action: 'cluster.patch', targetType: 'cluster', targetId: id, payload: patch });
+        await recordAudit(tx, {
+          ...actor,
+          action: 'cluster.patch',
+          targetType: 'cluster',
+          targetId: id,
+          payload: patch,
+        });
         return updated!;
       });
     },

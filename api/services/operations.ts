@@ -26,7 +26,12 @@ import * as msg from '../../workflows/messages';
 import { decodeCursor, encodeCursor, type Actor } from './inventory';
 import { createSingleFlight } from './single-flight';
 
-const SA = { name: FLEET_OPERATION_NAME, action: FLEET_ACTION, targetVersion: FLEET_TARGET_VERSION, state: FLEET_STATE };
+const SA = {
+  name: FLEET_OPERATION_NAME,
+  action: FLEET_ACTION,
+  targetVersion: FLEET_TARGET_VERSION,
+  state: FLEET_STATE,
+};
 
 export interface OperationsDeps {
   db: Db;
@@ -60,13 +65,16 @@ const invalidState = (message: string) => new Conflict('invalid_state', message)
 
 // Temporal's page token plus a short checksum: the server retries a mangled token until the deadline
 // (a 503), so a token we did not hand out must be refused here, as bad input.
-const tokenTag = (token: Uint8Array) => createHash('sha256').update('fleetwave-page:').update(token).digest().subarray(0, 6);
+const tokenTag = (token: Uint8Array) =>
+  createHash('sha256').update('fleetwave-page:').update(token).digest().subarray(0, 6);
 const encodePageToken = (token: Uint8Array) => Buffer.concat([tokenTag(token), token]).toString('base64url');
 function decodePageToken(text: string): Buffer {
   const raw = Buffer.from(text, 'base64url');
   const token = raw.subarray(6);
   if (raw.length <= 6 || !tokenTag(token).equals(raw.subarray(0, 6))) {
-    throw new ValidationFailed('the pageToken is not valid', [{ path: 'pageToken', message: 'use nextPageToken from a previous page' }]);
+    throw new ValidationFailed('the pageToken is not valid', [
+      { path: 'pageToken', message: 'use nextPageToken from a previous page' },
+    ]);
   }
   return token;
 }
@@ -79,10 +87,13 @@ export function createOperationsService(deps: OperationsDeps) {
   /** Unreachable Temporal becomes 503; a missing workflow 404, or 409 when it has finished. */
   function mapTemporalError(id: string, err: unknown): never {
     if (err instanceof WorkflowNotFoundError) {
-      throw /already completed/i.test(err.message) ? invalidState(`operation '${id}' has finished`) : new NotFound('operation workflow', id);
+      throw /already completed/i.test(err.message)
+        ? invalidState(`operation '${id}' has finished`)
+        : new NotFound('operation workflow', id);
     }
     const code = grpcCode(err);
-    if (code === 14 || code === 4) throw new DependencyUnavailable('temporal', 'Temporal is not reachable or did not answer in time; try again');
+    if (code === 14 || code === 4)
+      throw new DependencyUnavailable('temporal', 'Temporal is not reachable or did not answer in time; try again');
     throw err;
   }
 
@@ -106,14 +117,21 @@ export function createOperationsService(deps: OperationsDeps) {
     if (withQuery && record.workflowStartedAt !== null) {
       try {
         const op = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(msg.statusQuery));
-        if (FINAL_OPERATION_STATES.includes(op.state)) return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
+        if (FINAL_OPERATION_STATES.includes(op.state))
+          return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
         // A closed workflow still answers queries with its last state: one terminated mid-run would
         // look running forever. Ask Temporal whether it still runs.
         const described = await temporal(record.id, () => handle.describe());
         const status = described.status.name;
         if (status === 'RUNNING') return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
         const state = api.stateFromExecution(status, described.typedSearchAttributes.get(SA.state));
-        return { source: 'query', state, op: { ...op, state }, workflowStatus: status, note: `the workflow has ended (${status})` };
+        return {
+          source: 'query',
+          state,
+          op: { ...op, state },
+          workflowStatus: status,
+          note: `the workflow has ended (${status})`,
+        };
       } catch (err) {
         // UNAVAILABLE means Temporal itself is down: describe would fail the same way.
         if (grpcCode(err) === 14) throw new DependencyUnavailable('temporal', 'Temporal is not reachable; try again');
@@ -132,8 +150,20 @@ export function createOperationsService(deps: OperationsDeps) {
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
       return record.workflowStartedAt === null
-        ? { source: 'none', state: 'planning', op: null, workflowStatus: null, note: 'the workflow is not started yet (Temporal was unreachable): repeat the start request with the same requestId or Idempotency-Key' }
-        : { source: 'none', state: 'unknown', op: null, workflowStatus: null, note: 'Temporal no longer keeps this workflow (retention); counts come from PostgreSQL' };
+        ? {
+            source: 'none',
+            state: 'planning',
+            op: null,
+            workflowStatus: null,
+            note: 'the workflow is not started yet (Temporal was unreachable): repeat the start request with the same requestId or Idempotency-Key',
+          }
+        : {
+            source: 'none',
+            state: 'unknown',
+            op: null,
+            workflowStatus: null,
+            note: 'Temporal no longer keeps this workflow (retention); counts come from PostgreSQL',
+          };
     }
   }
 
@@ -145,7 +175,8 @@ export function createOperationsService(deps: OperationsDeps) {
       { key: SA.action, value: request.action.type },
       { key: SA.state, value: 'running' },
     ];
-    if (request.action.type === 'upgrade') attributes.push({ key: SA.targetVersion, value: request.action.targetVersion });
+    if (request.action.type === 'upgrade')
+      attributes.push({ key: SA.targetVersion, value: request.action.targetVersion });
     const { summary, details } = api.describeOperation(request, plan, record.startedBy);
     try {
       await temporal(record.id, () =>
@@ -163,9 +194,19 @@ export function createOperationsService(deps: OperationsDeps) {
       );
     } catch (err) {
       if (err instanceof DependencyUnavailable) {
-        throw new FleetError(503, 'temporal_unavailable', `Temporal is not reachable: operation '${record.id}' is recorded but not started; repeat the same request with Idempotency-Key '${record.idempotencyKey}' to start it`, [
-          { path: 'Idempotency-Key', message: 'repeat the request with this key', operationId: record.id, idempotencyKey: record.idempotencyKey },
-        ]);
+        throw new FleetError(
+          503,
+          'temporal_unavailable',
+          `Temporal is not reachable: operation '${record.id}' is recorded but not started; repeat the same request with Idempotency-Key '${record.idempotencyKey}' to start it`,
+          [
+            {
+              path: 'Idempotency-Key',
+              message: 'repeat the request with this key',
+              operationId: record.id,
+              idempotencyKey: record.idempotencyKey,
+            },
+          ],
+        );
       }
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -175,9 +216,11 @@ export function createOperationsService(deps: OperationsDeps) {
   /** The answer to a repeated request: the same operation, or 409 when the key came with another body. */
   async function replay(existing: repo.OperationRecord, hash: string, key: string) {
     if (existing.requestHash !== hash) {
-      throw new Conflict('idempotency_conflict', `idempotency key '${key}' was used for operation '${existing.id}' with a different request`, [
-        { path: 'requestId', message: 'use a new key for a different request', operationId: existing.id },
-      ]);
+      throw new Conflict(
+        'idempotency_conflict',
+        `idempotency key '${key}' was used for operation '${existing.id}' with a different request`,
+        [{ path: 'requestId', message: 'use a new key for a different request', operationId: existing.id }],
+      );
     }
     let state: api.LiveView['state'] = 'running';
     if (existing.workflowStartedAt === null) await launch(existing);
@@ -191,7 +234,14 @@ export function createOperationsService(deps: OperationsDeps) {
     await temporal(id, send);
     // The caller's next status read should see what it just did.
     statusCache.invalidate(id);
-    await recordAudit(db, { ...actor, action: `operation.${action}`, targetType: 'operation', targetId: id, operationId: id, payload });
+    await recordAudit(db, {
+      ...actor,
+      action: `operation.${action}`,
+      targetType: 'operation',
+      targetId: id,
+      operationId: id,
+      payload,
+    });
     return { id, accepted: action };
   }
 
@@ -212,7 +262,9 @@ export function createOperationsService(deps: OperationsDeps) {
   return {
     async start(actor: Actor, request: OperationRequest, opts: { dryRun: boolean; idempotencyKey?: string }) {
       if (request.requestId && opts.idempotencyKey && request.requestId !== opts.idempotencyKey) {
-        throw new ValidationFailed('requestId and the Idempotency-Key header differ; give one key', [{ path: 'requestId', message: 'differs from Idempotency-Key' }]);
+        throw new ValidationFailed('requestId and the Idempotency-Key header differ; give one key', [
+          { path: 'requestId', message: 'differs from Idempotency-Key' },
+        ]);
       }
       const key = request.requestId ?? opts.idempotencyKey;
       const hash = requestHash(request);
@@ -232,7 +284,14 @@ export function createOperationsService(deps: OperationsDeps) {
         db,
         { id, name: request.name, request, requestHash: hash, idempotencyKey, plan, startedBy: actor.identity },
         new Map(clusters.map((c) => [c.id, c.version])),
-        { ...actor, action: 'operation.start', targetType: 'operation', targetId: id, operationId: id, payload: { request, total: plan.total, waves: plan.waves.length, skipped: plan.skipped.length } },
+        {
+          ...actor,
+          action: 'operation.start',
+          targetType: 'operation',
+          targetId: id,
+          operationId: id,
+          payload: { request, total: plan.total, waves: plan.waves.length, skipped: plan.skipped.length },
+        },
       );
       if (!record) return replay((await repo.findOperationByKey(db, idempotencyKey))!, hash, idempotencyKey);
       await launch(record);
@@ -259,7 +318,8 @@ export function createOperationsService(deps: OperationsDeps) {
       );
       const operations = listing.executions.map((e) => {
         const fields = e.searchAttributes?.indexedFields ?? {};
-        const read = (name: string): unknown => (fields[name] ? defaultPayloadConverter.fromPayload(fields[name]) : undefined);
+        const read = (name: string): unknown =>
+          fields[name] ? defaultPayloadConverter.fromPayload(fields[name]) : undefined;
         const workflowStatus = api.executionStatusName(e.status);
         return {
           id: e.execution?.workflowId ?? '',
@@ -272,7 +332,10 @@ export function createOperationsService(deps: OperationsDeps) {
           closedAt: optionalTsToDate(e.closeTime)?.toISOString() ?? null,
         };
       });
-      return { operations, nextPageToken: listing.nextPageToken?.length ? encodePageToken(listing.nextPageToken) : null };
+      return {
+        operations,
+        nextPageToken: listing.nextPageToken?.length ? encodePageToken(listing.nextPageToken) : null,
+      };
     },
 
     async clusters(id: string, query: api.RunListQuery) {
@@ -286,7 +349,10 @@ export function createOperationsService(deps: OperationsDeps) {
     async events(id: string, query: api.EventListQuery) {
       await mustFind(id);
       const afterId = query.cursor === undefined ? undefined : Number(decodeCursor(query.cursor));
-      if (afterId !== undefined && !Number.isSafeInteger(afterId)) throw new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'use nextCursor from a previous page' }]);
+      if (afterId !== undefined && !Number.isSafeInteger(afterId))
+        throw new ValidationFailed('the cursor is not valid', [
+          { path: 'cursor', message: 'use nextCursor from a previous page' },
+        ]);
       const events = await listAudit(db, { operationId: id }, { limit: query.limit + 1, afterId });
       const page = events.slice(0, query.limit);
       return { events: page, nextCursor: events.length > query.limit ? encodeCursor(String(page.at(-1)!.id)) : null };
@@ -301,7 +367,8 @@ export function createOperationsService(deps: OperationsDeps) {
 
     async resume(actor: Actor, id: string, body: api.ActionBody) {
       const live = await view(await mustFind(id));
-      if (live.state !== 'paused') throw invalidState(`only a paused operation can be resumed; '${id}' is ${live.state}`);
+      if (live.state !== 'paused')
+        throw invalidState(`only a paused operation can be resumed; '${id}' is ${live.state}`);
       return act(actor, id, 'resume', body, () => handle(id).signal(msg.resumeSignal, { by: actor.identity }));
     },
 
@@ -313,58 +380,96 @@ export function createOperationsService(deps: OperationsDeps) {
     async approve(actor: Actor, id: string, body: api.ApproveBody) {
       const record = await mustFind(id);
       if (record.startedBy === actor.identity && !deps.allowSelfApproval) {
-        throw new FleetError(403, 'self_approval_forbidden', `'${actor.identity}' started operation '${id}' and cannot approve its waves: another approver must (four-eyes)`);
+        throw new FleetError(
+          403,
+          'self_approval_forbidden',
+          `'${actor.identity}' started operation '${id}' and cannot approve its waves: another approver must (four-eyes)`,
+        );
       }
       if (!record.plan.waves.some((w) => w.number === body.wave)) {
-        throw new ValidationFailed(`operation '${id}' has no wave ${body.wave}`, [{ path: 'wave', message: `waves are 1 to ${record.plan.waves.length}` }]);
+        throw new ValidationFailed(`operation '${id}' has no wave ${body.wave}`, [
+          { path: 'wave', message: `waves are 1 to ${record.plan.waves.length}` },
+        ]);
       }
       const live = await view(record);
       // Without a live answer describe still knows the state, not which wave waits: the workflow checks that.
       const waiting = live.op ? live.op.pendingApproval?.wave === body.wave : live.state === 'awaiting_approval';
       if (!waiting) {
         const pending = live.op?.pendingApproval ? `wave ${live.op.pendingApproval.wave} is` : 'no wave is';
-        throw invalidState(`wave ${body.wave} of '${id}' is not awaiting approval (${pending}; the operation is ${live.state})`);
+        throw invalidState(
+          `wave ${body.wave} of '${id}' is not awaiting approval (${pending}; the operation is ${live.state})`,
+        );
       }
-      const signal = { by: actor.identity, wave: body.wave, ...(body.comment === undefined ? {} : { comment: body.comment }) };
+      const signal = {
+        by: actor.identity,
+        wave: body.wave,
+        ...(body.comment === undefined ? {} : { comment: body.comment }),
+      };
       return act(actor, id, 'approve', body, () => handle(id).signal(msg.approveWaveSignal, signal));
     },
 
     async retry(actor: Actor, id: string, clusterId: string, body: api.ActionBody) {
       const record = await mustFind(id);
       const run = await clusterRun(id, clusterId);
-      if (run.state !== 'failed' && run.state !== 'rolled_back') throw invalidState(`only a failed or rolled back cluster can be retried; '${clusterId}' is ${run.state}`);
+      if (run.state !== 'failed' && run.state !== 'rolled_back')
+        throw invalidState(`only a failed or rolled back cluster can be retried; '${clusterId}' is ${run.state}`);
       const live = await view(record);
-      if (live.state !== 'running' && live.state !== 'paused') throw invalidState(`clusters are retried while the operation is running or paused; '${id}' is ${live.state}`);
-      return act(actor, id, 'retry', { clusterId, ...body }, () => handle(id).signal(msg.retryClusterSignal, { by: actor.identity, clusterId }));
+      if (live.state !== 'running' && live.state !== 'paused')
+        throw invalidState(`clusters are retried while the operation is running or paused; '${id}' is ${live.state}`);
+      return act(actor, id, 'retry', { clusterId, ...body }, () =>
+        handle(id).signal(msg.retryClusterSignal, { by: actor.identity, clusterId }),
+      );
     },
 
     async skip(actor: Actor, id: string, clusterId: string, body: api.ActionBody) {
       const record = await mustFind(id);
       const run = await clusterRun(id, clusterId);
-      if (run.state !== 'pending') throw invalidState(`only a pending cluster can be skipped; '${clusterId}' is ${run.state}`);
+      if (run.state !== 'pending')
+        throw invalidState(`only a pending cluster can be skipped; '${clusterId}' is ${run.state}`);
       assertActive(id, await view(record), 'skip a cluster of');
-      return act(actor, id, 'skip', { clusterId, ...body }, () => handle(id).signal(msg.skipClusterSignal, { by: actor.identity, clusterId }));
+      return act(actor, id, 'skip', { clusterId, ...body }, () =>
+        handle(id).signal(msg.skipClusterSignal, { by: actor.identity, clusterId }),
+      );
     },
 
     async setMaxParallel(actor: Actor, id: string, body: api.PatchOperationBody) {
       const live = await view(await mustFind(id));
       assertActive(id, live, 'change maxParallel of');
       // An update needs a worker to accept it; refusing now beats an update that lands minutes later.
-      if (live.source !== 'query') throw new FleetError(503, 'workflow_unavailable', `no worker answered for operation '${id}'; try again when the worker runs`);
+      if (live.source !== 'query')
+        throw new FleetError(
+          503,
+          'workflow_unavailable',
+          `no worker answered for operation '${id}'; try again when the worker runs`,
+        );
       let result: { maxParallel: number };
       try {
         result = await client.withDeadline(Date.now() + rpcTimeoutMs, () =>
-          handle(id).executeUpdate(msg.setMaxParallelUpdate, { args: [{ maxParallel: body.maxParallel, by: actor.identity }] }),
+          handle(id).executeUpdate(msg.setMaxParallelUpdate, {
+            args: [{ maxParallel: body.maxParallel, by: actor.identity }],
+          }),
         );
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new Conflict('invalid_max_parallel', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new Conflict('invalid_max_parallel', err.cause?.message ?? err.message);
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(err) === 4) {
-          throw new FleetError(503, 'workflow_unavailable', `operation '${id}' did not accept the update in time; try again`);
+          throw new FleetError(
+            503,
+            'workflow_unavailable',
+            `operation '${id}' did not accept the update in time; try again`,
+          );
         }
         mapTemporalError(id, err);
       }
       statusCache.invalidate(id);
-      await recordAudit(db, { ...actor, action: 'operation.set_max_parallel', targetType: 'operation', targetId: id, operationId: id, payload: body });
+      await recordAudit(db, {
+        ...actor,
+        action: 'operation.set_max_parallel',
+        targetType: 'operation',
+        targetId: id,
+        operationId: id,
+        payload: body,
+      });
       return { id, ...result };
     },
   };

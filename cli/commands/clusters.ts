@@ -40,16 +40,23 @@ export function registerClusters(program: Command): void {
   const clusters = program
     .command('clusters')
     .description('import, list and inspect the fleet inventory')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fleetwave clusters import fleet.yaml
   fleetwave clusters list --cloud gcp --label team=core --all
-  fleetwave clusters get cust-gcp-us-east1-001`);
+  fleetwave clusters get cust-gcp-us-east1-001`,
+    );
 
   clusters
     .command('import <file>')
-    .description(`create or replace the clusters listed in a YAML or JSON file (a list, or { clusters: [...] }; '-' reads stdin); sent in chunks of ${IMPORT_CHUNK}`)
-    .addHelpText('after', `
+    .description(
+      `create or replace the clusters listed in a YAML or JSON file (a list, or { clusters: [...] }; '-' reads stdin); sent in chunks of ${IMPORT_CHUNK}`,
+    )
+    .addHelpText(
+      'after',
+      `
 Each cluster is checked locally before anything is sent:
   - id: kafka-aws-001
     name: Kafka 001
@@ -62,17 +69,23 @@ Each cluster is checked locally before anything is sent:
     adapter: { type: simulated, config: { applyMs: 200 } }
 
 Example:
-  fleetwave clusters import fleet.yaml`)
+  fleetwave clusters import fleet.yaml`,
+    )
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const list = await readClusterFile(file);
       const saved: Cluster[] = [];
       for (let i = 0; i < list.length; i += IMPORT_CHUNK) {
-        const answer = await ctx.client.post<{ clusters: Cluster[]; count: number }>('/v1/clusters', { clusters: list.slice(i, i + IMPORT_CHUNK) });
+        const answer = await ctx.client.post<{ clusters: Cluster[]; count: number }>('/v1/clusters', {
+          clusters: list.slice(i, i + IMPORT_CHUNK),
+        });
         saved.push(...answer.clusters);
         if (!ctx.json && list.length > IMPORT_CHUNK) process.stderr.write(`imported ${saved.length}/${list.length}\n`);
       }
-      ctx.emit({ clusters: saved, count: saved.length }, () => `imported ${saved.length} cluster${saved.length === 1 ? '' : 's'} from ${file}`);
+      ctx.emit(
+        { clusters: saved, count: saved.length },
+        () => `imported ${saved.length} cluster${saved.length === 1 ? '' : 's'} from ${file}`,
+      );
     });
 
   clusters
@@ -87,18 +100,24 @@ Example:
     .option('--limit <n>', 'clusters per page (1-1000)', intOption(1, 1000))
     .option('--cursor <cursor>', 'start after this page (the nextCursor of a previous page)')
     .option('--all', 'follow nextCursor until every matching cluster is listed')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fleetwave clusters list --environment customer --cloud gcp
   fleetwave clusters list --label team=core --label tier=gold --all
-  fleetwave clusters list --kind kafka --all -o json | jq -r '.clusters[].id'`)
+  fleetwave clusters list --kind kafka --all -o json | jq -r '.clusters[].id'`,
+    )
     .action(async (opts: ListOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const found: Cluster[] = [];
       let cursor = opts.cursor;
       let next: string | null;
       do {
-        const page = await ctx.client.get<{ clusters: Cluster[]; nextCursor: string | null }>('/v1/clusters', clusterQuery({ ...opts, cursor }));
+        const page = await ctx.client.get<{ clusters: Cluster[]; nextCursor: string | null }>(
+          '/v1/clusters',
+          clusterQuery({ ...opts, cursor }),
+        );
         found.push(...page.clusters);
         next = page.nextCursor;
         cursor = next ?? undefined;
@@ -115,7 +134,9 @@ Examples:
     .description('show one cluster, its lease and its recent runs')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const cluster = await ctx.client.get<Cluster & { lease: { operationId: string } | null; runs: ClusterRunView[] }>(`/v1/clusters/${seg(id)}`);
+      const cluster = await ctx.client.get<Cluster & { lease: { operationId: string } | null; runs: ClusterRunView[] }>(
+        `/v1/clusters/${seg(id)}`,
+      );
       ctx.emit(cluster, () => clusterDetail(cluster));
     });
 }

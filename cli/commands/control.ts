@@ -11,12 +11,17 @@ const body = (opts: Reason) => (opts.reason === undefined ? {} : { reason: opts.
 export function registerControl(program: Command): void {
   program
     .command('approve <id>')
-    .description('approve a wave that waits for manual approval (needs the approver role; not the identity that started it)')
+    .description(
+      'approve a wave that waits for manual approval (needs the approver role; not the identity that started it)',
+    )
     .requiredOption('--wave <n>', 'the wave number awaiting approval', intOption(1))
     .option('--comment <text>', 'kept with the approval in the status and audit log')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  fleetwave approve kafka-3.7.1-a1b2c3 --wave 2 --comment "canary looks healthy"`)
+  fleetwave approve kafka-3.7.1-a1b2c3 --wave 2 --comment "canary looks healthy"`,
+    )
     .action(async (id: string, opts: { wave: number; comment?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const answer = await ctx.client.post(`/v1/operations/${seg(id)}/approve`, {
@@ -28,7 +33,11 @@ Example:
 
   const signals = [
     ['pause', 'stop starting new clusters; in-flight ones finish', 'pause requested for'],
-    ['resume', 'continue a paused operation (a wave stopped by its failure budget gets a fresh budget)', 'resume requested for'],
+    [
+      'resume',
+      'continue a paused operation (a wave stopped by its failure budget gets a fresh budget)',
+      'resume requested for',
+    ],
     ['cancel', 'stop new work, let in-flight clusters finish, release leases; ends cancelled', 'cancel requested for'],
   ] as const;
   for (const [action, description, said] of signals) {
@@ -36,9 +45,12 @@ Example:
       .command(`${action} <id>`)
       .description(description)
       .option('--reason <text>', 'kept in the audit log')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Example:
-  fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`)
+  fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`,
+      )
       .action(async (id: string, opts: Reason, cmd: Command) => {
         const ctx = contextOf(cmd);
         const answer = await ctx.client.post(`/v1/operations/${seg(id)}/${action}`, body(opts));
@@ -47,7 +59,11 @@ Example:
   }
 
   const clusterActions = [
-    ['retry', 're-queue a failed or rolled back cluster (while the operation runs or is paused)', 'retry requested for'],
+    [
+      'retry',
+      're-queue a failed or rolled back cluster (while the operation runs or is paused)',
+      'retry requested for',
+    ],
     ['skip', 'mark a pending cluster skipped', 'skip requested for'],
   ] as const;
   for (const [action, description, said] of clusterActions) {
@@ -55,12 +71,18 @@ Example:
       .command(`${action} <id> <cluster>`)
       .description(description)
       .option('--reason <text>', 'kept in the audit log')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Example:
-  fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`)
+  fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`,
+      )
       .action(async (id: string, cluster: string, opts: Reason, cmd: Command) => {
         const ctx = contextOf(cmd);
-        const answer = await ctx.client.post(`/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`, body(opts));
+        const answer = await ctx.client.post(
+          `/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`,
+          body(opts),
+        );
         ctx.emit(answer, () => `${said} cluster ${cluster} of ${id}`);
       });
   }
@@ -70,19 +92,25 @@ Example:
     .description('the audit trail of an operation: who did what, when')
     .option('--limit <n>', 'events per page (1-1000)', intOption(1, 1000), 100)
     .option('--all', 'follow nextCursor until every event is listed')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  fleetwave events kafka-3.7.1-a1b2c3 --all`)
+  fleetwave events kafka-3.7.1-a1b2c3 --all`,
+    )
     .action(async (id: string, opts: { limit: number; all?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const events: AuditEventView[] = [];
       let cursor: string | undefined;
       let next: string | null;
       do {
-        const page = await ctx.client.get<{ events: AuditEventView[]; nextCursor: string | null }>(`/v1/operations/${seg(id)}/events`, {
-          limit: opts.limit,
-          cursor,
-        });
+        const page = await ctx.client.get<{ events: AuditEventView[]; nextCursor: string | null }>(
+          `/v1/operations/${seg(id)}/events`,
+          {
+            limit: opts.limit,
+            cursor,
+          },
+        );
         events.push(...page.events);
         next = page.nextCursor;
         cursor = next ?? undefined;

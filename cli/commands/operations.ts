@@ -21,7 +21,8 @@ The spec is the body of POST /v1/operations, as YAML or JSON ('-' reads stdin):
     - { name: rest, maxParallel: 50, maxFailures: 3 }
 It is validated locally first; errors name the file, line and field.`;
 
-const intervalOption = () => new Option('--interval <seconds>', 'seconds between polls while watching').argParser(secondsOption(0.1)).default(2);
+const intervalOption = () =>
+  new Option('--interval <seconds>', 'seconds between polls while watching').argParser(secondsOption(0.1)).default(2);
 
 /** Watches to the end; prints the final summary; a failed or cancelled end is exit code 1. */
 async function watchToEnd(ctx: Context, id: string, intervalSeconds: number): Promise<void> {
@@ -29,7 +30,9 @@ async function watchToEnd(ctx: Context, id: string, intervalSeconds: number): Pr
   const final = await watchOperation(ctx.client, id, { intervalMs: intervalSeconds * 1000, mode });
   if (!ctx.json) ctx.say(`\n${statusSummary(final)}\n\n${finalLine(final)}`);
   if (final.state !== 'completed') {
-    throw new OperationEnded(`operation ${id} ended ${final.state}${final.error ? `: ${final.error}` : ''}${final.note ? ` (${final.note})` : ''}`);
+    throw new OperationEnded(
+      `operation ${id} ended ${final.state}${final.error ? `: ${final.error}` : ''}${final.note ? ` (${final.note})` : ''}`,
+    );
   }
 }
 
@@ -37,10 +40,13 @@ export function registerOperations(program: Command): void {
   program
     .command('plan <spec>')
     .description('show the waves an operation spec would run, without starting anything (dry run)')
-    .addHelpText('after', `${SPEC_HELP}
+    .addHelpText(
+      'after',
+      `${SPEC_HELP}
 
 Example:
-  fleetwave plan kafka-3.7.1.yaml`)
+  fleetwave plan kafka-3.7.1.yaml`,
+    )
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const spec = await readOperationSpec(file);
@@ -54,11 +60,14 @@ Example:
     .option('--request-id <id>', 'idempotency key: repeating the same start with it returns the same operation')
     .option('-w, --watch', 'then watch it until it ends (as status --watch)')
     .addOption(intervalOption())
-    .addHelpText('after', `${SPEC_HELP}
+    .addHelpText(
+      'after',
+      `${SPEC_HELP}
 
 Examples:
   fleetwave start kafka-3.7.1.yaml --request-id change-1234
-  fleetwave start kafka-3.7.1.yaml --watch`)
+  fleetwave start kafka-3.7.1.yaml --watch`,
+    )
     .action(async (file: string, opts: { requestId?: string; watch?: boolean; interval: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const spec = await readOperationSpec(file);
@@ -84,41 +93,57 @@ Examples:
     .option('--name <name>', 'only operations with this name')
     .option('--limit <n>', 'operations per page (1-1000)', intOption(1, 1000), 50)
     .option('--all', 'follow nextPageToken until every match is listed')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fleetwave list --state awaiting_approval
-  fleetwave list --name kafka-3.7.1 -o json`)
+  fleetwave list --name kafka-3.7.1 -o json`,
+    )
     .action(async (opts: { state?: string; name?: string; limit: number; all?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const operations: OperationListItem[] = [];
       let pageToken: string | undefined;
       let next: string | null;
       do {
-        const page = await ctx.client.get<{ operations: OperationListItem[]; nextPageToken: string | null }>('/v1/operations', {
-          state: opts.state,
-          name: opts.name,
-          limit: opts.limit,
-          pageToken,
-        });
+        const page = await ctx.client.get<{ operations: OperationListItem[]; nextPageToken: string | null }>(
+          '/v1/operations',
+          {
+            state: opts.state,
+            name: opts.name,
+            limit: opts.limit,
+            pageToken,
+          },
+        );
         operations.push(...page.operations);
         next = page.nextPageToken;
         pageToken = next ?? undefined;
       } while (opts.all && next);
       ctx.emit({ operations, nextPageToken: next }, () =>
-        operations.length === 0 ? 'no operations match' : `${operationsTable(operations)}${next ? '\n\nmore operations match: add --all' : ''}`,
+        operations.length === 0
+          ? 'no operations match'
+          : `${operationsTable(operations)}${next ? '\n\nmore operations match: add --all' : ''}`,
       );
     });
 
   program
     .command('status <id>')
-    .description('show an operation: state, current wave, per-wave counts, pending approval, pause reason, in-flight clusters')
-    .option('-w, --watch', 'follow it until it ends: live bars on a terminal, a line per change otherwise; exit 1 if it ends failed or cancelled')
+    .description(
+      'show an operation: state, current wave, per-wave counts, pending approval, pause reason, in-flight clusters',
+    )
+    .option(
+      '-w, --watch',
+      'follow it until it ends: live bars on a terminal, a line per change otherwise; exit 1 if it ends failed or cancelled',
+    )
     .addOption(intervalOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fleetwave status kafka-3.7.1-a1b2c3
   fleetwave status kafka-3.7.1-a1b2c3 --watch --interval 5
-  fleetwave status kafka-3.7.1-a1b2c3 --watch -o json   # one JSON status per line`)
+  fleetwave status kafka-3.7.1-a1b2c3 --watch -o json   # one JSON status per line`,
+    )
     .action(async (id: string, opts: { watch?: boolean; interval: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (opts.watch) return watchToEnd(ctx, id, opts.interval);

@@ -34,7 +34,11 @@ export async function baselineWaveWorkflow(input: BaselineWaveInput): Promise<nu
   return input.size;
 }
 
-export async function baselineOperationWorkflow(input: { waves: number[]; maxParallel: number; id: string }): Promise<number> {
+export async function baselineOperationWorkflow(input: {
+  waves: number[];
+  maxParallel: number;
+  id: string;
+}): Promise<number> {
   let done = 0;
   for (const [i, size] of input.waves.entries()) {
     if (size === 0) continue;

@@ -5,7 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../db/pool';
-import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost, type LoadResult } from './measure';
+import {
+  largestHistory,
+  loadTest,
+  runBaseline,
+  runEngine,
+  seedBenchFleet,
+  statusCost,
+  type LoadResult,
+} from './measure';
 import { peakRssMb, startBenchStack } from './stack';
 
 function option(name: string, fallback: string): string {
@@ -64,7 +72,9 @@ async function main(): Promise<void> {
       console.error('· API under load…');
       const running = runEngine(stack.apiUrl, 'load', maxParallel);
       await new Promise((r) => setTimeout(r, 1500));
-      const ops = (await (await fetch(`${stack.apiUrl}/v1/operations?name=bench-load`)).json()) as { operations?: { id: string }[] };
+      const ops = (await (await fetch(`${stack.apiUrl}/v1/operations?name=bench-load`)).json()) as {
+        operations?: { id: string }[];
+      };
       const id = ops.operations?.[0]?.id ?? rows.at(-1)?.clusters.toString() ?? '';
       load = [
         await loadTest(stack.apiUrl, `/v1/operations/${id}`, loadSeconds),
@@ -82,7 +92,9 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-write')) {
     const file = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
     const block = `<!-- results:start -->\n${report}<!-- results:end -->`;
-    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
+    const current = fs.existsSync(file)
+      ? fs.readFileSync(file, 'utf8')
+      : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
     // Only the generated block is replaced: the notes around it (before/after figures, limits) stay.
     fs.writeFileSync(file, current.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, block));
     console.error('wrote BENCHMARKS.md');
@@ -115,7 +127,10 @@ function render(rows: Row[], load: LoadResult[], maxParallel: number, command: s
       '',
       '| route | requests | p50 ms | p99 ms | errors | non-2xx |',
       '|---|---:|---:|---:|---:|---:|',
-      ...load.map((l) => `| GET ${l.path.replace(/operations\/[^/?]+/, 'operations/:id')} | ${l.requests} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`),
+      ...load.map(
+        (l) =>
+          `| GET ${l.path.replace(/operations\/[^/?]+/, 'operations/:id')} | ${l.requests} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`,
+      ),
     );
   }
   return `${lines.join('\n')}\n`;

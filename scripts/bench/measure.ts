@@ -40,7 +40,11 @@ export function operationBody(tag: string, maxParallel: number) {
 }
 
 async function http<T>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json: unknown = await res.json();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json as T;
@@ -62,7 +66,8 @@ export async function runEngine(apiUrl: string, tag: string, maxParallel: number
   for (;;) {
     const status = await http<{ state: string }>(`${apiUrl}/v1/operations/${op.id}`);
     if (status.state === 'completed') break;
-    if (['failed', 'cancelled', 'paused'].includes(status.state)) throw new Error(`operation ${op.id} ended ${status.state}`);
+    if (['failed', 'cancelled', 'paused'].includes(status.state))
+      throw new Error(`operation ${op.id} ended ${status.state}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -70,7 +75,12 @@ export async function runEngine(apiUrl: string, tag: string, maxParallel: number
   return { id: op.id, seconds, waveSizes };
 }
 
-export async function runBaseline(client: Client, id: string, waveSizes: number[], maxParallel: number): Promise<number> {
+export async function runBaseline(
+  client: Client,
+  id: string,
+  waveSizes: number[],
+  maxParallel: number,
+): Promise<number> {
   const started = performance.now();
   await client.workflow.execute(baselineOperationWorkflow, {
     taskQueue: 'fleetwave-baseline',
@@ -81,10 +91,14 @@ export async function runBaseline(client: Client, id: string, waveSizes: number[
 }
 
 /** The largest history among every run of the operation and of its waves (continue-as-new included). */
-export async function largestHistory(client: Client, operationId: string): Promise<{ events: number; bytes: number; workflowId: string }> {
+export async function largestHistory(
+  client: Client,
+  operationId: string,
+): Promise<{ events: number; bytes: number; workflowId: string }> {
   const executions: { workflowId: string; runId: string }[] = [];
   for (const query of [`WorkflowId = '${operationId}'`, `FleetOperationId = '${operationId}'`]) {
-    for await (const wf of client.workflow.list({ query })) executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+    for await (const wf of client.workflow.list({ query }))
+      executions.push({ workflowId: wf.workflowId, runId: wf.runId });
   }
   let largest = { events: 0, bytes: 0, workflowId: '' };
   for (const e of executions) {

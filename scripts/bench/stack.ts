@@ -24,7 +24,11 @@ function startNode(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of every process, to find where the time goes.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const log = fs.openSync(path.join(logDir, `fleetwave-bench-${entry.replace(/\W+/g, '-')}.log`), 'w');
-  return spawn(process.execPath, [...profile, '--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', log, log] });
+  return spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
+    cwd: root,
+    env,
+    stdio: ['ignore', log, log],
+  });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -38,7 +42,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startBenchStack(): Promise<BenchStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetwave-bench-'));
-  const temporal = await launchTemporal({ port: await freePort(), headless: true, dbFile: path.join(dir, 'temporal.db'), stdio: 'ignore' });
+  const temporal = await launchTemporal({
+    port: await freePort(),
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    stdio: 'ignore',
+  });
   const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   base.pathname = `/fleetwave_bench_${Date.now().toString(36)}`;
   const databaseUrl = base.toString();
@@ -52,9 +61,22 @@ export async function startBenchStack(): Promise<BenchStack> {
     WORKER_METRICS_PORT: '0',
     TEMPORAL_METRICS_PORT: '0',
   };
-  const worker = startNode('worker/main.ts', { ...env, TEMPORAL_TASK_QUEUE: 'fleetwave', DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '40' });
-  const baselineWorker = startNode('scripts/bench/baseline-worker.ts', { ...env, TEMPORAL_TASK_QUEUE: 'fleetwave-baseline' });
-  const api = startNode('api/main.ts', { ...env, PORT: String(port), HOST: '127.0.0.1', TEMPORAL_TASK_QUEUE: 'fleetwave', FLEET_API_TOKENS: '' });
+  const worker = startNode('worker/main.ts', {
+    ...env,
+    TEMPORAL_TASK_QUEUE: 'fleetwave',
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '40',
+  });
+  const baselineWorker = startNode('scripts/bench/baseline-worker.ts', {
+    ...env,
+    TEMPORAL_TASK_QUEUE: 'fleetwave-baseline',
+  });
+  const api = startNode('api/main.ts', {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TEMPORAL_TASK_QUEUE: 'fleetwave',
+    FLEET_API_TOKENS: '',
+  });
   await waitForPort('127.0.0.1', port, 60_000, api);
   return {
     temporal,

@@ -26,7 +26,8 @@ export interface ResolvedCli {
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.FLEETWAVE_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'fleetwave');
+  const base =
+    env.FLEETWAVE_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'fleetwave');
   return path.join(base, `temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
@@ -132,7 +133,8 @@ export function startDevServer(cliPath: string, opts: DevServerOptions): ChildPr
 export async function waitForPort(host: string, port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before ${host}:${port} opened`);
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited with code ${child.exitCode} before ${host}:${port} opened`);
     if (await canConnect(host, port)) return;
     if (Date.now() > deadline) throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
@@ -218,5 +220,10 @@ export async function launchTemporal(
       extraArgs: devServerExtraArgs(opts),
     },
   });
-  return { address, uiUrl, description: `Temporal CLI v${TEMPORAL_CLI_VERSION} (SDK download)`, stop: () => env.teardown() };
+  return {
+    address,
+    uiUrl,
+    description: `Temporal CLI v${TEMPORAL_CLI_VERSION} (SDK download)`,
+    stop: () => env.teardown(),
+  };
 }

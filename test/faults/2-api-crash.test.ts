@@ -23,7 +23,13 @@ after(async () => {
 
 async function newRequest(clusters = 2) {
   const ids = await seed(stack.api.url, clusters, () => ({ type: 'simulated', config: { applyMs: 200 } }));
-  const body = { name: uid('api-crash'), requestId: uid('req'), action: { type: 'restart' }, selector: { ids }, monitor: QUICK_MONITOR };
+  const body = {
+    name: uid('api-crash'),
+    requestId: uid('req'),
+    action: { type: 'restart' },
+    selector: { ids },
+    monitor: QUICK_MONITOR,
+  };
   return { ids, body };
 }
 
@@ -35,7 +41,10 @@ async function retryUntilAnswered(body: object, timeoutMs = 30_000): Promise<Htt
   for (;;) {
     const res = await post(body).catch(() => undefined);
     if (res && res.status < 500) return res;
-    if (Date.now() > deadline) throw new Error(`no answer to the retried request: ${res ? `${res.status} ${JSON.stringify(res.body)}` : 'connection failed'}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no answer to the retried request: ${res ? `${res.status} ${JSON.stringify(res.body)}` : 'connection failed'}`,
+      );
     await sleep(200);
   }
 }
@@ -94,7 +103,9 @@ describe('API killed with start requests in flight', () => {
       await call(stack.api.url, 'GET', '/v1/operations?limit=1'); // opens the API's Temporal connection
       proxy.hold('up', 'down');
       const answers = inFlight(body, 3);
-      const [row] = await eventually('the operation recorded', async () => ((await recorded(body.requestId)).length ? recorded(body.requestId) : undefined));
+      const [row] = await eventually('the operation recorded', async () =>
+        (await recorded(body.requestId)).length ? recorded(body.requestId) : undefined,
+      );
       await sleep(300);
       await stack.api.kill();
       // Let the relay see the dead API's sockets close first: releasing earlier would forward the
@@ -102,7 +113,10 @@ describe('API killed with start requests in flight', () => {
       await sleep(500);
       proxy.release();
       const settled = await Promise.all(answers);
-      assert.ok(settled.every((a) => a instanceof Error), 'no client got an answer from the killed API');
+      assert.ok(
+        settled.every((a) => a instanceof Error),
+        'no client got an answer from the killed API',
+      );
       assert.equal(row!.workflow_started_at, null);
       assert.equal(await startedInTemporal(row!.id), false, 'the workflow was not started before the crash');
       await stack.api.start();
@@ -118,11 +132,16 @@ describe('API killed with start requests in flight', () => {
       await call(stack.api.url, 'GET', '/v1/operations?limit=1');
       proxy.hold('down');
       const answers = inFlight(body, 3);
-      const [row] = await eventually('the operation recorded', async () => ((await recorded(body.requestId)).length ? recorded(body.requestId) : undefined));
+      const [row] = await eventually('the operation recorded', async () =>
+        (await recorded(body.requestId)).length ? recorded(body.requestId) : undefined,
+      );
       await eventually('the workflow started in Temporal', () => startedInTemporal(row!.id));
       await stack.api.kill();
       proxy.release();
-      assert.ok((await Promise.all(answers)).every((a) => a instanceof Error), 'no client got an answer from the killed API');
+      assert.ok(
+        (await Promise.all(answers)).every((a) => a instanceof Error),
+        'no client got an answer from the killed API',
+      );
       await stack.api.start();
       const retry = await retryUntilAnswered(body);
       assert.equal(retry.status, 200, 'the operation existed: the retry is a repeat');
@@ -150,7 +169,11 @@ describe('API killed with start requests in flight', () => {
         for (const a of got) if (a.status < 300) assert.equal(a.body.id, id);
         answered += got.length;
       }
-      report({ rounds: phases.length, phasesAtKill: phases.join('/'), clientsAnsweredBeforeKill: `${answered}/${phases.length * 3}` });
+      report({
+        rounds: phases.length,
+        phasesAtKill: phases.join('/'),
+        clientsAnsweredBeforeKill: `${answered}/${phases.length * 3}`,
+      });
     });
   });
 });

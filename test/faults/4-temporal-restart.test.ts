@@ -8,7 +8,15 @@ import { after, before, test } from 'node:test';
 import { freePort, launchTemporal, type DevServerOptions, type TemporalHandle } from '../../scripts/lib/temporal';
 import { call } from '../helpers/api';
 import { assertAllSucceeded, assertAppliedOncePerKey, assertNoLeases, assertNoOverlap } from './helpers/checks';
-import { measured, seed, startOperation, startStack, waitForState, waitForStatus, type FaultStack } from './helpers/stack';
+import {
+  measured,
+  seed,
+  startOperation,
+  startStack,
+  waitForState,
+  waitForStatus,
+  type FaultStack,
+} from './helpers/stack';
 
 let dir: string;
 let server: DevServerOptions;
@@ -31,7 +39,10 @@ async function readyz(apiUrl: string, want: number, timeoutMs = 30_000) {
   for (;;) {
     const res = await call(apiUrl, 'GET', '/readyz', { token: null }).catch(() => undefined);
     if (res?.status === want) return res;
-    if (Date.now() > deadline) throw new Error(`readyz never answered ${want}; last: ${res ? `${res.status} ${JSON.stringify(res.body)}` : 'no answer'}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `readyz never answered ${want}; last: ${res ? `${res.status} ${JSON.stringify(res.body)}` : 'no answer'}`,
+      );
     await sleep(200);
   }
 }
@@ -45,7 +56,11 @@ test('when the Temporal server restarts on the same state file mid-operation, th
       defaults: { maxParallel: 2 },
     });
     const pids = { worker: stack.worker.pid, api: stack.api.pid };
-    const before = await waitForStatus(stack.api.url, op.id, (st) => st.counts.succeeded >= 2 && st.inFlight.length > 0);
+    const before = await waitForStatus(
+      stack.api.url,
+      op.id,
+      (st) => st.counts.succeeded >= 2 && st.inFlight.length > 0,
+    );
 
     await temporal!.stop();
     temporal = undefined;

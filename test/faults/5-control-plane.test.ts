@@ -4,7 +4,15 @@ import { after, before, test } from 'node:test';
 import { call } from '../helpers/api';
 import { startControlPlane, type ControlPlane, type ControlPlaneBehaviour } from '../helpers/control-plane';
 import { assertAllSucceeded, assertNoLeases, runsOf } from './helpers/checks';
-import { measured, seed, startOperation, startStack, waitForState, waitForStatus, type FaultStack } from './helpers/stack';
+import {
+  measured,
+  seed,
+  startOperation,
+  startStack,
+  waitForState,
+  waitForStatus,
+  type FaultStack,
+} from './helpers/stack';
 
 let stack: FaultStack;
 let cp: ControlPlane;
@@ -20,7 +28,10 @@ after(async () => {
 const UPGRADE = { type: 'upgrade', targetVersion: '3.7.1' };
 
 /** Clusters on the fake control plane at 3.6.0, each scripted with its own behaviour. */
-async function httpClusters(behaviours: ControlPlaneBehaviour[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function httpClusters(
+  behaviours: ControlPlaneBehaviour[],
+  config: Record<string, unknown> = {},
+): Promise<string[]> {
   return seed(stack.api.url, behaviours.length, (i, id) => {
     cp.script(id, { version: '3.6.0', ...behaviours[i] });
     return { type: 'http', config: { baseUrl: cp.url, pollMs: 50, timeoutMs: 2000, ...config } };
@@ -28,12 +39,20 @@ async function httpClusters(behaviours: ControlPlaneBehaviour[], config: Record<
 }
 
 const requestsTo = (id: string, endpoint: string) =>
-  cp.requests.filter((r) => r.endpoint === endpoint && ((r.body as { clusterId?: string } | undefined)?.clusterId === id || r.path.includes(`/${id}/`))).length;
+  cp.requests.filter(
+    (r) =>
+      r.endpoint === endpoint &&
+      ((r.body as { clusterId?: string } | undefined)?.clusterId === id || r.path.includes(`/${id}/`)),
+  ).length;
 const effectsOn = (id: string) => cp.effects.filter((e) => e.clusterId === id && e.action.type === 'upgrade');
-const healthVersion = async (id: string) => ((await fetch(`${cp.url}/clusters/${id}/health`).then((r) => r.json())) as { version: string }).version;
+const healthVersion = async (id: string) =>
+  ((await fetch(`${cp.url}/clusters/${id}/health`).then((r) => r.json())) as { version: string }).version;
 
 async function inventoryVersions(ids: string[]): Promise<string[]> {
-  const { rows } = await stack.db.query<{ version: string }>('SELECT version FROM clusters WHERE id = ANY($1::text[]) ORDER BY id', [ids]);
+  const { rows } = await stack.db.query<{ version: string }>(
+    'SELECT version FROM clusters WHERE id = ANY($1::text[]) ORDER BY id',
+    [ids],
+  );
   return rows.map((r) => r.version);
 }
 
@@ -48,7 +67,11 @@ test('when the control plane answers 5xx, times out or sends malformed JSON for 
     ];
     const injected = faults.reduce((n, f) => n + (f.fault?.times ?? 0), 0);
     const ids = await httpClusters(faults, { timeoutMs: 400 });
-    const op = await startOperation(stack.api.url, { action: UPGRADE, selector: { ids }, defaults: { maxParallel: ids.length } });
+    const op = await startOperation(stack.api.url, {
+      action: UPGRADE,
+      selector: { ids },
+      defaults: { maxParallel: ids.length },
+    });
     const done = await waitForState(stack.api.url, op.id, 'completed', 60_000);
     assert.equal(done.counts.succeeded, ids.length);
     await assertAllSucceeded(stack.db, op.id, ids, '3.7.1');
@@ -56,16 +79,26 @@ test('when the control plane answers 5xx, times out or sends malformed JSON for 
       assert.equal(effectsOn(id).length, 1, `${id}: the provider applied it once`);
       assert.equal(await healthVersion(id), '3.7.1');
     }
-    assert.ok(faults.every((f) => f.fault?.times === 0), 'every scripted fault was hit');
+    assert.ok(
+      faults.every((f) => f.fault?.times === 0),
+      'every scripted fault was hit',
+    );
     assert.ok(requestsTo(ids[0]!, 'create') >= 3, 'the 503s were retried');
     await assertNoLeases(stack.db, ids);
-    report({ clusters: ids.length, faultsInjected: injected, creates: ids.map((id) => requestsTo(id, 'create')).join('/'), effects: ids.length });
+    report({
+      clusters: ids.length,
+      faultsInjected: injected,
+      creates: ids.map((id) => requestsTo(id, 'create')).join('/'),
+      effects: ids.length,
+    });
   });
 });
 
 test('when the control plane answers 500 until it is fixed, then the run stays applying (never a success) and succeeds after the fix', async (t) => {
   await measured(t, async (report) => {
-    const [id] = await httpClusters([{ fault: { on: ['create'], status: 500, body: { message: 'database is on fire' } } }]);
+    const [id] = await httpClusters([
+      { fault: { on: ['create'], status: 500, body: { message: 'database is on fire' } } },
+    ]);
     const op = await startOperation(stack.api.url, { action: UPGRADE, selector: { ids: [id] } });
     await waitForStatus(stack.api.url, op.id, () => requestsTo(id!, 'create') >= 3, 30_000);
     const during = await call(stack.api.url, 'GET', `/v1/operations/${op.id}/clusters`);
@@ -78,7 +111,10 @@ test('when the control plane answers 500 until it is fixed, then the run stays a
     await waitForState(stack.api.url, op.id, 'completed', 60_000);
     await assertAllSucceeded(stack.db, op.id, [id!], '3.7.1');
     assert.equal(effectsOn(id!).length, 1);
-    report({ createsWhileBroken: attemptsWhileBroken, secondsFromFixToDone: ((performance.now() - fixedAt) / 1000).toFixed(1) });
+    report({
+      createsWhileBroken: attemptsWhileBroken,
+      secondsFromFixToDone: ((performance.now() - fixedAt) / 1000).toFixed(1),
+    });
   });
 });
 
@@ -105,7 +141,10 @@ test('when the control plane refuses (4xx), reports the change failed, or forget
     assert.match(errorOf(ids[2]!), /ClusterNotFound.*404/);
     assert.equal(requestsTo(ids[0]!, 'create'), 1, 'a refusal is not retried');
     assert.deepEqual(await inventoryVersions(ids), ['3.6.0', '3.6.0', '3.6.0'], 'no version was updated');
-    assert.deepEqual((await runsOf(stack.db, op.id)).map((r) => r.state), ['failed', 'failed', 'failed']);
+    assert.deepEqual(
+      (await runsOf(stack.db, op.id)).map((r) => r.state),
+      ['failed', 'failed', 'failed'],
+    );
     await assertNoLeases(stack.db, ids);
     report({ clusters: 3, failedRuns: 3, errors: ids.map((id) => errorOf(id).split(':')[0]).join('/') });
   });

@@ -55,7 +55,11 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
   // As api/main.ts builds it: Temporal calls carry the request id.
   const client = new Client({ connection, namespace: 'default', interceptors: { workflow: [requestIdInterceptor()] } });
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' });
-  const health = createHealthService({ db, temporalAddress: opts.temporalAddress ?? env.temporalAddress, timeoutMs: 1000 });
+  const health = createHealthService({
+    db,
+    temporalAddress: opts.temporalAddress ?? env.temporalAddress,
+    timeoutMs: 1000,
+  });
   const app = createApp({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
     logger,

@@ -21,7 +21,14 @@ export interface ControlPlaneBehaviour {
    * Instead of behaving, answer `on` (default: every endpoint) with `status` and `body` (JSON) or `raw` (sent as
    * is, labelled JSON: malformed answers), after `delayMs`; only the next `times` requests when given.
    */
-  fault?: { on?: ControlPlaneEndpoint[]; status?: number; body?: unknown; raw?: string; delayMs?: number; times?: number };
+  fault?: {
+    on?: ControlPlaneEndpoint[];
+    status?: number;
+    body?: unknown;
+    raw?: string;
+    delayMs?: number;
+    times?: number;
+  };
 }
 
 export interface RecordedRequest {
@@ -92,12 +99,25 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
     if (op.state === 'running' && op.polls++ >= (cluster.behaviour.pollsUntilDone ?? 0)) {
       op.state = cluster.behaviour.outcome ?? 'succeeded';
       if (op.state === 'succeeded') {
-        const version = op.action.type === 'upgrade' ? op.action.targetVersion : op.action.type === 'rollback' ? op.action.toVersion : undefined;
+        const version =
+          op.action.type === 'upgrade'
+            ? op.action.targetVersion
+            : op.action.type === 'rollback'
+              ? op.action.toVersion
+              : undefined;
         if (typeof version === 'string') cluster.version = version;
-        effects.push({ clusterId: op.clusterId, operationId: op.id, idempotencyKey: op.idempotencyKey, action: op.action });
+        effects.push({
+          clusterId: op.clusterId,
+          operationId: op.id,
+          idempotencyKey: op.idempotencyKey,
+          action: op.action,
+        });
       }
     }
-    const message = op.state === 'failed' ? (cluster.behaviour.message ?? 'the provider could not complete the change') : `operation ${op.state}`;
+    const message =
+      op.state === 'failed'
+        ? (cluster.behaviour.message ?? 'the provider could not complete the change')
+        : `operation ${op.state}`;
     return { state: op.state, message };
   };
 
@@ -131,22 +151,26 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
     }
     requests.push({ method, path, endpoint, headers: req.headers, body });
 
-    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(res, 401, { message: 'bad or missing token' });
+    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
+      return send(res, 401, { message: 'bad or missing token' });
     if (!endpoint) return send(res, 404, { message: `no route ${method} ${path}` });
     const cluster = clusterId === undefined ? undefined : clusters.get(clusterId);
     const fault = cluster?.behaviour.fault;
     if (fault && (fault.on ?? [endpoint]).includes(endpoint) && (fault.times === undefined || fault.times > 0)) {
       if (fault.times !== undefined) fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
-      if (fault.status !== undefined || fault.raw !== undefined) return send(res, fault.status ?? 200, fault.body ?? {}, fault.raw);
+      if (fault.status !== undefined || fault.raw !== undefined)
+        return send(res, fault.status ?? 200, fault.body ?? {}, fault.raw);
     }
-    if (endpoint !== 'create' && endpoint !== 'health' && !op) return send(res, 404, { message: `operation '${segments[1]}' not found` });
+    if (endpoint !== 'create' && endpoint !== 'health' && !op)
+      return send(res, 404, { message: `operation '${segments[1]}' not found` });
     if (!cluster) return send(res, 404, { message: `cluster '${clusterId ?? '(none)'}' not found` });
 
     switch (endpoint) {
       case 'create': {
         const { idempotencyKey, action } = body as { idempotencyKey?: string; action?: Operation['action'] };
-        if (!idempotencyKey || !action) return send(res, 400, { message: 'clusterId, action and idempotencyKey are required' });
+        if (!idempotencyKey || !action)
+          return send(res, 400, { message: 'clusterId, action and idempotencyKey are required' });
         return send(res, 202, create(clusterId!, idempotencyKey, action));
       }
       case 'poll':
@@ -177,7 +201,10 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
     effects,
     script(clusterId, behaviour = {}) {
       const current = clusters.get(clusterId);
-      clusters.set(clusterId, { behaviour: { ...behaviour }, version: current?.version ?? behaviour.version ?? '1.0.0' });
+      clusters.set(clusterId, {
+        behaviour: { ...behaviour },
+        version: current?.version ?? behaviour.version ?? '1.0.0',
+      });
       if (behaviour.version) clusters.get(clusterId)!.version = behaviour.version;
     },
     async close() {

@@ -75,7 +75,11 @@ export async function seedFleet(
 ): Promise<string[]> {
   const prefix = uid('f');
   const clusters = Array.from({ length: count }, (_, i) =>
-    clusterBody({ id: `${prefix}-${String(i).padStart(3, '0')}`, adapter: { type: 'simulated', config: { applyMs: 50 } }, ...overrides(i) }),
+    clusterBody({
+      id: `${prefix}-${String(i).padStart(3, '0')}`,
+      adapter: { type: 'simulated', config: { applyMs: 50 } },
+      ...overrides(i),
+    }),
   );
   const res = await call(stack.api.url, 'POST', '/v1/clusters', { body: { clusters } });
   if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -112,7 +116,8 @@ export async function waitForStatus(
   for (;;) {
     last = await status(stack, id);
     if (predicate(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last status: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting; last status: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -121,7 +126,14 @@ export const waitForState = (stack: { api: TestApi }, id: string, state: string,
   waitForStatus(stack, id, (s) => s.state === state, timeoutMs);
 
 export async function runsOf(db: Db, operationId: string) {
-  const { rows } = await db.query<{ cluster_id: string; state: string; wave: number; attempts: number; error: string | null; reason: string | null }>(
+  const { rows } = await db.query<{
+    cluster_id: string;
+    state: string;
+    wave: number;
+    attempts: number;
+    error: string | null;
+    reason: string | null;
+  }>(
     'SELECT cluster_id, state, wave, attempts, error, reason FROM cluster_runs WHERE operation_id = $1 ORDER BY cluster_id',
     [operationId],
   );

@@ -5,7 +5,9 @@ export function testEnv(): { databaseUrl: string; temporalAddress: string } {
   const databaseUrl = process.env.DATABASE_URL;
   const temporalAddress = process.env.TEMPORAL_ADDRESS;
   if (!process.env.FLEETWAVE_TEST || !databaseUrl || !temporalAddress) {
-    throw new Error('integration tests run through `npm test` (scripts/test.ts), which provides Temporal and PostgreSQL');
+    throw new Error(
+      'integration tests run through `npm test` (scripts/test.ts), which provides Temporal and PostgreSQL',
+    );
   }
   return { databaseUrl, temporalAddress };
 }

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from '../../adapters/errors';
+import {
+  ClusterApplyFailed,
+  ClusterApplyRejected,
+  ClusterNotFound,
+  ControlPlaneUnavailable,
+} from '../../adapters/errors';
 import { createHttpAdapter } from '../../adapters/http';
 import type { ClusterAdapter } from '../../adapters/types';
 import type { Cluster } from '../../domain/cluster';
@@ -26,16 +31,20 @@ after(async () => {
 
 /** A cluster on the fake control plane, scripted with `behaviour` unless it is null (unknown to the provider). */
 function httpCluster(behaviour: ControlPlaneBehaviour | null = {}, config: Record<string, unknown> = {}): Cluster {
-  const body = clusterBody({ adapter: { type: 'http', config: { baseUrl: cp.url, token: TOKEN, pollMs: 10, ...config } } });
+  const body = clusterBody({
+    adapter: { type: 'http', config: { baseUrl: cp.url, token: TOKEN, pollMs: 10, ...config } },
+  });
   if (behaviour) cp.script(body.id, { version: '3.6.0', ...behaviour });
   return { ...body, tier: body.tier ?? null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
 }
 
-
 const upgrade: Action = { type: 'upgrade', targetVersion: '3.7.1' };
 const keyFor = (cluster: Cluster) => `${uid('op')}:${cluster.id}:1`;
 const requestsOf = (cluster: Cluster) =>
-  cp.requests.filter((r) => (r.body as { clusterId?: string } | undefined)?.clusterId === cluster.id || r.path.includes(`/${cluster.id}/`));
+  cp.requests.filter(
+    (r) =>
+      (r.body as { clusterId?: string } | undefined)?.clusterId === cluster.id || r.path.includes(`/${cluster.id}/`),
+  );
 
 function rejectsWith(promise: Promise<unknown>, type: new (...args: any[]) => Error, message: RegExp) {
   return assert.rejects(promise, (err: Error) => {
@@ -64,7 +73,10 @@ describe('http adapter: apply', () => {
     const polls = cp.requests.filter((r) => r.path === `/operations/${operationId}`);
     assert.equal(polls.length, 3);
     assert.ok(polls.every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
-    assert.deepEqual(beats.slice(1).map((b) => b.state), ['running', 'running', 'succeeded']);
+    assert.deepEqual(
+      beats.slice(1).map((b) => b.state),
+      ['running', 'running', 'succeeded'],
+    );
     assert.ok(beats.every((b) => b.providerOperationId === operationId));
     assert.deepEqual(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
   });
@@ -80,36 +92,65 @@ describe('http adapter: apply', () => {
 
   test('when the provider operation fails, then apply throws ClusterApplyFailed with its message', async () => {
     const cluster = httpCluster({ outcome: 'failed', message: 'broker 2 did not rejoin the ISR', pollsUntilDone: 1 });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyFailed, /broker 2 did not rejoin/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyFailed,
+      /broker 2 did not rejoin/,
+    );
   });
 
   test('when the provider answers 4xx, then apply is rejected permanently with its (truncated) message', async () => {
-    const cluster = httpCluster({ fault: { on: ['create'], status: 422, body: { message: `unsupported version ${'x'.repeat(5000)}` } } });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /422.*unsupported version/);
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), (err: Error) => err.message.length < 600);
+    const cluster = httpCluster({
+      fault: { on: ['create'], status: 422, body: { message: `unsupported version ${'x'.repeat(5000)}` } },
+    });
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /422.*unsupported version/,
+    );
+    await assert.rejects(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      (err: Error) => err.message.length < 600,
+    );
   });
 
   test('when the provider throttles with 429, then it is a permanent rejection, as the contract says of every 4xx', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], status: 429, body: { error: { message: 'slow down' } } } });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /429.*slow down/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /429.*slow down/,
+    );
   });
 
   test('when the token is wrong, then the 401 is a permanent rejection', async () => {
     const cluster = httpCluster({}, { token: 'wrong' });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /401/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /401/,
+    );
   });
 
   for (const status of [500, 503]) {
     test(`when the provider answers ${status}, then apply fails as ControlPlaneUnavailable (retryable)`, async () => {
       const cluster = httpCluster({ fault: { on: ['create'], status, body: { error: { message: 'try later' } } } });
-      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, new RegExp(`${status}.*try later`));
+      await rejectsWith(
+        adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+        ControlPlaneUnavailable,
+        new RegExp(`${status}.*try later`),
+      );
     });
   }
 
   test('when a poll answers 5xx once, then the apply fails retryably and a retry with the same key finishes the same operation', async () => {
     const cluster = httpCluster({ pollsUntilDone: 1, fault: { on: ['poll'], status: 502, times: 1 } });
     const key = keyFor(cluster);
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx), ControlPlaneUnavailable, /502/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx),
+      ControlPlaneUnavailable,
+      /502/,
+    );
     const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(retry.version, '3.7.1');
     assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
@@ -117,7 +158,11 @@ describe('http adapter: apply', () => {
 
   test('when the provider is slower than timeoutMs, then apply fails as ControlPlaneUnavailable', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], delayMs: 5000 } }, { timeoutMs: 100 });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, /within 100 ms/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ControlPlaneUnavailable,
+      /within 100 ms/,
+    );
   });
 
   const malformed: [string, ControlPlaneBehaviour['fault'], RegExp][] = [
@@ -129,7 +174,11 @@ describe('http adapter: apply', () => {
   for (const [what, fault, message] of malformed) {
     test(`when the provider answers ${what}, then apply fails as ControlPlaneUnavailable and never succeeds`, async () => {
       const cluster = httpCluster({ fault });
-      await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, message);
+      await rejectsWith(
+        adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+        ControlPlaneUnavailable,
+        message,
+      );
       assert.equal(cp.effects.filter((e) => e.clusterId === cluster.id).length, 0);
     });
   }
@@ -140,30 +189,50 @@ describe('http adapter: apply', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise((r) => closed.close(r));
     const cluster = httpCluster({}, { baseUrl: `http://127.0.0.1:${port}` });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ControlPlaneUnavailable, /unreachable/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ControlPlaneUnavailable,
+      /unreachable/,
+    );
   });
 
   test('when the activity is cancelled while polling, then apply stops with the abort reason', async () => {
     const cluster = httpCluster({ pollsUntilDone: 1_000_000 });
-    const { ctx } = recordingContext((d, controller) => (d as { state: string }).state === 'running' && controller.abort());
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx), { name: 'AbortError' });
+    const { ctx } = recordingContext(
+      (d, controller) => (d as { state: string }).state === 'running' && controller.abort(),
+    );
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx), {
+      name: 'AbortError',
+    });
   });
 
   test('when the provider returns an operation id with reserved characters, then the poll path encodes it', async () => {
     const cluster = httpCluster({ fault: { on: ['create'], status: 202, body: { operationId: 'a/b c' } } });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /404/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /404/,
+    );
     assert.ok(cp.requests.some((r) => r.path === '/operations/a%2Fb%20c'));
   });
 
   test('when the config has no baseUrl, then apply is rejected naming the key', async () => {
     const cluster = httpCluster({}, { baseUrl: undefined });
-    await rejectsWith(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected, /baseUrl/);
+    await rejectsWith(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /baseUrl/,
+    );
   });
 });
 
 describe('http adapter: health, describe, rollback', () => {
   test('when the provider reports health, then healthy, version and numeric metrics are returned', async () => {
-    const cluster = httpCluster({ healthy: false, version: '3.6.2', metrics: { underReplicatedPartitions: 4, lag: 'high' } as never });
+    const cluster = httpCluster({
+      healthy: false,
+      version: '3.6.2',
+      metrics: { underReplicatedPartitions: 4, lag: 'high' } as never,
+    });
     const health = await adapter.health({ cluster });
     assert.deepEqual(health, { healthy: false, version: '3.6.2', metrics: { underReplicatedPartitions: 4 } });
     assert.equal(requestsOf(cluster).at(-1)!.path, `/clusters/${cluster.id}/health`);
@@ -185,9 +254,14 @@ describe('http adapter: health, describe, rollback', () => {
     const key = keyFor(cluster);
     const { beats, ctx } = recordingContext();
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
-    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
+    const result = await adapter.rollback(
+      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
+      recordingContext().ctx,
+    );
     assert.match(result.message, /3\.6\.0|operation/);
-    const call = cp.requests.find((r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`);
+    const call = cp.requests.find(
+      (r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`,
+    );
     assert.ok(call, 'rollback went to the provider operation');
     assert.equal(call.headers['idempotency-key'], `${key}:rollback`);
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
@@ -197,9 +271,18 @@ describe('http adapter: health, describe, rollback', () => {
     const cluster = httpCluster();
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
-    await createHttpAdapter().rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
-    const call = cp.requests.find((r) => r.path === '/operations' && (r.body as any)?.idempotencyKey === `${key}:rollback`);
-    assert.deepEqual(call?.body, { clusterId: cluster.id, action: { type: 'rollback', toVersion: '3.6.0' }, idempotencyKey: `${key}:rollback` });
+    await createHttpAdapter().rollback(
+      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
+      recordingContext().ctx,
+    );
+    const call = cp.requests.find(
+      (r) => r.path === '/operations' && (r.body as any)?.idempotencyKey === `${key}:rollback`,
+    );
+    assert.deepEqual(call?.body, {
+      clusterId: cluster.id,
+      action: { type: 'rollback', toVersion: '3.6.0' },
+      idempotencyKey: `${key}:rollback`,
+    });
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
   });
 });

@@ -27,12 +27,13 @@ async function simCluster(config: Record<string, unknown> = {}, version = '3.6.0
   return cluster!;
 }
 
-
 const upgrade: Action = { type: 'upgrade', targetVersion: '3.7.1' };
 const keyFor = (cluster: Cluster) => `${uid('op')}:${cluster.id}:1`;
 
 async function simRow(clusterId: string) {
-  const { rows } = await db.query('SELECT version, settings, healthy FROM sim_clusters WHERE cluster_id = $1', [clusterId]);
+  const { rows } = await db.query('SELECT version, settings, healthy FROM sim_clusters WHERE cluster_id = $1', [
+    clusterId,
+  ]);
   return rows[0];
 }
 
@@ -63,13 +64,21 @@ describe('simulated adapter: apply', () => {
     assert.equal(again.version, '3.6.9');
     assert.equal((await simRow(cluster.id)).version, '3.6.9');
     const log = await simApplyLog(db, { idempotencyKey: key });
-    assert.deepEqual(log.map((r) => [r.attempt, r.status]), [[1, 'succeeded'], [2, 'duplicate']]);
+    assert.deepEqual(
+      log.map((r) => [r.attempt, r.status]),
+      [
+        [1, 'succeeded'],
+        [2, 'duplicate'],
+      ],
+    );
   });
 
   test('when two workers apply the same key at once, then exactly one applies and the other is a duplicate', async () => {
     const cluster = await simCluster({ applyMs: 100 });
     const key = keyFor(cluster);
-    const results = await Promise.all([1, 2].map(() => adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx)));
+    const results = await Promise.all(
+      [1, 2].map(() => adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx)),
+    );
     assert.deepEqual(results.map((r) => r.duplicate).sort(), [false, true]);
     const log = await simApplyLog(db, { idempotencyKey: key });
     assert.deepEqual(log.map((r) => r.attempt).sort(), [1, 2]);
@@ -78,39 +87,65 @@ describe('simulated adapter: apply', () => {
 
   test('when failApply is set, then apply is rejected permanently and the cluster is untouched', async () => {
     const cluster = await simCluster({ failApply: true });
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), ClusterApplyRejected);
+    await assert.rejects(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ClusterApplyRejected,
+    );
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
-    assert.deepEqual((await simApplyLog(db, { clusterId: cluster.id })).map((r) => r.status), ['rejected']);
+    assert.deepEqual(
+      (await simApplyLog(db, { clusterId: cluster.id })).map((r) => r.status),
+      ['rejected'],
+    );
   });
 
   test('when failApplyTimes is 2, then two attempts are unavailable and the third applies, logged as attempts 1, 2, 3', async () => {
     const cluster = await simCluster({ failApplyTimes: 2, applyMs: 0 });
     const key = keyFor(cluster);
     for (let i = 0; i < 2; i++) {
-      await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx), ControlPlaneUnavailable);
+      await assert.rejects(
+        adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx),
+        ControlPlaneUnavailable,
+      );
     }
     const result = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(result.version, '3.7.1');
     const log = await simApplyLog(db, { idempotencyKey: key });
-    assert.deepEqual(log.map((r) => [r.attempt, r.status]), [[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
+    assert.deepEqual(
+      log.map((r) => [r.attempt, r.status]),
+      [
+        [1, 'failed'],
+        [2, 'failed'],
+        [3, 'succeeded'],
+      ],
+    );
   });
 
   test('when the config has a bad type, then apply is rejected with a message naming the key', async () => {
     const cluster = await simCluster({ applyMs: 'fast', colour: 'blue' });
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx), (err: Error) => {
-      assert.ok(err instanceof ClusterApplyRejected);
-      assert.match(err.message, /applyMs/);
-      assert.doesNotMatch(err.message, /colour/);
-      return true;
-    });
-    assert.deepEqual((await simApplyLog(db, { clusterId: cluster.id })).map((r) => r.status), ['rejected']);
+    await assert.rejects(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      (err: Error) => {
+        assert.ok(err instanceof ClusterApplyRejected);
+        assert.match(err.message, /applyMs/);
+        assert.doesNotMatch(err.message, /colour/);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      (await simApplyLog(db, { clusterId: cluster.id })).map((r) => r.status),
+      ['rejected'],
+    );
   });
 
   test('when brokers is 3, then the apply heartbeats each broker in order', async () => {
     const cluster = await simCluster({ brokers: 3, applyMs: 30 });
     const { beats, ctx } = recordingContext();
     await adapter.apply({ cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) }, ctx);
-    assert.deepEqual(beats, [{ broker: 1, of: 3 }, { broker: 2, of: 3 }, { broker: 3, of: 3 }]);
+    assert.deepEqual(beats, [
+      { broker: 1, of: 3 },
+      { broker: 2, of: 3 },
+      { broker: 3, of: 3 },
+    ]);
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
   });
 
@@ -119,7 +154,9 @@ describe('simulated adapter: apply', () => {
     const key = keyFor(cluster);
     // Abort when the first broker is done: mid-apply by construction, not by timing.
     const first = recordingContext((d, controller) => (d as { broker: number }).broker === 1 && controller.abort());
-    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, first.ctx), { name: 'AbortError' });
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, first.ctx), {
+      name: 'AbortError',
+    });
     assert.equal((await simRow(cluster.id)).version, '3.6.0');
     assert.deepEqual(first.beats, [{ broker: 1, of: 2 }]);
 
@@ -129,13 +166,30 @@ describe('simulated adapter: apply', () => {
     const third = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     assert.equal(third.duplicate, true);
     const log = await simApplyLog(db, { idempotencyKey: key });
-    assert.deepEqual(log.map((r) => r.status), ['failed', 'succeeded', 'duplicate']);
+    assert.deepEqual(
+      log.map((r) => r.status),
+      ['failed', 'succeeded', 'duplicate'],
+    );
   });
 
   test('when config settings are applied, then they merge into the cluster settings', async () => {
     const cluster = await simCluster({ applyMs: 0 });
-    await adapter.apply({ cluster, action: { type: 'config', settings: { 'log.retention.hours': 48, compression: 'zstd' } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
-    await adapter.apply({ cluster, action: { type: 'config', settings: { compression: 'lz4', 'auto.create': false } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
+    await adapter.apply(
+      {
+        cluster,
+        action: { type: 'config', settings: { 'log.retention.hours': 48, compression: 'zstd' } },
+        idempotencyKey: keyFor(cluster),
+      },
+      recordingContext().ctx,
+    );
+    await adapter.apply(
+      {
+        cluster,
+        action: { type: 'config', settings: { compression: 'lz4', 'auto.create': false } },
+        idempotencyKey: keyFor(cluster),
+      },
+      recordingContext().ctx,
+    );
     const row = await simRow(cluster.id);
     assert.deepEqual(row.settings, { 'log.retention.hours': 48, compression: 'lz4', 'auto.create': false });
     assert.equal(row.version, '3.6.0');
@@ -171,7 +225,10 @@ describe('simulated adapter: health and describe', () => {
 
   test('when healthyAfterMs is set, then health turns healthy only that long after the apply', async () => {
     const cluster = await simCluster({ healthyAfterMs: 60_000, applyMs: 0 });
-    await timed.apply({ cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
+    await timed.apply(
+      { cluster, action: { type: 'restart' }, idempotencyKey: keyFor(cluster) },
+      recordingContext().ctx,
+    );
     assert.equal((await timed.health({ cluster })).healthy, false);
     now += 59_000;
     assert.equal((await timed.health({ cluster })).healthy, false);
@@ -185,17 +242,26 @@ describe('simulated adapter: rollback', () => {
     const cluster = await simCluster({ applyMs: 0, unhealthy: true });
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
-    const result = await adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
+    const result = await adapter.rollback(
+      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
+      recordingContext().ctx,
+    );
     assert.match(result.message, /3\.6\.0/);
     const health = await adapter.health({ cluster });
     assert.deepEqual({ healthy: health.healthy, version: health.version }, { healthy: true, version: '3.6.0' });
     const log = await simApplyLog(db, { idempotencyKey: `${key}:rollback` });
-    assert.deepEqual(log.map((r) => r.status), ['rolled_back']);
+    assert.deepEqual(
+      log.map((r) => r.status),
+      ['rolled_back'],
+    );
   });
 
   test('when a config change is rolled back, then the settings it replaced come back', async () => {
     const cluster = await simCluster({ applyMs: 0 });
-    await adapter.apply({ cluster, action: { type: 'config', settings: { a: 1 } }, idempotencyKey: keyFor(cluster) }, recordingContext().ctx);
+    await adapter.apply(
+      { cluster, action: { type: 'config', settings: { a: 1 } }, idempotencyKey: keyFor(cluster) },
+      recordingContext().ctx,
+    );
     const key = keyFor(cluster);
     const action: Action = { type: 'config', settings: { a: 2, b: true } };
     await adapter.apply({ cluster, action, idempotencyKey: key }, recordingContext().ctx);
@@ -207,9 +273,15 @@ describe('simulated adapter: rollback', () => {
     const cluster = await simCluster({ applyMs: 0, failRollback: true });
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
-    await assert.rejects(adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx), ClusterApplyFailed);
+    await assert.rejects(
+      adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx),
+      ClusterApplyFailed,
+    );
     assert.equal((await simRow(cluster.id)).version, '3.7.1');
-    assert.deepEqual((await simApplyLog(db, { idempotencyKey: `${key}:rollback` })).map((r) => r.status), ['failed']);
+    assert.deepEqual(
+      (await simApplyLog(db, { idempotencyKey: `${key}:rollback` })).map((r) => r.status),
+      ['failed'],
+    );
   });
 });
 
@@ -238,8 +310,18 @@ describe('maxConcurrentApplies', () => {
 
   test('when three applies run in parallel, then it is 3; when they run one after another, then it is 1', async () => {
     const parallel = await Promise.all([1, 2, 3].map(() => simCluster({ applyMs: 300 })));
-    await Promise.all(parallel.map((cluster) => adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx)));
-    assert.equal(await maxConcurrentApplies(db, parallel.map((c) => c.id)), 3);
+    await Promise.all(
+      parallel.map((cluster) =>
+        adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      ),
+    );
+    assert.equal(
+      await maxConcurrentApplies(
+        db,
+        parallel.map((c) => c.id),
+      ),
+      3,
+    );
 
     const sequential = await Promise.all([1, 2, 3].map(() => simCluster({ applyMs: 50 })));
     for (const cluster of sequential) {
@@ -247,6 +329,12 @@ describe('maxConcurrentApplies', () => {
       await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
       await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx); // a duplicate is not work
     }
-    assert.equal(await maxConcurrentApplies(db, sequential.map((c) => c.id)), 1);
+    assert.equal(
+      await maxConcurrentApplies(
+        db,
+        sequential.map((c) => c.id),
+      ),
+      1,
+    );
   });
 });

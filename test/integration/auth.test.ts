@@ -20,7 +20,13 @@ const routes: Route[] = [
   { method: 'GET', name: '/v1/clusters', path: () => '/v1/clusters', write: false },
   { method: 'GET', name: '/v1/clusters/:id', path: () => `/v1/clusters/${existing.id}`, write: false },
   { method: 'POST', name: '/v1/clusters', path: () => '/v1/clusters', body: () => clusterBody(), write: true },
-  { method: 'PATCH', name: '/v1/clusters/:id', path: () => `/v1/clusters/${existing.id}`, body: () => ({ name: 'renamed' }), write: true },
+  {
+    method: 'PATCH',
+    name: '/v1/clusters/:id',
+    path: () => `/v1/clusters/${existing.id}`,
+    body: () => ({ name: 'renamed' }),
+    write: true,
+  },
   { method: 'DELETE', name: '/v1/clusters/:id', path: () => `/v1/clusters/${existing.id}`, write: true },
 ];
 
@@ -38,7 +44,8 @@ async function snapshot(body: unknown) {
 
 describe('roles', () => {
   for (const route of routes) {
-    const expected = (role: keyof typeof TOKENS) => (!route.write || role === 'operator' || role === 'admin' ? 'allowed' : 403);
+    const expected = (role: keyof typeof TOKENS) =>
+      !route.write || role === 'operator' || role === 'admin' ? 'allowed' : 403;
     for (const role of ['viewer', 'approver'] as const) {
       if (expected(role) !== 403) continue;
       test(`when a ${role} calls ${route.method} ${route.name}, then it is 403 and nothing changes`, async () => {
@@ -67,12 +74,21 @@ describe('roles', () => {
   test('when a viewer reads, then it is allowed; operators and admins may write', async () => {
     assert.equal((await call(api.url, 'GET', '/v1/clusters', { token: TOKENS.viewer })).status, 200);
     assert.equal((await call(api.url, 'GET', '/v1/clusters', { token: TOKENS.approver })).status, 200);
-    assert.equal((await call(api.url, 'POST', '/v1/clusters', { token: TOKENS.operator, body: clusterBody() })).status, 201);
-    assert.equal((await call(api.url, 'POST', '/v1/clusters', { token: TOKENS.admin, body: clusterBody() })).status, 201);
+    assert.equal(
+      (await call(api.url, 'POST', '/v1/clusters', { token: TOKENS.operator, body: clusterBody() })).status,
+      201,
+    );
+    assert.equal(
+      (await call(api.url, 'POST', '/v1/clusters', { token: TOKENS.admin, body: clusterBody() })).status,
+      201,
+    );
   });
 
   test('when the Authorization header is not a bearer token, then it is 401', async () => {
-    const res = await call(api.url, 'GET', '/v1/clusters', { token: null, headers: { authorization: `Basic ${TOKENS.admin}` } });
+    const res = await call(api.url, 'GET', '/v1/clusters', {
+      token: null,
+      headers: { authorization: `Basic ${TOKENS.admin}` },
+    });
     assert.equal(res.status, 401);
   });
 

@@ -30,7 +30,10 @@ interface Run {
 }
 
 /** Spawns `fleetwave …`; `onStdout` sees output as it arrives, for commands that run until something happens. */
-function fleetwave(args: string[], opts: { token?: string; url?: string; onStdout?: (all: string) => void } = {}): Promise<Run> {
+function fleetwave(
+  args: string[],
+  opts: { token?: string; url?: string; onStdout?: (all: string) => void } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, FLEETWAVE_URL: opts.url ?? stack.api.url, FLEETWAVE_TOKEN: opts.token ?? TOKENS.operator },
@@ -100,8 +103,21 @@ describe('the fleetwave CLI', () => {
     assert.match(list.stdout, /^ID\s+KIND\s+CLOUD\s+REGION\s+ENVIRONMENT\s+TIER\s+VERSION\s+LABELS$/m);
     for (const id of ids) assert.match(list.stdout, new RegExp(`^${id}\\s+kafka\\s+aws\\s+us-east-1`, 'm'));
     assert.match(list.stdout, /4 clusters/);
-    const json = await fleetwave(['clusters', 'list', '--label', `team=${team}`, '--environment', 'internal', '--all', '-o', 'json']);
-    assert.deepEqual(JSON.parse(json.stdout).clusters.map((c: any) => c.id), ids.slice(0, 2));
+    const json = await fleetwave([
+      'clusters',
+      'list',
+      '--label',
+      `team=${team}`,
+      '--environment',
+      'internal',
+      '--all',
+      '-o',
+      'json',
+    ]);
+    assert.deepEqual(
+      JSON.parse(json.stdout).clusters.map((c: any) => c.id),
+      ids.slice(0, 2),
+    );
   });
 
   test('when a spec is planned, then the waves table shows each wave with its settings and the skipped count', async () => {
@@ -127,7 +143,10 @@ describe('the fleetwave CLI', () => {
     const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
     assert.equal(watch.code, 0, watch.stderr);
     assert.match(watch.stdout, /\| total \d\/4 done/);
-    assert.match(watch.stdout, new RegExp(`operation ${id} completed: 4 succeeded, 0 failed, 0 rolled back, 0 skipped of 4`));
+    assert.match(
+      watch.stdout,
+      new RegExp(`operation ${id} completed: 4 succeeded, 0 failed, 0 rolled back, 0 skipped of 4`),
+    );
     assert.match(watch.stdout, /^1\s+internal\s+completed\s+2\s+2\s+0/m);
 
     const events = await fleetwave(['events', id], { token: TOKENS.viewer });
@@ -145,7 +164,8 @@ describe('the fleetwave CLI', () => {
     let approval: Promise<Run> | undefined;
     const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2'], {
       onStdout: (all) => {
-        if (!approval && all.includes(hint)) approval = fleetwave(['approve', id, '--wave', '2', '--comment', 'canary ok'], { token: TOKENS.approver });
+        if (!approval && all.includes(hint))
+          approval = fleetwave(['approve', id, '--wave', '2', '--comment', 'canary ok'], { token: TOKENS.approver });
       },
     });
     assert.ok(approval, `the watch never showed the approval line:\n${watch.stdout}`);
@@ -168,7 +188,10 @@ describe('the fleetwave CLI', () => {
     const { id } = JSON.parse(start.stdout);
     const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2', '--output', 'json']);
     assert.equal(watch.code, 0, watch.stderr);
-    const lines = watch.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = watch.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.every((s) => s.id === id));
     assert.equal(lines.at(-1).state, 'completed');
     assert.equal(lines.at(-1).counts.succeeded, 4);
@@ -176,7 +199,19 @@ describe('the fleetwave CLI', () => {
 
   test('when the spec file is invalid, then it exits 2 naming the file, line and field path, and sends nothing', async () => {
     const file = path.join(dir, 'bad-spec.yaml');
-    await writeFile(file, ['name: bad', 'action: { type: restart }', 'selector: {}', 'waves:', '  - name: one', '    maxParallel: 5000', '    colour: red', ''].join('\n'));
+    await writeFile(
+      file,
+      [
+        'name: bad',
+        'action: { type: restart }',
+        'selector: {}',
+        'waves:',
+        '  - name: one',
+        '    maxParallel: 5000',
+        '    colour: red',
+        '',
+      ].join('\n'),
+    );
     const run = await fleetwave(['plan', file], { url: 'http://127.0.0.1:9' });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /bad-spec\.yaml is not a valid operation spec/);
@@ -200,6 +235,9 @@ describe('the fleetwave CLI', () => {
   test('when the API is unreachable, then it exits 5 naming FLEETWAVE_URL', async () => {
     const run = await fleetwave(['list'], { url: 'http://127.0.0.1:59999' });
     assert.equal(run.code, 5);
-    assert.match(run.stderr, /cannot reach the fleetwave API at http:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\).*FLEETWAVE_URL/);
+    assert.match(
+      run.stderr,
+      /cannot reach the fleetwave API at http:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\).*FLEETWAVE_URL/,
+    );
   });
 });

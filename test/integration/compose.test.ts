@@ -13,7 +13,12 @@ const installed = !spawnSync('docker-compose', ['version'], { stdio: 'ignore' })
 function composeConfig(env: Record<string, string | undefined>) {
   const vars = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete vars[k];
-  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, env: vars, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: root,
+    env: vars,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 /** Ports in either syntax compose prints: "127.0.0.1:8080:8080/tcp" or { host_ip, published, target }. */
@@ -23,19 +28,36 @@ function published(ports: unknown[] = []): { hostIp: string; published: string }
       const o = p as { host_ip?: string; published?: unknown };
       return { hostIp: o.host_ip ?? '0.0.0.0', published: String(o.published) };
     }
-    const parts = String(p).replace(/\/\w+$/, '').split(':');
-    return parts.length === 3 ? { hostIp: parts[0]!, published: parts[1]! } : { hostIp: '0.0.0.0', published: parts[0]! };
+    const parts = String(p)
+      .replace(/\/\w+$/, '')
+      .split(':');
+    return parts.length === 3
+      ? { hostIp: parts[0]!, published: parts[1]! }
+      : { hostIp: '0.0.0.0', published: parts[0]! };
   });
 }
 
 describe('docker-compose.yml', () => {
   test('when FLEET_API_TOKENS is set, then docker-compose accepts the file and it has the production shape', (t) => {
     if (!installed) return t.skip('docker-compose not installed');
-    const res = composeConfig({ FLEET_API_TOKENS: 'compose-test-token=alice:admin', POSTGRES_PASSWORD: undefined, FLEETWAVE_API_PUBLISH: undefined });
+    const res = composeConfig({
+      FLEET_API_TOKENS: 'compose-test-token=alice:admin',
+      POSTGRES_PASSWORD: undefined,
+      FLEETWAVE_API_PUBLISH: undefined,
+    });
     assert.equal(res.status, 0, res.stderr);
     const { services } = parse(res.stdout) as { services: Record<string, any> };
 
-    for (const name of ['postgres', 'temporal-schema', 'temporal', 'temporal-setup', 'temporal-ui', 'migrate', 'api', 'worker']) {
+    for (const name of [
+      'postgres',
+      'temporal-schema',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'migrate',
+      'api',
+      'worker',
+    ]) {
       assert.ok(services[name], `service ${name} missing`);
     }
     for (const name of ['migrate', 'api', 'worker']) {
@@ -63,9 +85,13 @@ describe('docker-compose.yml', () => {
 
     // Nothing unauthenticated is reachable from other machines by default.
     for (const [name, service] of Object.entries(services)) {
-      for (const port of published(service.ports)) assert.equal(port.hostIp, '127.0.0.1', `${name} publishes ${port.published} beyond this host`);
+      for (const port of published(service.ports))
+        assert.equal(port.hostIp, '127.0.0.1', `${name} publishes ${port.published} beyond this host`);
     }
-    assert.deepEqual(published(services.api.ports).map((p) => p.published), ['8080']);
+    assert.deepEqual(
+      published(services.api.ports).map((p) => p.published),
+      ['8080'],
+    );
   });
 
   test('when FLEET_API_TOKENS is missing, then docker-compose refuses the file and names the variable', (t) => {

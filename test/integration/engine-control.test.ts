@@ -4,7 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { setMaxParallelUpdate } from '../../workflows/messages';
 import { call, TOKENS } from '../helpers/api';
-import { runsOf, seedFleet, startEngine, startOperation, waitForState, waitForStatus, type EngineStack } from '../helpers/engine';
+import {
+  runsOf,
+  seedFleet,
+  startEngine,
+  startOperation,
+  waitForState,
+  waitForStatus,
+  type EngineStack,
+} from '../helpers/engine';
 
 let stack: EngineStack;
 before(async () => {
@@ -16,12 +24,17 @@ after(async () => {
 
 const slow = (applyMs: number) => ({ adapter: { type: 'simulated', config: { applyMs } } });
 const applies = async (ids: string[]) =>
-  (await stack.db.query('SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = ANY($1)', [ids])).rows[0].n as number;
+  (await stack.db.query('SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = ANY($1)', [ids])).rows[0]
+    .n as number;
 
 describe('pause, resume and cancel', () => {
   test('when paused, then in-flight clusters finish and no new one starts until resume', async () => {
     const ids = await seedFleet(stack, 6, () => slow(800));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 2 } });
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 2 },
+    });
     await waitForStatus(stack, op.id, (s) => s.inFlight.length === 2);
     const pause = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/pause`, { token: TOKENS.operator });
     assert.equal(pause.status, 202);
@@ -39,7 +52,11 @@ describe('pause, resume and cancel', () => {
 
   test('when cancelled, then in-flight clusters finish, the rest is skipped and every lease is released', async () => {
     const ids = await seedFleet(stack, 5, () => slow(600));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 } });
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 1 },
+    });
     await waitForStatus(stack, op.id, (s) => s.inFlight.length === 1);
     assert.equal((await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`)).status, 202);
     const done = await waitForState(stack, op.id, 'cancelled');
@@ -76,7 +93,10 @@ describe('leases', () => {
 
   test('when a lease belongs to an operation that no longer runs, then it is taken over', async () => {
     const ids = await seedFleet(stack, 1);
-    await stack.db.query(`INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, 'ghost-op', 'ghost-op')`, [ids[0]]);
+    await stack.db.query(
+      `INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, 'ghost-op', 'ghost-op')`,
+      [ids[0]],
+    );
     const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids } });
     const done = await waitForState(stack, op.id, 'completed');
     assert.equal(done.counts.succeeded, 1);
@@ -87,7 +107,9 @@ describe('maintenance windows', () => {
   test('when a cluster is outside its window, then it waits in waiting_window until then (or a cancel)', async () => {
     const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
     const tomorrow = days[(new Date().getUTCDay() + 2) % 7];
-    const ids = await seedFleet(stack, 1, () => ({ maintenanceWindows: [{ days: [tomorrow], start: '02:00', end: '03:00' }] }));
+    const ids = await seedFleet(stack, 1, () => ({
+      maintenanceWindows: [{ days: [tomorrow], start: '02:00', end: '03:00' }],
+    }));
     const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids } });
     const waiting = await waitForStatus(stack, op.id, (s) => s.inFlight.some((f: any) => f.state === 'waiting_window'));
     assert.equal(waiting.state, 'running');
@@ -103,17 +125,29 @@ describe('maintenance windows', () => {
 describe('setMaxParallel', () => {
   test('when maxParallel is changed on a running operation, then it is accepted; invalid values and finished operations are refused', async () => {
     const ids = await seedFleet(stack, 4, () => slow(300));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 } });
-    const ok = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 4 }, token: TOKENS.operator });
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 1 },
+    });
+    const ok = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, {
+      body: { maxParallel: 4 },
+      token: TOKENS.operator,
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     const bad = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 0 } });
     assert.equal(bad.status, 400);
     // The workflow's own validator refuses what the API would never send.
     await assert.rejects(
-      stack.api.client.workflow.getHandle(op.id).executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 5000, by: 'script' }] }),
+      stack.api.client.workflow
+        .getHandle(op.id)
+        .executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 5000, by: 'script' }] }),
       (err: unknown) => err instanceof WorkflowUpdateFailedError && /1 to 1000/.test(String(err.cause?.message)),
     );
-    const viewer = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 2 }, token: TOKENS.viewer });
+    const viewer = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, {
+      body: { maxParallel: 2 },
+      token: TOKENS.viewer,
+    });
     assert.equal(viewer.status, 403);
     await waitForState(stack, op.id, 'completed');
     const late = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 2 } });

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, TOKENS } from '../helpers/api';
-import { FAST_MONITOR, runsOf, seedFleet, startEngine, startOperation, waitForState, waitForStatus, type EngineStack } from '../helpers/engine';
+import {
+  FAST_MONITOR,
+  runsOf,
+  seedFleet,
+  startEngine,
+  startOperation,
+  waitForState,
+  waitForStatus,
+  type EngineStack,
+} from '../helpers/engine';
 
 let stack: EngineStack;
 before(async () => {
@@ -12,7 +21,9 @@ after(async () => {
   await stack.close();
 });
 
-const sim = (config: Record<string, unknown>) => ({ adapter: { type: 'simulated', config: { applyMs: 50, ...config } } });
+const sim = (config: Record<string, unknown>) => ({
+  adapter: { type: 'simulated', config: { applyMs: 50, ...config } },
+});
 
 describe('failure budget', () => {
   test('when a wave exceeds its budget with onFailure pause, then the operation pauses; resume finishes the rest', async () => {
@@ -49,18 +60,27 @@ describe('failure budget', () => {
     const failed = await waitForState(stack, op.id, 'failed');
     assert.equal(failed.counts.failed, 1);
     const runs = await runsOf(stack.db, op.id);
-    assert.deepEqual(runs.map((r) => r.state), ['failed', 'skipped', 'skipped', 'skipped']);
+    assert.deepEqual(
+      runs.map((r) => r.state),
+      ['failed', 'skipped', 'skipped', 'skipped'],
+    );
     assert.ok(runs.slice(1).every((r) => r.reason === 'operation_failed'));
     const leases = await stack.db.query('SELECT count(*)::int AS n FROM leases WHERE cluster_id = ANY($1)', [ids]);
     assert.equal(leases.rows[0].n, 0);
   });
 
   test('when maxFailuresTotal is reached across waves, then the operation stops as onFailure says', async () => {
-    const ids = await seedFleet(stack, 4, (i) => ({ environment: i < 2 ? 'internal' : 'customer', ...sim(i % 2 === 0 ? { failApply: true } : {}) }));
+    const ids = await seedFleet(stack, 4, (i) => ({
+      environment: i < 2 ? 'internal' : 'customer',
+      ...sim(i % 2 === 0 ? { failApply: true } : {}),
+    }));
     const op = await startOperation(stack, {
       action: { type: 'restart' },
       selector: { ids },
-      waves: [{ name: 'internal', selector: { environment: 'internal' }, maxFailures: 5 }, { name: 'rest', maxFailures: 5 }],
+      waves: [
+        { name: 'internal', selector: { environment: 'internal' }, maxFailures: 5 },
+        { name: 'rest', maxFailures: 5 },
+      ],
       maxFailuresTotal: 2,
       onFailure: 'pause',
     });
@@ -84,9 +104,13 @@ describe('operator fixes', () => {
     // The lease was released when the cluster failed, so the operator can fix its config.
     const fix = await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, { body: sim({}) });
     assert.equal(fix.status, 200);
-    const notFailed = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[1]}/retry`, { token: TOKENS.operator });
+    const notFailed = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[1]}/retry`, {
+      token: TOKENS.operator,
+    });
     assert.equal(notFailed.status, 409);
-    const retry = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`, { token: TOKENS.operator });
+    const retry = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`, {
+      token: TOKENS.operator,
+    });
     assert.equal(retry.status, 202);
     const requeued = await waitForStatus(stack, op.id, (st) => st.counts.failed === 0);
     assert.equal(requeued.state, 'paused');
@@ -101,7 +125,13 @@ describe('operator fixes', () => {
       'SELECT idempotency_key, status FROM sim_apply_requests WHERE cluster_id = $1 ORDER BY id',
       [ids[0]],
     );
-    assert.deepEqual(keys.rows.map((r) => [r.idempotency_key.split(':').pop(), r.status]), [['1', 'rejected'], ['2', 'succeeded']]);
+    assert.deepEqual(
+      keys.rows.map((r) => [r.idempotency_key.split(':').pop(), r.status]),
+      [
+        ['1', 'rejected'],
+        ['2', 'succeeded'],
+      ],
+    );
   });
 
   test('when a pending cluster is skipped, then it is never touched and the rest completes', async () => {
@@ -109,10 +139,15 @@ describe('operator fixes', () => {
     const op = await startOperation(stack, {
       action: { type: 'upgrade', targetVersion: '3.7.1' },
       selector: { ids },
-      waves: [{ name: 'internal', selector: { environment: 'internal' } }, { name: 'rest', approval: 'manual' }],
+      waves: [
+        { name: 'internal', selector: { environment: 'internal' } },
+        { name: 'rest', approval: 'manual' },
+      ],
     });
     await waitForState(stack, op.id, 'awaiting_approval');
-    const skip = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[1]}/skip`, { token: TOKENS.operator });
+    const skip = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[1]}/skip`, {
+      token: TOKENS.operator,
+    });
     assert.equal(skip.status, 202);
     const again = await waitForStatus(stack, op.id, (s) => s.counts.skipped === 1);
     assert.equal(again.state, 'awaiting_approval');
@@ -123,7 +158,9 @@ describe('operator fixes', () => {
     const runs = await runsOf(stack.db, op.id);
     assert.equal(runs[1]!.state, 'skipped');
     assert.equal(runs[1]!.reason, 'skipped_by:olga');
-    const touched = await stack.db.query('SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = $1', [ids[1]]);
+    const touched = await stack.db.query('SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = $1', [
+      ids[1],
+    ]);
     assert.equal(touched.rows[0].n, 0);
   });
 });
@@ -153,9 +190,18 @@ describe('rollback and retries', () => {
     const ids = await seedFleet(stack, 1, () => sim({ failApplyTimes: 2 }));
     const op = await startOperation(stack, { action: { type: 'upgrade', targetVersion: '3.7.1' }, selector: { ids } });
     await waitForState(stack, op.id, 'completed');
-    const log = await stack.db.query('SELECT attempt, status, idempotency_key FROM sim_apply_requests WHERE cluster_id = $1 ORDER BY id', [ids[0]]);
-    assert.deepEqual(log.rows.map((r) => r.status), ['failed', 'failed', 'succeeded']);
-    assert.deepEqual(log.rows.map((r) => r.attempt), [1, 2, 3]);
+    const log = await stack.db.query(
+      'SELECT attempt, status, idempotency_key FROM sim_apply_requests WHERE cluster_id = $1 ORDER BY id',
+      [ids[0]],
+    );
+    assert.deepEqual(
+      log.rows.map((r) => r.status),
+      ['failed', 'failed', 'succeeded'],
+    );
+    assert.deepEqual(
+      log.rows.map((r) => r.attempt),
+      [1, 2, 3],
+    );
     assert.equal(new Set(log.rows.map((r) => r.idempotency_key)).size, 1);
     assert.equal(log.rows[0].idempotency_key, `${op.id}:${ids[0]}:1`);
   });

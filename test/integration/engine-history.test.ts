@@ -8,7 +8,15 @@ import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { call, TOKENS } from '../helpers/api';
-import { FAST_MONITOR, seedFleet, startEngine, startOperation, waitForState, waitForStatus, type EngineStack } from '../helpers/engine';
+import {
+  FAST_MONITOR,
+  seedFleet,
+  startEngine,
+  startOperation,
+  waitForState,
+  waitForStatus,
+  type EngineStack,
+} from '../helpers/engine';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const workflowsPath = require.resolve('../../workflows');
@@ -62,9 +70,13 @@ async function allRuns(workflowId: string): Promise<Run[]> {
     if (!listed.some((r) => r.runId === latest)) return false;
     listed.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
     runs = await Promise.all(
-      listed.map(async ({ runId }) => ({ runId, history: await stack.api.client.workflow.getHandle(workflowId, runId).fetchHistory() })),
+      listed.map(async ({ runId }) => ({
+        runId,
+        history: await stack.api.client.workflow.getHandle(workflowId, runId).fetchHistory(),
+      })),
     );
-    const continuedFrom = (r: Run) => r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    const continuedFrom = (r: Run) =>
+      r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
     return runs.every((r) => !continuedFrom(r) || runs.some((p) => p.runId === continuedFrom(r)));
   }, `every run of ${workflowId} in visibility`);
   return runs;
@@ -75,7 +87,11 @@ async function allRuns(workflowId: string): Promise<Run[]> {
  * them as `operation-<shape>[-run-<k>].json` and `wave-<n>-<shape>[-run-<k>].json` (FLEETWAVE_HISTORY_TAG,
  * when set, is appended to the shape). A file that exists is never rewritten: it is the record of older code.
  */
-async function replayAndRecord(operationId: string, waves: number[], shape: string): Promise<{ failures: string[]; runs: Map<string, number> }> {
+async function replayAndRecord(
+  operationId: string,
+  waves: number[],
+  shape: string,
+): Promise<{ failures: string[]; runs: Map<string, number> }> {
   const tag = process.env.FLEETWAVE_HISTORY_TAG ? `-${process.env.FLEETWAVE_HISTORY_TAG}` : '';
   const targets = [
     { workflowId: operationId, name: `operation-${shape}${tag}` },
@@ -112,7 +128,10 @@ describe('an operation in the Web UI and in replay', () => {
     const op = await startOperation(stack, {
       action: { type: 'upgrade', targetVersion: '3.7.1' },
       selector: { ids },
-      waves: [{ name: 'internal', selector: { environment: 'internal' } }, { name: 'customers', approval: 'manual', maxParallel: 2 }],
+      waves: [
+        { name: 'internal', selector: { environment: 'internal' } },
+        { name: 'customers', approval: 'manual', maxParallel: 2 },
+      ],
     });
     await waitForState(stack, op.id, 'awaiting_approval');
     await until(async () => (await fleetState(op.id)) === 'awaiting_approval', 'FleetState awaiting_approval');
@@ -134,10 +153,14 @@ describe('an operation in the Web UI and in replay', () => {
   });
 
   test('when a wave stops on its budget and a fixed cluster is retried, then its histories replay', async () => {
-    const ids = await seedFleet(stack, 3, (i) => ({ adapter: { type: 'simulated', config: { applyMs: 20, failApply: i === 0 } } }));
+    const ids = await seedFleet(stack, 3, (i) => ({
+      adapter: { type: 'simulated', config: { applyMs: 20, failApply: i === 0 } },
+    }));
     const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids } });
     await waitForState(stack, op.id, 'paused');
-    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, { body: { adapter: { type: 'simulated', config: {} } } });
+    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, {
+      body: { adapter: { type: 'simulated', config: {} } },
+    });
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`);
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/resume`);
     await waitForState(stack, op.id, 'completed');
@@ -154,10 +177,18 @@ describe('an operation in the Web UI and in replay', () => {
   });
 
   test('when a failed cluster is fixed and retried while its wave still runs, then its histories replay', async () => {
-    const ids = await seedFleet(stack, 4, (i) => ({ adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 1000 } } }));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1, maxFailures: 1 } });
+    const ids = await seedFleet(stack, 4, (i) => ({
+      adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 1000 } },
+    }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 1, maxFailures: 1 },
+    });
     await waitForStatus(stack, op.id, (s) => s.counts.failed === 1);
-    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, { body: { adapter: { type: 'simulated', config: {} } } });
+    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, {
+      body: { adapter: { type: 'simulated', config: {} } },
+    });
     assert.equal((await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`)).status, 202);
     const done = await waitForState(stack, op.id, 'completed');
     assert.deepEqual([done.counts.succeeded, done.counts.failed], [4, 0]);
@@ -167,11 +198,18 @@ describe('an operation in the Web UI and in replay', () => {
 
   test('when a wave outgrows its history and continues as new, then every run of it replays', async () => {
     const ids = await seedFleet(stack, 30, () => ({ adapter: { type: 'simulated', config: { applyMs: 0 } } }));
-    const op = await startOperation(stack, { action: { type: 'upgrade', targetVersion: '3.7.1' }, selector: { ids }, defaults: { maxParallel: 5 } });
+    const op = await startOperation(stack, {
+      action: { type: 'upgrade', targetVersion: '3.7.1' },
+      selector: { ids },
+      defaults: { maxParallel: 5 },
+    });
     const done = await waitForState(stack, op.id, 'completed', 90_000);
     assert.equal(done.counts.succeeded, 30);
     const { failures, runs } = await replayAndRecord(op.id, [1], 'long-wave');
-    assert.ok(runs.get(waveWorkflowId(op.id, 1))! >= 2, `expected the wave to continue as new, saw ${runs.get(waveWorkflowId(op.id, 1))} run(s)`);
+    assert.ok(
+      runs.get(waveWorkflowId(op.id, 1))! >= 2,
+      `expected the wave to continue as new, saw ${runs.get(waveWorkflowId(op.id, 1))} run(s)`,
+    );
     assert.deepEqual(failures, []);
   });
 
@@ -191,7 +229,9 @@ describe('an operation in the Web UI and in replay', () => {
   });
 
   test('when clusters fail and are rolled back (one rollback failing too), then its histories replay', async () => {
-    const sim = (config: Record<string, unknown>) => ({ adapter: { type: 'simulated', config: { applyMs: 20, ...config } } });
+    const sim = (config: Record<string, unknown>) => ({
+      adapter: { type: 'simulated', config: { applyMs: 20, ...config } },
+    });
     const configs = [{ unhealthy: true }, { failApply: true }, { unhealthy: true, failRollback: true }, {}];
     const ids = await seedFleet(stack, configs.length, (i) => sim(configs[i]!));
     const op = await startOperation(stack, {
@@ -206,9 +246,16 @@ describe('an operation in the Web UI and in replay', () => {
     assert.deepEqual((await replayAndRecord(op.id, [1], 'rollback')).failures, []);
   });
 
-  test('when a wave spends its budget with onFailure abort, then the failed operation\'s histories replay', async () => {
-    const ids = await seedFleet(stack, 3, (i) => ({ adapter: { type: 'simulated', config: { applyMs: 20, failApply: i === 0 } } }));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 }, onFailure: 'abort' });
+  test("when a wave spends its budget with onFailure abort, then the failed operation's histories replay", async () => {
+    const ids = await seedFleet(stack, 3, (i) => ({
+      adapter: { type: 'simulated', config: { applyMs: 20, failApply: i === 0 } },
+    }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 1 },
+      onFailure: 'abort',
+    });
     const failed = await waitForState(stack, op.id, 'failed');
     assert.equal(failed.counts.failed, 1);
     assert.deepEqual((await replayAndRecord(op.id, [1], 'abort')).failures, []);
@@ -217,9 +264,19 @@ describe('an operation in the Web UI and in replay', () => {
   test('when a cluster waits for its maintenance window and the operation is cancelled, then its histories replay', async () => {
     const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
     const notToday = days[(new Date().getUTCDay() + 2) % 7];
-    const ids = await seedFleet(stack, 2, (i) => ({ maintenanceWindows: i === 0 ? [{ days: [notToday], start: '02:00', end: '03:00' }] : [] }));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 2 } });
-    await waitForStatus(stack, op.id, (s) => s.inFlight.some((f: any) => f.state === 'waiting_window') && s.counts.succeeded === 1);
+    const ids = await seedFleet(stack, 2, (i) => ({
+      maintenanceWindows: i === 0 ? [{ days: [notToday], start: '02:00', end: '03:00' }] : [],
+    }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 2 },
+    });
+    await waitForStatus(
+      stack,
+      op.id,
+      (s) => s.inFlight.some((f: any) => f.state === 'waiting_window') && s.counts.succeeded === 1,
+    );
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`);
     const cancelled = await waitForState(stack, op.id, 'cancelled');
     assert.equal(cancelled.counts.skipped, 1);
@@ -228,7 +285,11 @@ describe('an operation in the Web UI and in replay', () => {
 
   test('when maxParallel is raised by an update mid-wave, then its histories replay', async () => {
     const ids = await seedFleet(stack, 6, () => ({ adapter: { type: 'simulated', config: { applyMs: 300 } } }));
-    const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 1 } });
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 1 },
+    });
     await waitForStatus(stack, op.id, (s) => s.inFlight.length > 0);
     const patch = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, { body: { maxParallel: 3 } });
     assert.equal(patch.status, 200, JSON.stringify(patch.body));
@@ -237,7 +298,7 @@ describe('an operation in the Web UI and in replay', () => {
     assert.deepEqual((await replayAndRecord(op.id, [1], 'set-max-parallel')).failures, []);
   });
 
-  test('when recorded histories of earlier code are replayed, then today\'s workflows make the same decisions', async () => {
+  test("when recorded histories of earlier code are replayed, then today's workflows make the same decisions", async () => {
     const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
     assert.ok(files.length > 0, 'no recorded histories in test/fixtures/histories');
     const histories = files.map((f) => ({

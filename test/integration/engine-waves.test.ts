@@ -27,10 +27,16 @@ describe('an operation over waves', () => {
         { name: 'customers', maxParallel: 2 },
       ],
     });
-    assert.deepEqual(op.plan.waves.map((w: any) => w.clusterIds), [ids.slice(0, 2), ids.slice(2)]);
+    assert.deepEqual(
+      op.plan.waves.map((w: any) => w.clusterIds),
+      [ids.slice(0, 2), ids.slice(2)],
+    );
     const done = await waitForState(stack, op.id, 'completed');
     assert.equal(done.counts.succeeded, 6);
-    assert.deepEqual(done.waves.map((w: any) => w.state), ['completed', 'completed']);
+    assert.deepEqual(
+      done.waves.map((w: any) => w.state),
+      ['completed', 'completed'],
+    );
 
     const { rows } = await stack.db.query<{ cluster_id: string; wave: number; started_at: Date; finished_at: Date }>(
       'SELECT cluster_id, wave, started_at, finished_at FROM cluster_runs WHERE operation_id = $1',
@@ -46,7 +52,10 @@ describe('an operation over waves', () => {
       `SELECT cluster_id, count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = ANY($1) AND status = 'succeeded' GROUP BY 1`,
       [ids],
     );
-    assert.deepEqual(applied.rows.map((r) => r.n), [1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      applied.rows.map((r) => r.n),
+      [1, 1, 1, 1, 1, 1],
+    );
     const leases = await stack.db.query('SELECT count(*)::int AS n FROM leases WHERE cluster_id = ANY($1)', [ids]);
     assert.equal(leases.rows[0].n, 0);
   });
@@ -83,13 +92,25 @@ describe('an operation over waves', () => {
     assert.equal(waiting.waves[0].state, 'completed');
     assert.equal(waiting.waves[1].state, 'awaiting_approval');
     const runs = await runsOf(stack.db, op.id);
-    assert.deepEqual(runs.filter((r) => r.wave === 2).map((r) => r.state), ['pending', 'pending']);
+    assert.deepEqual(
+      runs.filter((r) => r.wave === 2).map((r) => r.state),
+      ['pending', 'pending'],
+    );
 
-    const wrongWave = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, { token: TOKENS.approver, body: { wave: 1 } });
+    const wrongWave = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, {
+      token: TOKENS.approver,
+      body: { wave: 1 },
+    });
     assert.equal(wrongWave.status, 409);
-    const self = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, { token: TOKENS.admin, body: { wave: 2 } });
+    const self = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, {
+      token: TOKENS.admin,
+      body: { wave: 2 },
+    });
     assert.equal(self.status, 403);
-    const operator = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, { token: TOKENS.operator, body: { wave: 2 } });
+    const operator = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, {
+      token: TOKENS.operator,
+      body: { wave: 2 },
+    });
     assert.equal(operator.status, 403);
     const ok = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/approve`, {
       token: TOKENS.approver,
@@ -116,7 +137,8 @@ describe('an operation over waves', () => {
     const client = new Client({ connection: await Connection.connect({ address: testEnv().temporalAddress }) });
     try {
       const runIds = new Set<string>();
-      for await (const wf of client.workflow.list({ query: `WorkflowId = '${waveWorkflowId(op.id, 1)}'` })) runIds.add(wf.runId);
+      for await (const wf of client.workflow.list({ query: `WorkflowId = '${waveWorkflowId(op.id, 1)}'` }))
+        runIds.add(wf.runId);
       assert.ok(runIds.size >= 2, `expected continue-as-new, saw ${runIds.size} run(s)`);
     } finally {
       await client.connection.close();
@@ -141,6 +163,9 @@ describe('an operation over waves', () => {
     const runIds = new Set<string>();
     for await (const wf of stack.api.client.workflow.list({ query: `WorkflowId = '${op.id}'` })) runIds.add(wf.runId);
     const events = (await stack.api.client.workflow.getHandle(op.id).fetchHistory()).events?.length;
-    assert.ok(runIds.size >= 2, `expected the operation to continue as new, saw ${runIds.size} run(s), last with ${events} events`);
+    assert.ok(
+      runIds.size >= 2,
+      `expected the operation to continue as new, saw ${runIds.size} run(s), last with ${events} events`,
+    );
   });
 });

@@ -6,8 +6,19 @@ import fc from 'fast-check';
 import { CLUSTER_ID_PATTERN } from '../../domain/cluster';
 import { OperationRequestSchema } from '../../domain/operation';
 import {
-  RawJson, adversarialJson, badAuthorization, clusterInputArb, contentType, idempotencyKey, INJECTIONS, mutated, nonJsonBody,
-  operationRequestArb, pathSegment, queryString, toJsonText,
+  RawJson,
+  adversarialJson,
+  badAuthorization,
+  clusterInputArb,
+  contentType,
+  idempotencyKey,
+  INJECTIONS,
+  mutated,
+  nonJsonBody,
+  operationRequestArb,
+  pathSegment,
+  queryString,
+  toJsonText,
 } from '../helpers/arbitraries';
 import { call, startApi, type TestApi } from '../helpers/api';
 import { uid } from '../helpers/env';
@@ -20,7 +31,16 @@ const TOKEN = Object.fromEntries(ROLES.map((r) => [r, `${RUN}-${r}-token`])) as 
 /** The fuzz's own clusters: their kind is the run id, so no other test's selector ever matches them. */
 const KIND = RUN;
 const POOL = [0, 1, 2, 3, 4, 5].map((i) => `${RUN}-c${i}`);
-const poolCluster = (patch: Record<string, unknown>) => ({ id: POOL[5], name: 'n', kind: KIND, cloud: 'aws', region: 'r1', environment: 'fuzz', version: '1.0.0', ...patch });
+const poolCluster = (patch: Record<string, unknown>) => ({
+  id: POOL[5],
+  name: 'n',
+  kind: KIND,
+  cloud: 'aws',
+  region: 'r1',
+  environment: 'fuzz',
+  version: '1.0.0',
+  ...patch,
+});
 
 let api: TestApi;
 let port = 0;
@@ -29,8 +49,17 @@ let sent = 0;
 let failedProperties = 0;
 const startedAt = Date.now();
 
-interface Req { method: string; path: string; headers: Record<string, string | undefined>; body?: string }
-interface Res { status: number; text: string; json: any }
+interface Req {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  body?: string;
+}
+interface Res {
+  status: number;
+  text: string;
+  json: any;
+}
 
 const parse = (text: string | undefined): any => {
   try {
@@ -43,24 +72,30 @@ const parse = (text: string | undefined): any => {
 /** node:http, not fetch: the path reaches the server exactly as generated (fetch would normalise `..` and encode). */
 function send(req: Req): Promise<Res> {
   sent += 1;
-  const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined));
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false, timeout: 15_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, text, json: parse(text) });
-      });
-    });
+    const r = http.request(
+      { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false, timeout: 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, text, json: parse(text) });
+        });
+      },
+    );
     r.on('timeout', () => r.destroy(new Error(`no answer within 15 s to ${req.method} ${req.path.slice(0, 200)}`)));
     r.on('error', reject);
     r.end(req.body);
   });
 }
 
-const cut = (s: string | undefined, n = 400) => (s === undefined ? '(none)' : s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
+const cut = (s: string | undefined, n = 400) =>
+  s === undefined ? '(none)' : s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s;
 const show = (req: Req, res?: Res) =>
   `${req.method} ${cut(req.path, 300)}\n  headers: ${cut(JSON.stringify(req.headers), 300)}\n  body: ${cut(req.body)}` +
   (res ? `\n  → ${res.status} ${cut(res.text)}` : '');
@@ -68,7 +103,8 @@ const show = (req: Req, res?: Res) =>
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const STACK = /\bat [^\s()]+ \((?:\/|node:|file:)[^)]*:\d+:\d+\)|(?:\n|\\n)\s+at \S/;
 const FILES = new RegExp(`${escapeRe(process.cwd())}|node_modules|file:///|\\.(?:ts|js):\\d+:\\d+`);
-const SQL = /syntax error at or near|violates [a-z ]*constraint|relation "[^"]*"|column "[^"]*"|invalid input syntax|duplicate key value|invalid byte sequence|unsupported Unicode escape|stack depth limit|\bINSERT INTO\b|\bSELECT\b[^"]{0,200}\bFROM\b|\$\d+::/i;
+const SQL =
+  /syntax error at or near|violates [a-z ]*constraint|relation "[^"]*"|column "[^"]*"|invalid input syntax|duplicate key value|invalid byte sequence|unsupported Unicode escape|stack depth limit|\bINSERT INTO\b|\bSELECT\b[^"]{0,200}\bFROM\b|\$\d+::/i;
 
 /** What is wrong with an answer: a 5xx, a refusal outside the error shape, or internals in it. */
 function problems(req: Req, res: Res, allow?: (res: Res) => boolean): string[] {
@@ -76,16 +112,21 @@ function problems(req: Req, res: Res, allow?: (res: Res) => boolean): string[] {
   if (res.status >= 500 && !allow?.(res)) out.push(`answered ${res.status}`);
   if (res.status < 400 || req.method === 'HEAD') return out;
   const err = res.json?.error;
-  if (typeof err?.code !== 'string' || typeof err?.message !== 'string') out.push('the refusal is not { error: { code, message } }');
+  if (typeof err?.code !== 'string' || typeof err?.message !== 'string')
+    out.push('the refusal is not { error: { code, message } }');
   // Echoes of the request (unknown keys, paths) are fine: strip the injection strings we sent before looking.
-  const scrubbed = INJECTIONS.reduce((t, s) => t.split(s).join('').split(JSON.stringify(s).slice(1, -1)).join(''), res.text);
+  const scrubbed = INJECTIONS.reduce(
+    (t, s) => t.split(s).join('').split(JSON.stringify(s).slice(1, -1)).join(''),
+    res.text,
+  );
   if (STACK.test(scrubbed)) out.push('a stack trace leaks');
   if (FILES.test(scrubbed)) out.push('a file path leaks');
   if (SQL.test(scrubbed)) out.push('SQL text leaks');
   return out;
 }
 
-const assertSane = (req: Req, res: Res, allow?: (res: Res) => boolean) => assert.deepEqual(problems(req, res, allow), [], show(req, res));
+const assertSane = (req: Req, res: Res, allow?: (res: Res) => boolean) =>
+  assert.deepEqual(problems(req, res, allow), [], show(req, res));
 
 /** Every string of the request that could be a row id (cluster ids and operation ids share one grammar). */
 function candidates(req: Req): string[] {
@@ -114,14 +155,18 @@ async function snapshot(ids: string[]): Promise<Record<string, string>> {
 }
 
 /** Sends a request; when it is a write the API refuses, the rows it names (and the fuzz's own) must not have changed. */
-async function sendChecked(req: Req, opts: { allow?: (res: Res) => boolean; seen?: (res: Res) => void } = {}): Promise<Res> {
+async function sendChecked(
+  req: Req,
+  opts: { allow?: (res: Res) => boolean; seen?: (res: Res) => void } = {},
+): Promise<Res> {
   const write = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
   const ids = write ? candidates(req) : [];
   const before = write ? await snapshot(ids) : undefined;
   const res = await send(req);
   opts.seen?.(res);
   assertSane(req, res, opts.allow);
-  if (before && res.status >= 400) assert.deepEqual(await snapshot(ids), before, `a refused request changed the database:\n${show(req, res)}`);
+  if (before && res.status >= 400)
+    assert.deepEqual(await snapshot(ids), before, `a refused request changed the database:\n${show(req, res)}`);
   return res;
 }
 
@@ -139,7 +184,9 @@ function steer(req: Req): Req {
   let { path, body } = req;
   if (open.nul) {
     body = body?.replaceAll('\u0000', '0').replaceAll('\\u0000', '0');
-    path = path.replace(/%00/gi, '0').replace(/([?&][^=&]*=)([^&]*)/g, (m, k: string, v: string) => (decodesToNul(v) ? `${k}YQ` : m));
+    path = path
+      .replace(/%00/gi, '0')
+      .replace(/([?&][^=&]*=)([^&]*)/g, (m, k: string, v: string) => (decodesToNul(v) ? `${k}YQ` : m));
   }
   if (open.surrogate) body = body?.replace(/\\ud[89a-f][0-9a-f]{2}/gi, '\\ufffd');
   if (open.deep) body = body?.replace(/(?:\{"a":){100,}|\[{100,}/g, (m) => m.slice(0, 100));
@@ -149,20 +196,39 @@ function steer(req: Req): Req {
 // ---- what requests look like ----
 
 type BodyKind = 'none' | 'cluster' | 'clusterPatch' | 'op' | 'action' | 'approve' | 'patchOp';
-interface Route { method: string; template: string; body: BodyKind }
+interface Route {
+  method: string;
+  template: string;
+  body: BodyKind;
+}
 /** `METHOD /template [body kind]`: every route the app serves (test/integration/openapi.test.ts walks the same list). */
-const routes = (...specs: string[]) => specs.map((spec): Route => {
-  const [method = '', template = '', body = 'none'] = spec.split(' ');
-  return { method, template, body: body as BodyKind };
-});
+const routes = (...specs: string[]) =>
+  specs.map((spec): Route => {
+    const [method = '', template = '', body = 'none'] = spec.split(' ');
+    return { method, template, body: body as BodyKind };
+  });
 
 const PUBLIC = routes('GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /docs/:id');
 const CLUSTER_READS = routes('GET /v1/clusters', 'GET /v1/clusters/:id');
-const CLUSTER_WRITES = routes('POST /v1/clusters cluster', 'PATCH /v1/clusters/:id clusterPatch', 'DELETE /v1/clusters/:id');
-const OP_READS = routes('GET /v1/operations', 'GET /v1/operations/:id', 'GET /v1/operations/:id/clusters', 'GET /v1/operations/:id/events');
+const CLUSTER_WRITES = routes(
+  'POST /v1/clusters cluster',
+  'PATCH /v1/clusters/:id clusterPatch',
+  'DELETE /v1/clusters/:id',
+);
+const OP_READS = routes(
+  'GET /v1/operations',
+  'GET /v1/operations/:id',
+  'GET /v1/operations/:id/clusters',
+  'GET /v1/operations/:id/events',
+);
 const OP_ID_WRITES = routes(
-  'PATCH /v1/operations/:id patchOp', 'POST /v1/operations/:id/pause action', 'POST /v1/operations/:id/resume action', 'POST /v1/operations/:id/cancel action',
-  'POST /v1/operations/:id/approve approve', 'POST /v1/operations/:id/clusters/:clusterId/retry action', 'POST /v1/operations/:id/clusters/:clusterId/skip action',
+  'PATCH /v1/operations/:id patchOp',
+  'POST /v1/operations/:id/pause action',
+  'POST /v1/operations/:id/resume action',
+  'POST /v1/operations/:id/cancel action',
+  'POST /v1/operations/:id/approve approve',
+  'POST /v1/operations/:id/clusters/:clusterId/retry action',
+  'POST /v1/operations/:id/clusters/:clusterId/skip action',
 );
 const OP_WRITES = [...routes('POST /v1/operations op'), ...OP_ID_WRITES];
 const V1 = [...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
@@ -172,11 +238,24 @@ const poolId = fc.constantFrom(...POOL);
 const cluster = clusterInputArb(poolId, KIND);
 const VALID: Record<BodyKind, fc.Arbitrary<unknown>> = {
   none: fc.constant({}),
-  cluster: fc.oneof(cluster, fc.array(cluster, { minLength: 1, maxLength: 3 }).map((clusters) => ({ clusters }))),
-  clusterPatch: cluster.chain((c) => fc.subarray(Object.keys(c).filter((k) => k !== 'id'), { minLength: 1 }).map((keys) => Object.fromEntries(keys.map((k) => [k, c[k]])))),
+  cluster: fc.oneof(
+    cluster,
+    fc.array(cluster, { minLength: 1, maxLength: 3 }).map((clusters) => ({ clusters })),
+  ),
+  clusterPatch: cluster.chain((c) =>
+    fc
+      .subarray(
+        Object.keys(c).filter((k) => k !== 'id'),
+        { minLength: 1 },
+      )
+      .map((keys) => Object.fromEntries(keys.map((k) => [k, c[k]]))),
+  ),
   op: operationRequestArb(fc.constant({ kind: KIND })),
   action: fc.record({ reason: fc.string({ minLength: 1, maxLength: 500 }) }, { requiredKeys: [] }),
-  approve: fc.record({ wave: fc.integer({ min: 1, max: 4 }), comment: fc.string({ maxLength: 1000 }) }, { requiredKeys: ['wave'] }),
+  approve: fc.record(
+    { wave: fc.integer({ min: 1, max: 4 }), comment: fc.string({ maxLength: 1000 }) },
+    { requiredKeys: ['wave'] },
+  ),
   patchOp: fc.record({ maxParallel: fc.integer({ min: 1, max: 1000 }) }),
 };
 
@@ -189,9 +268,20 @@ const bodyArb = (kind: BodyKind): fc.Arbitrary<string | undefined> =>
     { weight: kind === 'none' ? 8 : 1, arbitrary: fc.constant(undefined) },
   );
 
-const adminAuth = fc.oneof({ weight: 9, arbitrary: fc.constant(`Bearer ${TOKEN.admin}`) }, { weight: 1, arbitrary: fc.constantFrom(...ROLES.map((x) => `Bearer ${TOKEN[x]}`)) });
+const adminAuth = fc.oneof(
+  { weight: 9, arbitrary: fc.constant(`Bearer ${TOKEN.admin}`) },
+  { weight: 1, arbitrary: fc.constantFrom(...ROLES.map((x) => `Bearer ${TOKEN[x]}`)) },
+);
 
-interface Shape { routes: Route[]; id: fc.Arbitrary<string>; clusterId?: fc.Arbitrary<string>; auth?: fc.Arbitrary<string | undefined>; body?: (k: BodyKind) => fc.Arbitrary<string | undefined>; query?: fc.Arbitrary<string>; method?: fc.Arbitrary<string> }
+interface Shape {
+  routes: Route[];
+  id: fc.Arbitrary<string>;
+  clusterId?: fc.Arbitrary<string>;
+  auth?: fc.Arbitrary<string | undefined>;
+  body?: (k: BodyKind) => fc.Arbitrary<string | undefined>;
+  query?: fc.Arbitrary<string>;
+  method?: fc.Arbitrary<string>;
+}
 
 /** A valid start is only ever sent for the fuzz's own clusters; any other selection becomes a dry run. */
 function scoped(req: Req): Req {
@@ -199,7 +289,9 @@ function scoped(req: Req): Req {
   const result = OperationRequestSchema.safeParse(parse(req.body));
   if (!result.success) return req;
   const { kind, ids } = result.data.selector;
-  const mine = (kind !== undefined && [kind].flat().every((k) => k === KIND)) || (ids !== undefined && [ids].flat().every((id) => POOL.includes(id)));
+  const mine =
+    (kind !== undefined && [kind].flat().every((k) => k === KIND)) ||
+    (ids !== undefined && [ids].flat().every((id) => POOL.includes(id)));
   return mine ? req : { ...req, path: '/v1/operations?dryRun=true' };
 }
 
@@ -210,30 +302,52 @@ function requestArb(shape: Shape): fc.Arbitrary<Req> {
         method: shape.method ?? fc.constant(route.method),
         id: shape.id,
         clusterId: shape.clusterId ?? shape.id,
-        query: shape.query ?? fc.oneof({ weight: 2, arbitrary: fc.constant('') }, { weight: 3, arbitrary: queryString }),
+        query:
+          shape.query ?? fc.oneof({ weight: 2, arbitrary: fc.constant('') }, { weight: 3, arbitrary: queryString }),
         body: (shape.body ?? bodyArb)(route.body),
         contentType,
         auth: shape.auth ?? adminAuth,
         idempotencyKey: fc.option(idempotencyKey, { freq: 5, nil: undefined }),
-        requestId: fc.option(fc.constantFrom('', 'x'.repeat(300), 'a b', "'; DROP TABLE clusters;--", 'ok-id-1'), { freq: 8, nil: undefined }),
+        requestId: fc.option(fc.constantFrom('', 'x'.repeat(300), 'a b', "'; DROP TABLE clusters;--", 'ok-id-1'), {
+          freq: 8,
+          nil: undefined,
+        }),
       })
       .map((g) =>
-        steer(scoped({
-          method: g.method,
-          path: route.template.replace(':id', g.id).replace(':clusterId', g.clusterId) + g.query,
-          headers: { authorization: g.auth, 'content-type': g.body === undefined ? undefined : g.contentType, 'idempotency-key': g.idempotencyKey, 'x-request-id': g.requestId },
-          body: g.body,
-        })),
+        steer(
+          scoped({
+            method: g.method,
+            path: route.template.replace(':id', g.id).replace(':clusterId', g.clusterId) + g.query,
+            headers: {
+              authorization: g.auth,
+              'content-type': g.body === undefined ? undefined : g.contentType,
+              'idempotency-key': g.idempotencyKey,
+              'x-request-id': g.requestId,
+            },
+            body: g.body,
+          }),
+        ),
       ),
   );
 }
 
-const anyId = fc.oneof({ weight: 3, arbitrary: pathSegment }, { weight: 1, arbitrary: poolId }, { weight: 1, arbitrary: fc.constantFrom('swagger-ui.css', 'swagger-ui-init.js', 'favicon-16x16.png', 'index.html') });
+const anyId = fc.oneof(
+  { weight: 3, arbitrary: pathSegment },
+  { weight: 1, arbitrary: poolId },
+  { weight: 1, arbitrary: fc.constantFrom('swagger-ui.css', 'swagger-ui-init.js', 'favicon-16x16.png', 'index.html') },
+);
 const opIdShaped = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,62}$/);
 
-async function fuzz(arb: fc.Arbitrary<Req>, numRuns: number, check: (req: Req) => Promise<unknown> = (req) => sendChecked(req)): Promise<void> {
+async function fuzz(
+  arb: fc.Arbitrary<Req>,
+  numRuns: number,
+  check: (req: Req) => Promise<unknown> = (req) => sendChecked(req),
+): Promise<void> {
   try {
-    await fc.assert(fc.asyncProperty(arb, async (req) => void (await check(req))), { seed: SEED, numRuns });
+    await fc.assert(
+      fc.asyncProperty(arb, async (req) => void (await check(req))),
+      { seed: SEED, numRuns },
+    );
   } catch (err) {
     failedProperties += 1;
     throw err;
@@ -241,13 +355,24 @@ async function fuzz(arb: fc.Arbitrary<Req>, numRuns: number, check: (req: Req) =
 }
 
 before(async () => {
-  api = await startApi({ tokens: ROLES.map((x, i) => `${TOKEN[x]}=${IDENTITIES[i]}:${x}`).join(','), queryTimeoutMs: 50 });
+  api = await startApi({
+    tokens: ROLES.map((x, i) => `${TOKEN[x]}=${IDENTITIES[i]}:${x}`).join(','),
+    queryTimeoutMs: 50,
+  });
   port = Number(new URL(api.url).port);
-  const seeded = await call(api.url, 'POST', '/v1/clusters', { token: TOKEN.operator, body: { clusters: POOL.map((id) => poolCluster({ id })) } });
+  const seeded = await call(api.url, 'POST', '/v1/clusters', {
+    token: TOKEN.operator,
+    body: { clusters: POOL.map((id) => poolCluster({ id })) },
+  });
   assert.equal(seeded.status, 201, JSON.stringify(seeded.body));
   const started = await call(api.url, 'POST', '/v1/operations', {
     token: TOKEN.operator,
-    body: { name: `${RUN}-real`, action: { type: 'restart' }, selector: { ids: POOL.slice(0, 3) }, waves: [{ name: 'first', selector: { ids: [POOL[0]] }, approval: 'manual' }, { name: 'second' }] },
+    body: {
+      name: `${RUN}-real`,
+      action: { type: 'restart' },
+      selector: { ids: POOL.slice(0, 3) },
+      waves: [{ name: 'first', selector: { ids: [POOL[0]] }, approval: 'manual' }, { name: 'second' }],
+    },
   });
   assert.equal(started.status, 201, JSON.stringify(started.body));
   realOp = started.body.id;
@@ -256,28 +381,74 @@ before(async () => {
 
 after(async () => {
   // No worker polls the fuzz's task queue: every operation it started just waits, so end them.
-  const { rows } = await api.db.query<{ id: string }>('SELECT id FROM operations WHERE started_by = ANY($1)', [IDENTITIES]);
+  const { rows } = await api.db.query<{ id: string }>('SELECT id FROM operations WHERE started_by = ANY($1)', [
+    IDENTITIES,
+  ]);
   await Promise.allSettled(rows.map((row) => api.client.workflow.getHandle(row.id).terminate('fuzz finished')));
   await api.db.query('DELETE FROM clusters WHERE kind = $1 OR id = ANY($2)', [KIND, POOL]);
   await api.close();
-  console.log(`fuzz-api: ${sent} requests in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, seed ${SEED}, ${rows.length} operations terminated`);
+  console.log(
+    `fuzz-api: ${sent} requests in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, seed ${SEED}, ${rows.length} operations terminated`,
+  );
 });
 
-const json = (method: string, path: string, body: unknown): Req => ({ method, path, headers: { authorization: `Bearer ${TOKEN.admin}`, 'content-type': 'application/json' }, body: toJsonText(body) });
+const json = (method: string, path: string, body: unknown): Req => ({
+  method,
+  path,
+  headers: { authorization: `Bearer ${TOKEN.admin}`, 'content-type': 'application/json' },
+  body: toJsonText(body),
+});
 const get = (path: string): Req => ({ method: 'GET', path, headers: { authorization: `Bearer ${TOKEN.admin}` } });
 const historyLength = async () => (await api.client.workflow.getHandle(realOp).describe()).historyLength;
 
 // Minimal reproductions of what the properties found (shrunk by hand from fast-check's counterexamples).
 void describe('known bugs found by fuzzing', () => {
   const cases: [string, keyof typeof open, () => Req][] = [
-    ['POST /v1/clusters has a string with NUL (U+0000)', 'nul', () => json('POST', '/v1/clusters', poolCluster({ name: 'a\u0000b' }))],
-    ['PATCH /v1/clusters/:id sets a label value with NUL', 'nul', () => json('PATCH', `/v1/clusters/${POOL[0]}`, { labels: { team: '\u0000' } })],
-    ['POST /v1/operations has a requestId with NUL', 'nul', () => json('POST', '/v1/operations', { name: 'n', requestId: 'k\u0000', action: { type: 'restart' }, selector: { kind: KIND } })],
+    [
+      'POST /v1/clusters has a string with NUL (U+0000)',
+      'nul',
+      () => json('POST', '/v1/clusters', poolCluster({ name: 'a\u0000b' })),
+    ],
+    [
+      'PATCH /v1/clusters/:id sets a label value with NUL',
+      'nul',
+      () => json('PATCH', `/v1/clusters/${POOL[0]}`, { labels: { team: '\u0000' } }),
+    ],
+    [
+      'POST /v1/operations has a requestId with NUL',
+      'nul',
+      () =>
+        json('POST', '/v1/operations', {
+          name: 'n',
+          requestId: 'k\u0000',
+          action: { type: 'restart' },
+          selector: { kind: KIND },
+        }),
+    ],
     ['GET /v1/clusters filters on a value with NUL', 'nul', () => get('/v1/clusters?kind=%00')],
     ['GET /v1/clusters gets a well-formed cursor that decodes to NUL', 'nul', () => get('/v1/clusters?cursor=AA')],
-    ['GET /v1/operations/:id/clusters gets a cursor that decodes to NUL', 'nul', () => get(`/v1/operations/${realOp}/clusters?cursor=AA`)],
-    ['POST /v1/clusters has a string with a lone surrogate (\\ud800)', 'surrogate', () => json('POST', '/v1/clusters', poolCluster({ labels: { team: '\ud800' } }))],
-    ['POST /v1/clusters nests adapter.config 5,000 levels deep', 'deep', () => json('POST', '/v1/clusters', poolCluster({ adapter: { type: 'simulated', config: { a: new RawJson(`${'['.repeat(5000)}${']'.repeat(5000)}`) } } }))],
+    [
+      'GET /v1/operations/:id/clusters gets a cursor that decodes to NUL',
+      'nul',
+      () => get(`/v1/operations/${realOp}/clusters?cursor=AA`),
+    ],
+    [
+      'POST /v1/clusters has a string with a lone surrogate (\\ud800)',
+      'surrogate',
+      () => json('POST', '/v1/clusters', poolCluster({ labels: { team: '\ud800' } })),
+    ],
+    [
+      'POST /v1/clusters nests adapter.config 5,000 levels deep',
+      'deep',
+      () =>
+        json(
+          'POST',
+          '/v1/clusters',
+          poolCluster({
+            adapter: { type: 'simulated', config: { a: new RawJson(`${'['.repeat(5000)}${']'.repeat(5000)}`) } },
+          }),
+        ),
+    ],
   ];
   for (const [what, bug, req] of cases) {
     test(`when ${what}, then it never answers 5xx`, async () => {
@@ -290,14 +461,22 @@ void describe('known bugs found by fuzzing', () => {
     const req = json('POST', `/v1/operations/${realOp}/pause`, { reason: 'r\u0000' });
     const res = await send(req);
     open.nul ||= res.status >= 500;
-    if (res.status >= 400) assert.equal(await historyLength(), before, `the pause signal was delivered, yet the answer is ${res.status}:\n${show(req, res)}`);
+    if (res.status >= 400)
+      assert.equal(
+        await historyLength(),
+        before,
+        `the pause signal was delivered, yet the answer is ${res.status}:\n${show(req, res)}`,
+      );
     assertSane(req, res);
   });
 });
 
 void describe('fuzzing every route with bad input', () => {
   test('when readable routes and probes get fuzzed path params, queries and headers, then none answers 5xx and every refusal is a clean error', async () => {
-    await fuzz(requestArb({ routes: [...PUBLIC, ...CLUSTER_READS, ...OP_READS], id: fc.oneof(anyId, fc.constant(realOp)) }), 3200);
+    await fuzz(
+      requestArb({ routes: [...PUBLIC, ...CLUSTER_READS, ...OP_READS], id: fc.oneof(anyId, fc.constant(realOp)) }),
+      3200,
+    );
   });
 
   test('when cluster writes get fuzzed bodies, content types, ids and headers, then none answers 5xx and a refusal changes nothing', async () => {
@@ -309,24 +488,50 @@ void describe('fuzzing every route with bad input', () => {
   });
 
   test('when a well-formed unknown operation id gets a valid request, then every operation route answers 404 not_found', async () => {
-    const arb = requestArb({ routes: [...OP_READS.slice(1), ...OP_ID_WRITES], id: opIdShaped.filter((id) => id !== realOp), clusterId: poolId, body: (k) => VALID[k].map(toJsonText), query: fc.constant(''), auth: fc.constant(`Bearer ${TOKEN.admin}`) });
-    await fuzz(arb.map((req) => ({ ...req, headers: { ...req.headers, 'content-type': 'application/json', 'idempotency-key': undefined, 'x-request-id': undefined } })), 500, async (req) => {
-      const res = await sendChecked(req);
-      assert.equal(res.status, 404, show(req, res));
-      assert.equal(res.json.error.code, 'not_found', show(req, res));
+    const arb = requestArb({
+      routes: [...OP_READS.slice(1), ...OP_ID_WRITES],
+      id: opIdShaped.filter((id) => id !== realOp),
+      clusterId: poolId,
+      body: (k) => VALID[k].map(toJsonText),
+      query: fc.constant(''),
+      auth: fc.constant(`Bearer ${TOKEN.admin}`),
     });
+    await fuzz(
+      arb.map((req) => ({
+        ...req,
+        headers: {
+          ...req.headers,
+          'content-type': 'application/json',
+          'idempotency-key': undefined,
+          'x-request-id': undefined,
+        },
+      })),
+      500,
+      async (req) => {
+        const res = await sendChecked(req);
+        assert.equal(res.status, 404, show(req, res));
+        assert.equal(res.json.error.code, 'not_found', show(req, res));
+      },
+    );
   });
 
   test('when the real operation gets fuzzed actions, then it answers 2xx or 4xx and a refusal changes nothing', async () => {
     const body = (k: BodyKind) => fc.oneof(VALID[k].map(toJsonText), bodyArb(k));
     // An update needs a live worker: with none polling, PATCH says so with 503 workflow_unavailable, as documented.
-    const noWorker = (req: Req) => (res: Res) => req.method === 'PATCH' && res.status === 503 && res.json?.error?.code === 'workflow_unavailable';
-    const arb = requestArb({ routes: [...OP_READS.slice(1), ...OP_ID_WRITES], id: fc.constant(realOp), clusterId: fc.oneof(poolId, pathSegment), body });
+    const noWorker = (req: Req) => (res: Res) =>
+      req.method === 'PATCH' && res.status === 503 && res.json?.error?.code === 'workflow_unavailable';
+    const arb = requestArb({
+      routes: [...OP_READS.slice(1), ...OP_ID_WRITES],
+      id: fc.constant(realOp),
+      clusterId: fc.oneof(poolId, pathSegment),
+      body,
+    });
     await fuzz(arb, 200, async (req) => {
       const write = req.method !== 'GET';
       const before = write ? await historyLength() : 0;
       const res = await sendChecked(req, { allow: noWorker(req) });
-      if (write && res.status >= 400) assert.equal(await historyLength(), before, `a refused request reached the workflow:\n${show(req, res)}`);
+      if (write && res.status >= 400)
+        assert.equal(await historyLength(), before, `a refused request reached the workflow:\n${show(req, res)}`);
     });
   });
 
@@ -339,11 +544,20 @@ void describe('fuzzing every route with bad input', () => {
   });
 
   test('when a route is called with a method it may not serve, then it never answers 5xx and a refusal changes nothing', async () => {
-    await fuzz(requestArb({ routes: ALL, id: anyId, method: fc.constantFrom('PUT', 'OPTIONS', 'HEAD', 'PATCH', 'DELETE', 'POST', 'GET', 'TRACE') }), 300);
+    await fuzz(
+      requestArb({
+        routes: ALL,
+        id: anyId,
+        method: fc.constantFrom('PUT', 'OPTIONS', 'HEAD', 'PATCH', 'DELETE', 'POST', 'GET', 'TRACE'),
+      }),
+      300,
+    );
   });
 
   test('when the fuzz has run, then it sent at least 10,000 requests', (t) => {
-    t.diagnostic(`${sent} requests, seed ${SEED} (FUZZ_SEED=${SEED} replays), ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    t.diagnostic(
+      `${sent} requests, seed ${SEED} (FUZZ_SEED=${SEED} replays), ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+    );
     // A failed property stops at its first counterexample: the count then says nothing.
     if (failedProperties === 0) assert.ok(sent >= 10_000, `only ${sent} requests were sent`);
   });

@@ -51,7 +51,10 @@ describe('POST /v1/clusters', () => {
     const res = await call(api.url, 'POST', '/v1/clusters', { body: { clusters } });
     assert.equal(res.status, 201);
     assert.equal(res.body.count, 3);
-    assert.deepEqual(res.body.clusters.map((c: { id: string }) => c.id), clusters.map((c) => c.id));
+    assert.deepEqual(
+      res.body.clusters.map((c: { id: string }) => c.id),
+      clusters.map((c) => c.id),
+    );
     assert.equal(res.body.clusters[2].tier, null);
   });
 
@@ -72,7 +75,10 @@ describe('POST /v1/clusters', () => {
     ['a non-semver version', clusterBody({ version: '3.6' })],
     ['an unknown adapter type', clusterBody({ adapter: { type: 'ssh', config: {} } as never })],
     ['labels that are not strings', clusterBody({ labels: { team: 7 } as never })],
-    ['a maintenance window with a bad day', clusterBody({ maintenanceWindows: [{ days: ['funday'], start: '02:00', end: '04:00' }] as never })],
+    [
+      'a maintenance window with a bad day',
+      clusterBody({ maintenanceWindows: [{ days: ['funday'], start: '02:00', end: '04:00' }] as never }),
+    ],
     ['an empty bulk list', { clusters: [] }],
     ['an array body', [clusterBody()]],
   ];
@@ -82,7 +88,9 @@ describe('POST /v1/clusters', () => {
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.equal(res.body.error.code, 'validation_failed');
       assert.ok(typeof res.body.error.message === 'string');
-      const ids = [body, ...((body as { clusters?: unknown[] }).clusters ?? [])].flat().map((b) => (b as { id?: string }).id);
+      const ids = [body, ...((body as { clusters?: unknown[] }).clusters ?? [])]
+        .flat()
+        .map((b) => (b as { id?: string }).id);
       const written = await api.db.query(
         'SELECT (SELECT count(*) FROM clusters WHERE id = ANY($1))::int + (SELECT count(*) FROM audit_events WHERE target_id = ANY($1))::int AS n',
         [ids.filter(Boolean)],
@@ -99,16 +107,24 @@ describe('POST /v1/clusters', () => {
   });
 
   test('when the body is not JSON, then it is 400 invalid_json; when not declared JSON, 415', async () => {
-    const broken = await call(api.url, 'POST', '/v1/clusters', { rawBody: '{"id": ', headers: { 'content-type': 'application/json' } });
+    const broken = await call(api.url, 'POST', '/v1/clusters', {
+      rawBody: '{"id": ',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(broken.status, 400);
     assert.equal(broken.body.error.code, 'invalid_json');
-    const text = await call(api.url, 'POST', '/v1/clusters', { rawBody: 'id=x', headers: { 'content-type': 'text/plain' } });
+    const text = await call(api.url, 'POST', '/v1/clusters', {
+      rawBody: 'id=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(text.status, 415);
     assert.equal(text.body.error.code, 'unsupported_media_type');
   });
 
   test('when the body is larger than the limit, then it is 413 and no stack trace leaks', async () => {
-    const res = await call(api.url, 'POST', '/v1/clusters', { body: { clusters: [], pad: 'x'.repeat(6 * 1024 * 1024) } });
+    const res = await call(api.url, 'POST', '/v1/clusters', {
+      body: { clusters: [], pad: 'x'.repeat(6 * 1024 * 1024) },
+    });
     assert.equal(res.status, 413);
     assert.equal(res.body.error.code, 'payload_too_large');
     assert.doesNotMatch(JSON.stringify(res.body), /at .*\.ts:\d+/);
@@ -120,9 +136,30 @@ describe('GET /v1/clusters', () => {
   const fleet = [
     clusterBody({ id: `${team}-a`, cloud: 'aws', environment: 'internal', labels: { team, tier: 'gold' } }),
     clusterBody({ id: `${team}-b`, cloud: 'gcp', region: 'europe-west1', environment: 'customer', labels: { team } }),
-    clusterBody({ id: `${team}-c`, cloud: 'gcp', region: 'us-central1', environment: 'customer', kind: 'connect', labels: { team } }),
-    clusterBody({ id: `${team}-d`, cloud: 'azure', region: 'eastus', environment: 'customer', tier: 'dedicated', version: '3.6.2', labels: { team } }),
-    clusterBody({ id: `${team}-e`, cloud: 'aws', environment: 'customer', tier: 'basic', labels: { team, tier: 'gold' } }),
+    clusterBody({
+      id: `${team}-c`,
+      cloud: 'gcp',
+      region: 'us-central1',
+      environment: 'customer',
+      kind: 'connect',
+      labels: { team },
+    }),
+    clusterBody({
+      id: `${team}-d`,
+      cloud: 'azure',
+      region: 'eastus',
+      environment: 'customer',
+      tier: 'dedicated',
+      version: '3.6.2',
+      labels: { team },
+    }),
+    clusterBody({
+      id: `${team}-e`,
+      cloud: 'aws',
+      environment: 'customer',
+      tier: 'basic',
+      labels: { team, tier: 'gold' },
+    }),
   ];
   before(async () => {
     const res = await call(api.url, 'POST', '/v1/clusters', { body: { clusters: fleet } });
@@ -167,7 +204,10 @@ describe('GET /v1/clusters', () => {
       pages++;
     } while (cursor);
     assert.equal(pages, 3);
-    assert.deepEqual(seen, fleet.map((c) => c.id));
+    assert.deepEqual(
+      seen,
+      fleet.map((c) => c.id),
+    );
   });
 
   for (const query of ['colour=blue', 'limit=0', 'limit=1001', 'limit=ten', 'cursor=%%%', 'label.=x']) {
@@ -197,7 +237,9 @@ describe('GET, PATCH and DELETE /v1/clusters/:id', () => {
 
   test('when the id does not exist, then GET, PATCH and DELETE are 404; a malformed id is 400', async () => {
     for (const method of ['GET', 'PATCH', 'DELETE']) {
-      const res = await call(api.url, method, '/v1/clusters/no-such-cluster', { body: method === 'PATCH' ? { name: 'x' } : undefined });
+      const res = await call(api.url, method, '/v1/clusters/no-such-cluster', {
+        body: method === 'PATCH' ? { name: 'x' } : undefined,
+      });
       assert.equal(res.status, 404, method);
       assert.equal(res.body.error.code, 'not_found');
     }
@@ -217,7 +259,10 @@ describe('GET, PATCH and DELETE /v1/clusters/:id', () => {
     assert.deepEqual(res.body.labels, { team: 'search' });
     assert.equal(res.body.name, body.name);
     const audit = await auditFor(body.id);
-    assert.deepEqual(audit.map((a) => a.action), ['cluster.upsert', 'cluster.patch']);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['cluster.upsert', 'cluster.patch'],
+    );
     assert.deepEqual(audit[1]!.payload, { version: '3.6.9', labels: { team: 'search' } });
   });
 
@@ -253,7 +298,10 @@ describe('GET, PATCH and DELETE /v1/clusters/:id', () => {
     const now = await call(api.url, 'GET', `/v1/clusters/${body.id}`);
     assert.equal(now.body.version, '3.6.0');
     assert.equal(now.body.lease.operationId, op);
-    assert.deepEqual((await auditFor(body.id)).map((a) => a.action), ['cluster.upsert']);
+    assert.deepEqual(
+      (await auditFor(body.id)).map((a) => a.action),
+      ['cluster.upsert'],
+    );
   });
 
   test('when deleted, then it is 204, gone, and audited', async () => {
@@ -262,7 +310,10 @@ describe('GET, PATCH and DELETE /v1/clusters/:id', () => {
     const res = await call(api.url, 'DELETE', `/v1/clusters/${body.id}`, { token: TOKENS.operator });
     assert.equal(res.status, 204);
     assert.equal((await call(api.url, 'GET', `/v1/clusters/${body.id}`)).status, 404);
-    assert.deepEqual((await auditFor(body.id)).map((a) => a.action), ['cluster.upsert', 'cluster.delete']);
+    assert.deepEqual(
+      (await auditFor(body.id)).map((a) => a.action),
+      ['cluster.upsert', 'cluster.delete'],
+    );
   });
 });
 

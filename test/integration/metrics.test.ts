@@ -76,11 +76,23 @@ describe('GET /metrics on the API', () => {
     const cloud = `cloud-${uid('m').slice(2)}`;
     const clusters = [clusterBody({ cloud }), clusterBody({ cloud }), clusterBody({ cloud, environment: 'internal' })];
     assert.equal((await call(api.url, 'POST', '/v1/clusters', { body: { clusters } })).status, 201);
-    const operationId = await startOperation(clusters.map((c) => c.id), uid('req'));
+    const operationId = await startOperation(
+      clusters.map((c) => c.id),
+      uid('req'),
+    );
     // What a worker would have written by now: one cluster applying under its lease, one failed.
-    await api.db.query(`UPDATE cluster_runs SET state = 'applying' WHERE operation_id = $1 AND cluster_id = $2`, [operationId, clusters[0]!.id]);
-    await api.db.query(`UPDATE cluster_runs SET state = 'failed' WHERE operation_id = $1 AND cluster_id = $2`, [operationId, clusters[1]!.id]);
-    await api.db.query('INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, $2, $2)', [clusters[0]!.id, operationId]);
+    await api.db.query(`UPDATE cluster_runs SET state = 'applying' WHERE operation_id = $1 AND cluster_id = $2`, [
+      operationId,
+      clusters[0]!.id,
+    ]);
+    await api.db.query(`UPDATE cluster_runs SET state = 'failed' WHERE operation_id = $1 AND cluster_id = $2`, [
+      operationId,
+      clusters[1]!.id,
+    ]);
+    await api.db.query('INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, $2, $2)', [
+      clusters[0]!.id,
+      operationId,
+    ]);
     try {
       let text = '';
       // Visibility is eventually consistent: the new workflow shows up in counts within moments.
@@ -124,7 +136,9 @@ describe('request id correlation', () => {
     const startId = uid('req-start');
     const operationId = await startOperation([cluster.id], startId);
     const pauseId = uid('req-pause');
-    const paused = await call(api.url, 'POST', `/v1/operations/${operationId}/pause`, { headers: { 'x-request-id': pauseId } });
+    const paused = await call(api.url, 'POST', `/v1/operations/${operationId}/pause`, {
+      headers: { 'x-request-id': pauseId },
+    });
     assert.equal(paused.status, 202, JSON.stringify(paused.body));
 
     const history = await api.client.workflow.getHandle(operationId).fetchHistory();
@@ -142,7 +156,8 @@ describe('worker metrics', () => {
     const metrics = createWorkerMetrics();
     const activities = instrumentActivities(
       {
-        applyToCluster: (_input: { operationId: string; action: { type: string } }) => Promise.resolve({ version: '3.7.1' }),
+        applyToCluster: (_input: { operationId: string; action: { type: string } }) =>
+          Promise.resolve({ version: '3.7.1' }),
         monitorCluster: (_input: { operationId: string }) => Promise.reject(new ClusterUnhealthy('never stable')),
       },
       { observer: metrics.observer },
@@ -157,10 +172,19 @@ describe('worker metrics', () => {
       const res = await scrape(`http://127.0.0.1:${server.port}`);
       assert.equal(res.status, 200);
       assert.match(res.type ?? '', /^text\/plain/);
-      assert.equal(sample(res.text, 'fleetwave_apply_duration_seconds_count', { action: 'upgrade', outcome: 'succeeded' }), 1);
+      assert.equal(
+        sample(res.text, 'fleetwave_apply_duration_seconds_count', { action: 'upgrade', outcome: 'succeeded' }),
+        1,
+      );
       // monitorCluster's input has no action: it is the one apply saw for the same operation.
-      assert.equal(sample(res.text, 'fleetwave_monitor_duration_seconds_count', { action: 'upgrade', outcome: 'failed' }), 1);
-      assert.equal(sample(res.text, 'fleetwave_activity_failures_total', { activity: 'monitorCluster', type: 'ClusterUnhealthy' }), 1);
+      assert.equal(
+        sample(res.text, 'fleetwave_monitor_duration_seconds_count', { action: 'upgrade', outcome: 'failed' }),
+        1,
+      );
+      assert.equal(
+        sample(res.text, 'fleetwave_activity_failures_total', { activity: 'monitorCluster', type: 'ClusterUnhealthy' }),
+        1,
+      );
       assert.equal((await fetch(`http://127.0.0.1:${server.port}/other`)).status, 404);
     } finally {
       await server.close();
@@ -169,7 +193,8 @@ describe('worker metrics', () => {
 
   test("when TEMPORAL_METRICS_PORT is 0, then the SDK's exporter is off; otherwise it binds host:port", () => {
     const bindAddress = (host: string, port: number) =>
-      (temporalMetricsTelemetry(host, port).metrics as { prometheus?: { bindAddress: string } } | undefined)?.prometheus?.bindAddress;
+      (temporalMetricsTelemetry(host, port).metrics as { prometheus?: { bindAddress: string } } | undefined)?.prometheus
+        ?.bindAddress;
     assert.deepEqual(temporalMetricsTelemetry('0.0.0.0', 0), {});
     assert.equal(bindAddress('0.0.0.0', 9465), '0.0.0.0:9465');
     assert.equal(bindAddress('::', 9465), '[::]:9465');

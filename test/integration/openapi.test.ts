@@ -4,7 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import type { RequestHandler } from 'express';
 import { createApp } from '../../api/app';
 import { DOCS_CSP } from '../../api/routes/docs';
-import { ClusterBulkInputSchema, ClusterInputSchema, ClusterListQuerySchema, ClusterPatchSchema } from '../../domain/cluster';
+import {
+  ClusterBulkInputSchema,
+  ClusterInputSchema,
+  ClusterListQuerySchema,
+  ClusterPatchSchema,
+} from '../../domain/cluster';
 import { OperationRequestSchema } from '../../domain/operation';
 import { ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-api';
 import { createLogger } from '../../logger';
@@ -87,12 +92,18 @@ function mismatches(schemaIn: any, value: unknown, at = '$'): string[] {
   const schema = resolve(schemaIn);
   if (!schema || Object.keys(schema).length === 0) return [];
   const branches = schema.anyOf ?? schema.oneOf;
-  if (branches) return branches.some((b: any) => mismatches(b, value, at).length === 0) ? [] : [`${at}: matches none of its alternatives`];
+  if (branches)
+    return branches.some((b: any) => mismatches(b, value, at).length === 0)
+      ? []
+      : [`${at}: matches none of its alternatives`];
   const actual = jsonType(value);
   const types = schema.type === undefined ? undefined : [schema.type].flat();
-  if (types && !types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${at}: is ${actual}, documented ${types.join('|')}`];
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${String(value)} is not one of ${schema.enum.join(', ')}`];
-  if (actual === 'array' && schema.items) return (value as unknown[]).flatMap((v, i) => mismatches(schema.items, v, `${at}[${i}]`));
+  if (types && !types.includes(actual) && !(actual === 'integer' && types.includes('number')))
+    return [`${at}: is ${actual}, documented ${types.join('|')}`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at}: ${String(value)} is not one of ${schema.enum.join(', ')}`];
+  if (actual === 'array' && schema.items)
+    return (value as unknown[]).flatMap((v, i) => mismatches(schema.items, v, `${at}[${i}]`));
   if (actual !== 'object') return [];
   const object = value as Record<string, unknown>;
   const properties = schema.properties ?? {};
@@ -100,7 +111,11 @@ function mismatches(schemaIn: any, value: unknown, at = '$'): string[] {
   return [
     ...(schema.required ?? []).filter((k: string) => !(k in object)).map((k: string) => `${at}.${k}: missing`),
     ...Object.entries(object).flatMap(([k, v]) =>
-      properties[k] ? mismatches(properties[k], v, `${at}.${k}`) : extra ? mismatches(extra, v, `${at}.${k}`) : [`${at}.${k}: not documented`],
+      properties[k]
+        ? mismatches(properties[k], v, `${at}.${k}`)
+        : extra
+          ? mismatches(extra, v, `${at}.${k}`)
+          : [`${at}.${k}: not documented`],
     ),
   ];
 }
@@ -110,11 +125,18 @@ function assertDocumented(method: string, template: string, res: HttpAnswer) {
   const op = doc.paths[template]?.[method.toLowerCase()];
   assert.ok(op, `${method} ${template} is not documented`);
   const response = op.responses[String(res.status)];
-  assert.ok(response, `${method} ${template} answered ${res.status}, which is not documented: ${JSON.stringify(res.body)}`);
+  assert.ok(
+    response,
+    `${method} ${template} answered ${res.status}, which is not documented: ${JSON.stringify(res.body)}`,
+  );
   const schema = response.content?.['application/json']?.schema;
   if (res.status === 204) return;
   assert.ok(schema, `${method} ${template} ${res.status} documents no JSON body`);
-  assert.deepEqual(mismatches(schema, res.body), [], `${method} ${template} ${res.status}: ${JSON.stringify(res.body).slice(0, 400)}`);
+  assert.deepEqual(
+    mismatches(schema, res.body),
+    [],
+    `${method} ${template} ${res.status}: ${JSON.stringify(res.body).slice(0, 400)}`,
+  );
 }
 
 describe('GET /openapi.json', () => {
@@ -130,12 +152,27 @@ describe('GET /openapi.json', () => {
     const pass: RequestHandler = (_req, _res, next) => next();
     // Only the structure matters here: every dependency is a pass-through handler.
     const stub = new Proxy({}, { get: () => pass }) as never;
-    const app = createApp({ config: { tokens: [] }, logger: createLogger({ level: 'silent', pretty: false, name: 'openapi-test' }), inventory: stub, operations: stub, health: stub, metrics: stub });
+    const app = createApp({
+      config: { tokens: [] },
+      logger: createLogger({ level: 'silent', pretty: false, name: 'openapi-test' }),
+      inventory: stub,
+      operations: stub,
+      health: stub,
+      metrics: stub,
+    });
     const served = new Set(servedRoutes((app.router as unknown as { stack: StackLayer[] }).stack));
     const docd = new Set(documented().map((d) => d.key));
     assert.ok(served.size >= 20, `the walk found only ${served.size} routes`);
-    assert.deepEqual([...served].filter((r) => !docd.has(r)), [], 'served but not documented');
-    assert.deepEqual([...docd].filter((r) => !served.has(r)), [], 'documented but not served');
+    assert.deepEqual(
+      [...served].filter((r) => !docd.has(r)),
+      [],
+      'served but not documented',
+    );
+    assert.deepEqual(
+      [...docd].filter((r) => !served.has(r)),
+      [],
+      'documented but not served',
+    );
   });
 
   test('when every documented route is called with placeholder ids, then none answers 404 no route', async () => {
@@ -151,7 +188,11 @@ describe('GET /openapi.json', () => {
     for (const { key, method, path, op } of documented()) {
       const role = op['x-fleetwave-role'];
       assert.ok(['none', 'viewer', 'operator', 'approver', 'admin'].includes(role), `${key} names no role`);
-      assert.match(op.description, new RegExp(`Role:\\*\\* ${role === 'none' ? 'none' : `\`${role}\``}`), `${key} does not say its role`);
+      assert.match(
+        op.description,
+        new RegExp(`Role:\\*\\* ${role === 'none' ? 'none' : `\`${role}\``}`),
+        `${key} does not say its role`,
+      );
       const anonymous = await call(api.url, method, concrete(path), { token: null });
       const asViewer = await call(api.url, method, concrete(path), { token: TOKENS.viewer });
       if (role === 'none') {
@@ -161,7 +202,11 @@ describe('GET /openapi.json', () => {
       }
       assert.deepEqual(op.security, [{ bearerAuth: [] }], `${key} needs the bearer scheme`);
       assert.equal(anonymous.status, 401, `${key} answers ${anonymous.status} without a token`);
-      assert.equal(asViewer.status === 403, role !== 'viewer', `${key} (role ${role}) answers a viewer ${asViewer.status}`);
+      assert.equal(
+        asViewer.status === 403,
+        role !== 'viewer',
+        `${key} (role ${role}) answers a viewer ${asViewer.status}`,
+      );
     }
   });
 
@@ -186,14 +231,17 @@ describe('GET /openapi.json', () => {
       assert.ok(op.operationId && op.summary, `${key} has an operationId and a summary`);
       const responses = Object.entries(op.responses ?? {});
       assert.ok(responses.length > 0, `${key} has responses`);
-      for (const [status, r] of responses) assert.ok((resolve(r) as { description?: string }).description, `${key} ${status} has a description`);
+      for (const [status, r] of responses)
+        assert.ok((resolve(r) as { description?: string }).description, `${key} ${status} has a description`);
       const params = (op.parameters ?? []).map(resolve);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       const declared = params.filter((p: any) => p.in === 'path');
       assert.deepEqual(declared.map((p: any) => p.name).sort(), inPath, `${key} declares its path parameters`);
       for (const p of declared) assert.equal(p.required, true, `${key} path parameter ${p.name} is required`);
-      for (const p of params) assert.ok(p.name && ['path', 'query', 'header'].includes(p.in) && p.schema, `${key} parameter ${p.name}`);
-      for (const scheme of (op.security ?? []).flatMap(Object.keys)) assert.ok(doc.components.securitySchemes[scheme], `${key} uses ${scheme}`);
+      for (const p of params)
+        assert.ok(p.name && ['path', 'query', 'header'].includes(p.in) && p.schema, `${key} parameter ${p.name}`);
+      for (const scheme of (op.security ?? []).flatMap(Object.keys))
+        assert.ok(doc.components.securitySchemes[scheme], `${key} uses ${scheme}`);
     }
   });
 
@@ -205,7 +253,8 @@ describe('GET /openapi.json', () => {
         seen.add(status);
         assert.equal(r.content['application/json'].schema.$ref, '#/components/schemas/ErrorBody', `${key} ${status}`);
       }
-      if (path.startsWith('/v1/')) for (const s of ['400', '401', '503']) assert.ok(op.responses[s], `${key} documents ${s}`);
+      if (path.startsWith('/v1/'))
+        for (const s of ['400', '401', '503']) assert.ok(op.responses[s], `${key} documents ${s}`);
     }
     assert.deepEqual([...seen].sort(), ERROR_STATUSES);
     const error = resolve(doc.components.schemas.ErrorBody).properties.error;
@@ -253,7 +302,10 @@ describe('documented answers', () => {
     const detail = await check('GET', '/v1/clusters/{id}', `/v1/clusters/${one.id}`);
     // The shape check is not vacuous: an undocumented field or a wrong type is caught.
     const detailSchema = doc.paths['/v1/clusters/{id}'].get.responses['200'].content['application/json'].schema;
-    assert.deepEqual(mismatches(detailSchema, { ...detail.body, surprise: 1, version: 3 }), ['$.version: is integer, documented string', '$.surprise: not documented']);
+    assert.deepEqual(mismatches(detailSchema, { ...detail.body, surprise: 1, version: 3 }), [
+      '$.version: is integer, documented string',
+      '$.surprise: not documented',
+    ]);
     await check('PATCH', '/v1/clusters/{id}', `/v1/clusters/${one.id}`, { labels: { team: 'edge' } });
     assert.equal((await check('DELETE', '/v1/clusters/{id}', `/v1/clusters/${bulk[1]!.id}`)).status, 204);
     assert.equal((await check('GET', '/v1/clusters/{id}', `/v1/clusters/${bulk[1]!.id}`)).status, 404);
@@ -265,7 +317,12 @@ describe('documented answers', () => {
   test('when an operation is planned, started and controlled, then every answer has a documented status and shape', async () => {
     const cluster = clusterBody();
     assert.equal((await call(api.url, 'POST', '/v1/clusters', { body: cluster })).status, 201);
-    const request = { name: uid('op'), requestId: uid('key'), action: { type: 'upgrade', targetVersion: '3.7.1' }, selector: { ids: [cluster.id] } };
+    const request = {
+      name: uid('op'),
+      requestId: uid('key'),
+      action: { type: 'upgrade', targetVersion: '3.7.1' },
+      selector: { ids: [cluster.id] },
+    };
     const check = async (method: string, template: string, path: string, body?: unknown, token?: string) => {
       const res = await call(api.url, method, path, { body, token });
       assertDocumented(method, template, res);
@@ -280,10 +337,27 @@ describe('documented answers', () => {
     await check('GET', '/v1/operations/{id}', `/v1/operations/${id}`);
     await check('GET', '/v1/operations', `/v1/operations?name=${request.name}`);
     await check('GET', '/v1/operations/{id}/clusters', `/v1/operations/${id}/clusters?limit=5`);
-    assert.equal((await check('POST', '/v1/operations/{id}/pause', `/v1/operations/${id}/pause`, { reason: 'openapi test' })).status, 202);
+    assert.equal(
+      (await check('POST', '/v1/operations/{id}/pause', `/v1/operations/${id}/pause`, { reason: 'openapi test' }))
+        .status,
+      202,
+    );
     await check('GET', '/v1/operations/{id}/events', `/v1/operations/${id}/events`);
-    assert.equal((await check('POST', '/v1/operations/{id}/clusters/{clusterId}/retry', `/v1/operations/${id}/clusters/${cluster.id}/retry`)).status, 409);
-    assert.equal((await check('POST', '/v1/operations/{id}/approve', `/v1/operations/${id}/approve`, { wave: 1 }, TOKENS.approver)).status, 409);
+    assert.equal(
+      (
+        await check(
+          'POST',
+          '/v1/operations/{id}/clusters/{clusterId}/retry',
+          `/v1/operations/${id}/clusters/${cluster.id}/retry`,
+        )
+      ).status,
+      409,
+    );
+    assert.equal(
+      (await check('POST', '/v1/operations/{id}/approve', `/v1/operations/${id}/approve`, { wave: 1 }, TOKENS.approver))
+        .status,
+      409,
+    );
     assert.equal((await check('POST', '/v1/operations/{id}/resume', '/v1/operations/no-such-op/resume')).status, 404);
   });
 });

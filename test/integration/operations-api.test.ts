@@ -35,9 +35,16 @@ const upgrade = (ids: string[], extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function start(body: unknown, opts: { token?: string; headers?: Record<string, string>; query?: string; on?: TestApi } = {}) {
+async function start(
+  body: unknown,
+  opts: { token?: string; headers?: Record<string, string>; query?: string; on?: TestApi } = {},
+) {
   const target = opts.on ?? api;
-  const res = await call(target.url, 'POST', `/v1/operations${opts.query ?? ''}`, { body, token: opts.token, headers: opts.headers });
+  const res = await call(target.url, 'POST', `/v1/operations${opts.query ?? ''}`, {
+    body,
+    token: opts.token,
+    headers: opts.headers,
+  });
   if (res.status === 201) started.push(res.body.id);
   return res;
 }
@@ -54,12 +61,21 @@ async function written(name: string, clusterIds: string[]) {
 
 describe('POST /v1/operations', () => {
   test('when dryRun=true, then it answers 200 with the plan and writes nothing', async () => {
-    const ids = await fleet(4, (i) => ({ environment: i === 0 ? 'internal' : 'customer', version: i === 3 ? '3.7.1' : '3.6.0' }));
+    const ids = await fleet(4, (i) => ({
+      environment: i === 0 ? 'internal' : 'customer',
+      version: i === 3 ? '3.7.1' : '3.6.0',
+    }));
     const body = upgrade(ids, { waves: [{ name: 'internal', selector: { environment: 'internal' } }] });
     const res = await start(body, { query: '?dryRun=true', token: TOKENS.operator });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.plan.total, 3);
-    assert.deepEqual(res.body.plan.waves.map((w: any) => [w.name, w.clusterIds]), [['internal', [ids[0]]], ['remainder', [ids[1], ids[2]]]]);
+    assert.deepEqual(
+      res.body.plan.waves.map((w: any) => [w.name, w.clusterIds]),
+      [
+        ['internal', [ids[0]]],
+        ['remainder', [ids[1], ids[2]]],
+      ],
+    );
     assert.deepEqual(res.body.plan.skipped, [{ clusterId: ids[3], reason: 'already_at_target' }]);
     assert.equal(res.body.id, undefined);
     assert.deepEqual(await written(body.name, ids), { ops: 0, runs: 0, audit: 0 });
@@ -67,10 +83,20 @@ describe('POST /v1/operations', () => {
 
   const invalid: [string, (ids: string[]) => unknown, string?][] = [
     ['an unknown field', (ids) => ({ ...upgrade(ids), colour: 'blue' })],
-    ['a target version that is not semver', (ids) => upgrade(ids, { action: { type: 'upgrade', targetVersion: '3.7' } })],
-    ['both waves and a policy', (ids) => upgrade(ids, { waves: [{ name: 'a' }], policy: { type: 'by-cloud', order: ['aws'] } })],
+    [
+      'a target version that is not semver',
+      (ids) => upgrade(ids, { action: { type: 'upgrade', targetVersion: '3.7' } }),
+    ],
+    [
+      'both waves and a policy',
+      (ids) => upgrade(ids, { waves: [{ name: 'a' }], policy: { type: 'by-cloud', order: ['aws'] } }),
+    ],
     ['a selector that matches nothing', () => upgrade([uid('missing')])],
-    ['only clusters already at the target', (ids) => upgrade(ids, { action: { type: 'upgrade', targetVersion: '3.6.0' } }), 'nothing_to_do'],
+    [
+      'only clusters already at the target',
+      (ids) => upgrade(ids, { action: { type: 'upgrade', targetVersion: '3.6.0' } }),
+      'nothing_to_do',
+    ],
   ];
   for (const [what, makeBody, code = 'validation_failed'] of invalid) {
     test(`when the request has ${what}, then it is 400 ${code} and nothing is written`, async () => {
@@ -80,7 +106,11 @@ describe('POST /v1/operations', () => {
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.equal(res.body.error.code, code);
       assert.deepEqual(await written(body.name, ids), { ops: 0, runs: 0, audit: 0 });
-      if (code === 'nothing_to_do') assert.deepEqual(res.body.error.details.map((d: any) => d.clusterId), ids);
+      if (code === 'nothing_to_do')
+        assert.deepEqual(
+          res.body.error.details.map((d: any) => d.clusterId),
+          ids,
+        );
     });
   }
 
@@ -103,7 +133,10 @@ describe('POST /v1/operations', () => {
     assert.match(res.body.id, new RegExp(`^${body.name}-[0-9a-f]{6}$`));
     assert.equal(res.body.plan.total, 2);
 
-    const op = await api.db.query('SELECT name, started_by, idempotency_key, workflow_started_at, plan FROM operations WHERE id = $1', [res.body.id]);
+    const op = await api.db.query(
+      'SELECT name, started_by, idempotency_key, workflow_started_at, plan FROM operations WHERE id = $1',
+      [res.body.id],
+    );
     assert.equal(op.rows[0].started_by, 'olga');
     assert.ok(op.rows[0].workflow_started_at);
     assert.deepEqual(op.rows[0].plan, res.body.plan);
@@ -114,9 +147,18 @@ describe('POST /v1/operations', () => {
     assert.deepEqual(runs.rows, [
       { cluster_id: ids[0], wave: 1, state: 'pending', from_version: '3.6.0', to_version: '3.7.1', reason: null },
       { cluster_id: ids[1], wave: 2, state: 'pending', from_version: '3.6.0', to_version: '3.7.1', reason: null },
-      { cluster_id: ids[2], wave: 0, state: 'skipped', from_version: '3.8.0', to_version: '3.7.1', reason: 'already_at_target' },
+      {
+        cluster_id: ids[2],
+        wave: 0,
+        state: 'skipped',
+        from_version: '3.8.0',
+        to_version: '3.7.1',
+        reason: 'already_at_target',
+      },
     ]);
-    const audit = await api.db.query('SELECT identity, action FROM audit_events WHERE operation_id = $1', [res.body.id]);
+    const audit = await api.db.query('SELECT identity, action FROM audit_events WHERE operation_id = $1', [
+      res.body.id,
+    ]);
     assert.deepEqual(audit.rows, [{ identity: 'olga', action: 'operation.start' }]);
 
     const handle = api.client.workflow.getHandle(res.body.id);
@@ -132,8 +174,17 @@ describe('POST /v1/operations', () => {
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     const input = defaultPayloadConverter.fromPayload<any>(payload!);
     assert.equal(input.operationId, res.body.id);
-    assert.deepEqual(input.waves.map((w: any) => [w.number, w.name, w.size, w.approval]), [[1, 'first', 1, 'manual'], [2, 'remainder', 1, 'none']]);
-    assert.ok(input.waves.every((w: any) => w.clusterIds === undefined), 'the workflow input never carries cluster ids');
+    assert.deepEqual(
+      input.waves.map((w: any) => [w.number, w.name, w.size, w.approval]),
+      [
+        [1, 'first', 1, 'manual'],
+        [2, 'remainder', 1, 'none'],
+      ],
+    );
+    assert.ok(
+      input.waves.every((w: any) => w.clusterIds === undefined),
+      'the workflow input never carries cluster ids',
+    );
   });
 
   test('when the same requestId comes with the same body, then it is the same operation (200); with another body, 409', async () => {
@@ -202,23 +253,38 @@ describe('a large operation', () => {
     const prefix = uid('big');
     const ids = Array.from({ length: 10_000 }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < ids.length; i += 5000) {
-      const clusters = ids.slice(i, i + 5000).map((id) => clusterBody({ id, environment: id.endsWith('7') ? 'internal' : 'customer' }));
+      const clusters = ids
+        .slice(i, i + 5000)
+        .map((id) => clusterBody({ id, environment: id.endsWith('7') ? 'internal' : 'customer' }));
       assert.equal((await call(api.url, 'POST', '/v1/clusters', { body: { clusters } })).status, 201);
     }
     const began = Date.now();
-    const res = await start(upgrade(ids, { waves: [{ name: 'internal', selector: { environment: 'internal' }, maxParallel: 50 }] }));
+    const res = await start(
+      upgrade(ids, { waves: [{ name: 'internal', selector: { environment: 'internal' }, maxParallel: 50 }] }),
+    );
     const elapsed = Date.now() - began;
     assert.equal(res.status, 201, JSON.stringify(res.body).slice(0, 500));
     assert.ok(elapsed < 10_000, `start took ${elapsed} ms`);
-    const runs = await api.db.query(`SELECT count(*)::int AS n FROM cluster_runs WHERE operation_id = $1 AND state = 'pending'`, [res.body.id]);
+    const runs = await api.db.query(
+      `SELECT count(*)::int AS n FROM cluster_runs WHERE operation_id = $1 AND state = 'pending'`,
+      [res.body.id],
+    );
     assert.equal(runs.rows[0].n, 10_000);
 
     const s = await call(api.url, 'GET', `/v1/operations/${res.body.id}`, { token: TOKENS.viewer });
     assert.equal(s.status, 200);
     assert.equal(s.body.plan.clusterIdsOmitted, true);
-    assert.deepEqual(s.body.plan.waves.map((w: any) => [w.name, w.size, w.clusterIds]), [['internal', 1000, undefined], ['remainder', 9000, undefined]]);
+    assert.deepEqual(
+      s.body.plan.waves.map((w: any) => [w.name, w.size, w.clusterIds]),
+      [
+        ['internal', 1000, undefined],
+        ['remainder', 9000, undefined],
+      ],
+    );
     assert.equal(s.body.counts.pending, 10_000);
-    const page = await call(api.url, 'GET', `/v1/operations/${res.body.id}/clusters?wave=1&limit=1000`, { token: TOKENS.viewer });
+    const page = await call(api.url, 'GET', `/v1/operations/${res.body.id}/clusters?wave=1&limit=1000`, {
+      token: TOKENS.viewer,
+    });
     assert.equal(page.body.runs.length, 1000);
     assert.ok(page.body.nextCursor === null);
   });
@@ -228,7 +294,10 @@ describe('reading an operation', () => {
   let id: string;
   let ids: string[];
   before(async () => {
-    ids = await fleet(5, (i) => ({ environment: i < 2 ? 'internal' : 'customer', version: i === 4 ? '3.7.1' : '3.6.0' }));
+    ids = await fleet(5, (i) => ({
+      environment: i < 2 ? 'internal' : 'customer',
+      version: i === 4 ? '3.7.1' : '3.6.0',
+    }));
     const res = await start(upgrade(ids, { waves: [{ name: 'internal', selector: { environment: 'internal' } }] }));
     assert.equal(res.status, 201);
     id = res.body.id;
@@ -243,11 +312,22 @@ describe('reading an operation', () => {
     assert.equal(s.workflowStatus, 'RUNNING');
     assert.equal(s.startedBy, 'ada');
     assert.deepEqual(s.action, { type: 'upgrade', targetVersion: '3.7.1' });
-    assert.deepEqual(s.counts, { total: 4, pending: 4, running: 0, succeeded: 0, failed: 0, rolled_back: 0, skipped: 0 });
-    assert.deepEqual(s.waves.map((w: any) => [w.number, w.name, w.state, w.counts.pending, w.approvedBy]), [
-      [1, 'internal', 'pending', 2, null],
-      [2, 'remainder', 'pending', 2, null],
-    ]);
+    assert.deepEqual(s.counts, {
+      total: 4,
+      pending: 4,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      rolled_back: 0,
+      skipped: 0,
+    });
+    assert.deepEqual(
+      s.waves.map((w: any) => [w.number, w.name, w.state, w.counts.pending, w.approvedBy]),
+      [
+        [1, 'internal', 'pending', 2, null],
+        [2, 'remainder', 'pending', 2, null],
+      ],
+    );
     assert.deepEqual(s.plan.waves[0].clusterIds, [ids[0], ids[1]]);
     assert.equal(s.plan.clusterIdsOmitted, false);
     assert.deepEqual(s.inFlight, []);
@@ -278,10 +358,24 @@ describe('reading an operation', () => {
     test(`when clusters are filtered by '${query}', then exactly those runs come back`, async () => {
       const res = await call(api.url, 'GET', `/v1/operations/${id}/clusters?${query}`, { token: TOKENS.viewer });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.deepEqual(res.body.runs.map((r: any) => r.clusterId), expected.map((i) => ids[i]));
-      if (expected.length) assert.deepEqual(Object.keys(res.body.runs[0]).slice(0, 11), [
-        'operationId', 'clusterId', 'wave', 'state', 'fromVersion', 'toVersion', 'attempts', 'error', 'reason', 'startedAt', 'finishedAt',
-      ]);
+      assert.deepEqual(
+        res.body.runs.map((r: any) => r.clusterId),
+        expected.map((i) => ids[i]),
+      );
+      if (expected.length)
+        assert.deepEqual(Object.keys(res.body.runs[0]).slice(0, 11), [
+          'operationId',
+          'clusterId',
+          'wave',
+          'state',
+          'fromVersion',
+          'toVersion',
+          'attempts',
+          'error',
+          'reason',
+          'startedAt',
+          'finishedAt',
+        ]);
     });
   }
 
@@ -311,7 +405,10 @@ describe('reading an operation', () => {
       res = await call(api.url, 'GET', `/v1/operations?name=${name}&state=running`, { token: TOKENS.viewer });
     }
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body.operations.map((o: any) => [o.id, o.name, o.state, o.action]), [[id, name, 'running', 'upgrade']]);
+    assert.deepEqual(
+      res.body.operations.map((o: any) => [o.id, o.name, o.state, o.action]),
+      [[id, name, 'running', 'upgrade']],
+    );
     assert.ok(res.body.operations[0].startedAt);
     for (const bad of ['state=done', "name=x'%20OR%20'1'='1", 'limit=0', 'pageToken=%%', 'sort=asc']) {
       assert.equal((await call(api.url, 'GET', `/v1/operations?${bad}`)).status, 400, bad);
@@ -323,17 +420,24 @@ describe('reading an operation', () => {
     const name = uid('op');
     const first = await start(upgrade(ids, { name }));
     const second = await start(upgrade(ids, { name, maxFailuresTotal: 1 }));
-    const pageOf = (token?: string) => call(api.url, 'GET', `/v1/operations?name=${name}&limit=1${token ? `&pageToken=${token}` : ''}`);
+    const pageOf = (token?: string) =>
+      call(api.url, 'GET', `/v1/operations?name=${name}&limit=1${token ? `&pageToken=${token}` : ''}`);
     const deadline = Date.now() + 10_000;
     let one = await pageOf();
     while (!(one.body.nextPageToken && one.body.operations[0]?.id === second.body.id) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       one = await pageOf();
     }
-    assert.deepEqual(one.body.operations.map((o: any) => o.id), [second.body.id]);
+    assert.deepEqual(
+      one.body.operations.map((o: any) => o.id),
+      [second.body.id],
+    );
     const two = await pageOf(one.body.nextPageToken);
     assert.equal(two.status, 200);
-    assert.deepEqual(two.body.operations.map((o: any) => o.id), [first.body.id]);
+    assert.deepEqual(
+      two.body.operations.map((o: any) => o.id),
+      [first.body.id],
+    );
     assert.equal((await pageOf('bm90LWEtdG9rZW4')).status, 400);
   });
 });
@@ -342,43 +446,69 @@ describe('operator actions without a worker', () => {
   test('when the operation runs, then pause and skip are accepted and audited; resume and retry are 409', async () => {
     const ids = await fleet(2);
     const { body } = await start(upgrade(ids));
-    const pause = await call(api.url, 'POST', `/v1/operations/${body.id}/pause`, { token: TOKENS.operator, body: { reason: 'change freeze' } });
+    const pause = await call(api.url, 'POST', `/v1/operations/${body.id}/pause`, {
+      token: TOKENS.operator,
+      body: { reason: 'change freeze' },
+    });
     assert.equal(pause.status, 202, JSON.stringify(pause.body));
     assert.deepEqual(pause.body, { id: body.id, accepted: 'pause' });
-    const skip = await call(api.url, 'POST', `/v1/operations/${body.id}/clusters/${ids[0]}/skip`, { token: TOKENS.operator });
+    const skip = await call(api.url, 'POST', `/v1/operations/${body.id}/clusters/${ids[0]}/skip`, {
+      token: TOKENS.operator,
+    });
     assert.equal(skip.status, 202);
     const resume = await call(api.url, 'POST', `/v1/operations/${body.id}/resume`, { token: TOKENS.operator });
     assert.equal(resume.status, 409);
     assert.equal(resume.body.error.code, 'invalid_state');
-    const retry = await call(api.url, 'POST', `/v1/operations/${body.id}/clusters/${ids[1]}/retry`, { token: TOKENS.operator });
+    const retry = await call(api.url, 'POST', `/v1/operations/${body.id}/clusters/${ids[1]}/retry`, {
+      token: TOKENS.operator,
+    });
     assert.equal(retry.status, 409);
     assert.match(retry.body.error.message, /pending/);
     const events = await call(api.url, 'GET', `/v1/operations/${body.id}/events`);
-    assert.deepEqual(events.body.events.map((e: any) => [e.action, e.identity]), [
-      ['operation.start', 'ada'], ['operation.pause', 'olga'], ['operation.skip', 'olga'],
-    ]);
+    assert.deepEqual(
+      events.body.events.map((e: any) => [e.action, e.identity]),
+      [
+        ['operation.start', 'ada'],
+        ['operation.pause', 'olga'],
+        ['operation.skip', 'olga'],
+      ],
+    );
     assert.deepEqual(events.body.events[1].payload, { reason: 'change freeze' });
     const history = await api.client.workflow.getHandle(body.id).fetchHistory();
-    const signals = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => e.workflowExecutionSignaledEventAttributes!.signalName);
+    const signals = history
+      .events!.filter((e) => e.workflowExecutionSignaledEventAttributes)
+      .map((e) => e.workflowExecutionSignaledEventAttributes!.signalName);
     assert.deepEqual(signals, ['pause', 'skipCluster']);
   });
 
   test('when the starter approves, then it is 403 self_approval_forbidden unless self-approval is allowed', async () => {
     const ids = await fleet(1);
     const { body } = await start(upgrade(ids, { defaults: { approval: 'manual' } }), { token: TOKENS.admin });
-    const self = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, { token: TOKENS.admin, body: { wave: 1 } });
+    const self = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, {
+      token: TOKENS.admin,
+      body: { wave: 1 },
+    });
     assert.equal(self.status, 403);
     assert.equal(self.body.error.code, 'self_approval_forbidden');
     const lenient = await startApi({ allowSelfApproval: true });
     try {
-      const allowed = await call(lenient.url, 'POST', `/v1/operations/${body.id}/approve`, { token: TOKENS.admin, body: { wave: 1 } });
+      const allowed = await call(lenient.url, 'POST', `/v1/operations/${body.id}/approve`, {
+        token: TOKENS.admin,
+        body: { wave: 1 },
+      });
       assert.equal(allowed.status, 409, 'past four-eyes, the state check answers: no wave awaits approval yet');
     } finally {
       await lenient.close();
     }
-    const noWave = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, { token: TOKENS.approver, body: { wave: 9 } });
+    const noWave = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, {
+      token: TOKENS.approver,
+      body: { wave: 9 },
+    });
     assert.equal(noWave.status, 400);
-    const extra = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, { token: TOKENS.approver, body: { wave: 1, note: 'x' } });
+    const extra = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, {
+      token: TOKENS.approver,
+      body: { wave: 1, note: 'x' },
+    });
     assert.equal(extra.status, 400);
   });
 
@@ -389,7 +519,10 @@ describe('operator actions without a worker', () => {
       const res = await call(api.url, 'PATCH', `/v1/operations/${body.id}`, { token: TOKENS.operator, body: bad });
       assert.equal(res.status, 400, JSON.stringify(bad));
     }
-    const res = await call(api.url, 'PATCH', `/v1/operations/${body.id}`, { token: TOKENS.operator, body: { maxParallel: 5 } });
+    const res = await call(api.url, 'PATCH', `/v1/operations/${body.id}`, {
+      token: TOKENS.operator,
+      body: { maxParallel: 5 },
+    });
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'workflow_unavailable');
   });
@@ -445,11 +578,17 @@ describe('unknown operations and roles', () => {
     const viewer = await start(upgrade(ids), { token: TOKENS.viewer });
     assert.equal(viewer.status, 403);
     const { body } = await start(upgrade(ids), { token: TOKENS.operator });
-    const approve = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, { token: TOKENS.operator, body: { wave: 1 } });
+    const approve = await call(api.url, 'POST', `/v1/operations/${body.id}/approve`, {
+      token: TOKENS.operator,
+      body: { wave: 1 },
+    });
     assert.equal(approve.status, 403);
     const pause = await call(api.url, 'POST', `/v1/operations/${body.id}/pause`, { token: TOKENS.approver });
     assert.equal(pause.status, 403);
-    assert.equal((await call(api.url, 'GET', `/v1/operations/${body.id}/clusters`, { token: TOKENS.viewer })).status, 200);
+    assert.equal(
+      (await call(api.url, 'GET', `/v1/operations/${body.id}/clusters`, { token: TOKENS.viewer })).status,
+      200,
+    );
     assert.equal((await call(api.url, 'GET', '/v1/operations', { token: null })).status, 401);
   });
 });

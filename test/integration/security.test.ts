@@ -67,19 +67,28 @@ describe('security headers', () => {
 describe('request bodies', () => {
   test(`when a body exceeds ${BODY_LIMIT}, then it is 413 payload_too_large`, async () => {
     const big = JSON.stringify({ clusters: [clusterBody()], pad: 'x'.repeat(6 * 1024 * 1024) });
-    const res = await call(api.url, 'POST', '/v1/clusters', { rawBody: big, headers: { 'content-type': 'application/json' } });
+    const res = await call(api.url, 'POST', '/v1/clusters', {
+      rawBody: big,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 413);
     assert.equal(res.body.error.code, 'payload_too_large');
   });
 
   test('when a body is not declared as JSON, then it is 415 unsupported_media_type', async () => {
-    const res = await call(api.url, 'POST', '/v1/clusters', { rawBody: JSON.stringify(clusterBody()), headers: { 'content-type': 'text/plain' } });
+    const res = await call(api.url, 'POST', '/v1/clusters', {
+      rawBody: JSON.stringify(clusterBody()),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(res.status, 415);
     assert.equal(res.body.error.code, 'unsupported_media_type');
   });
 
   test('when a JSON body is malformed, then it is 400 invalid_json without the parser message', async () => {
-    const res = await call(api.url, 'POST', '/v1/clusters', { rawBody: '{"clusters": [', headers: { 'content-type': 'application/json' } });
+    const res = await call(api.url, 'POST', '/v1/clusters', {
+      rawBody: '{"clusters": [',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'invalid_json');
     assertNoLeak(JSON.stringify(res.body));
@@ -96,17 +105,31 @@ describe('internal errors and logs', () => {
   before(async () => {
     const env = testEnv();
     const db = createPool(env.databaseUrl, 2);
-    const { connection, client } = createTemporalClient({ temporal: { address: env.temporalAddress, namespace: 'default', taskQueue: uid('tq'), uiUrl: '' } });
+    const { connection, client } = createTemporalClient({
+      temporal: { address: env.temporalAddress, namespace: 'default', taskQueue: uid('tq'), uiUrl: '' },
+    });
     const health = createHealthService({ db, temporalAddress: env.temporalAddress, timeoutMs: 1000 });
     const inventory = createInventoryService(db);
     const app = createApp({
       config: { tokens: parseTokenList(TOKEN_LIST) },
-      logger: createLogger({ level: 'debug', pretty: false, name: 'security-test', destination: { write: (line: string) => void lines.push(line) } }),
+      logger: createLogger({
+        level: 'debug',
+        pretty: false,
+        name: 'security-test',
+        destination: { write: (line: string) => void lines.push(line) },
+      }),
       inventory: {
         ...inventory,
         list: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'secretColumn')")),
       },
-      operations: createOperationsService({ db, client, taskQueue: uid('tq'), allowSelfApproval: false, queryTimeoutMs: 500, rpcTimeoutMs: 2000 }),
+      operations: createOperationsService({
+        db,
+        client,
+        taskQueue: uid('tq'),
+        allowSelfApproval: false,
+        queryTimeoutMs: 500,
+        rpcTimeoutMs: 2000,
+      }),
       health,
       metrics: createApiMetrics({ db, client, timeoutMs: 1000 }),
     });
@@ -142,11 +165,16 @@ describe('internal errors and logs', () => {
     await call(url, 'GET', '/v1/clusters', { token: TOKENS.viewer });
     await call(url, 'GET', '/v1/clusters/does-not-exist', { token: TOKENS.admin });
     await call(url, 'GET', '/v1/clusters', { token: unknown });
-    await call(url, 'POST', '/v1/clusters', { token: TOKENS.operator, rawBody: '{', headers: { 'content-type': 'application/json' } });
+    await call(url, 'POST', '/v1/clusters', {
+      token: TOKENS.operator,
+      rawBody: '{',
+      headers: { 'content-type': 'application/json' },
+    });
     await new Promise((r) => setTimeout(r, 50));
     const text = lines.join('');
     assert.ok(lines.length >= 4, 'every request is logged');
-    for (const token of [...Object.values(TOKENS), unknown]) assert.ok(!text.includes(token), `token ${token} was logged`);
+    for (const token of [...Object.values(TOKENS), unknown])
+      assert.ok(!text.includes(token), `token ${token} was logged`);
     assert.doesNotMatch(text, /Bearer /i);
   });
 });

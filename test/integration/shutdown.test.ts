@@ -49,11 +49,18 @@ function track(p: Proc): Proc {
   return p;
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, proc?: Proc): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  proc?: Proc,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (proc && proc.child.exitCode !== null) assert.fail(`process exited (${proc.child.exitCode}) while waiting for ${what}:\n${proc.output().slice(-3000)}`);
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${proc ? `:\n${proc.output().slice(-3000)}` : ''}`);
+    if (proc && proc.child.exitCode !== null)
+      assert.fail(`process exited (${proc.child.exitCode}) while waiting for ${what}:\n${proc.output().slice(-3000)}`);
+    if (Date.now() > deadline)
+      assert.fail(`timed out waiting for ${what}${proc ? `:\n${proc.output().slice(-3000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -61,7 +68,10 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ti
 async function exitOf(p: Proc, what: string) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not exit within ${EXIT_TIMEOUT_MS} ms:\n${p.output().slice(-3000)}`)), EXIT_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not exit within ${EXIT_TIMEOUT_MS} ms:\n${p.output().slice(-3000)}`)),
+      EXIT_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([p.exited, timeout]);
@@ -108,7 +118,12 @@ async function startApiProcess(): Promise<{ proc: Proc; url: string; port: numbe
     }),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, 'the API to answer /healthz', START_TIMEOUT_MS, proc);
+  await waitFor(
+    async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200,
+    'the API to answer /healthz',
+    START_TIMEOUT_MS,
+    proc,
+  );
   return { proc, url, port };
 }
 
@@ -125,7 +140,12 @@ after(async () => {
 describe('worker shutdown', () => {
   test('when the worker gets SIGTERM mid-apply, then it drains and exits 0, and a new worker finishes with every cluster applied once', async () => {
     const worker = startWorker();
-    await waitFor(() => worker.output().includes('fleetwave worker running'), 'the worker to start', START_TIMEOUT_MS, worker);
+    await waitFor(
+      () => worker.output().includes('fleetwave worker running'),
+      'the worker to start',
+      START_TIMEOUT_MS,
+      worker,
+    );
 
     const prefix = uid('sd');
     const clusters = Array.from({ length: 3 }, (_, i) =>
@@ -134,13 +154,24 @@ describe('worker shutdown', () => {
     const ids = clusters.map((c) => c.id);
     assert.equal((await call(api.url, 'POST', '/v1/clusters', { body: { clusters } })).status, 201);
     const start = await call(api.url, 'POST', '/v1/operations', {
-      body: { name: uid('op'), action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 3 }, monitor: FAST_MONITOR },
+      body: {
+        name: uid('op'),
+        action: { type: 'restart' },
+        selector: { ids },
+        defaults: { maxParallel: 3 },
+        monitor: FAST_MONITOR,
+      },
     });
     assert.equal(start.status, 201, JSON.stringify(start.body));
     const opId = start.body.id as string;
 
     const applying = async () =>
-      (await db.query(`SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = ANY($1) AND status = 'running'`, [ids])).rows[0].n === 3;
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM sim_apply_requests WHERE cluster_id = ANY($1) AND status = 'running'`,
+          [ids],
+        )
+      ).rows[0].n === 3;
     await waitFor(applying, 'all three applies to be in flight', START_TIMEOUT_MS, worker);
 
     worker.child.kill('SIGTERM');
@@ -148,7 +179,10 @@ describe('worker shutdown', () => {
     assert.deepEqual(exit, { code: 0, signal: null }, worker.output().slice(-3000));
     assert.match(worker.output(), /worker drained and stopped/);
     // Drained, not abandoned: every apply that was in flight finished before the process left.
-    const afterDrain = await db.query<{ status: string; message: string | null }>('SELECT status, message FROM sim_apply_requests WHERE cluster_id = ANY($1)', [ids]);
+    const afterDrain = await db.query<{ status: string; message: string | null }>(
+      'SELECT status, message FROM sim_apply_requests WHERE cluster_id = ANY($1)',
+      [ids],
+    );
     assert.deepEqual(
       afterDrain.rows.map((r) => r.status),
       ['succeeded', 'succeeded', 'succeeded'],
@@ -157,7 +191,8 @@ describe('worker shutdown', () => {
 
     const next = startWorker();
     await waitFor(
-      async () => (await call(api.url, 'GET', `/v1/operations/${opId}`, { token: TOKENS.viewer })).body?.state === 'completed',
+      async () =>
+        (await call(api.url, 'GET', `/v1/operations/${opId}`, { token: TOKENS.viewer })).body?.state === 'completed',
       'the new worker to complete the operation',
       START_TIMEOUT_MS,
       next,

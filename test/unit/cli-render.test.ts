@@ -6,10 +6,26 @@ import { clusterQuery } from '../../cli/commands/clusters';
 import { intOption, labelOption } from '../../cli/context';
 import { ApiError, EXIT, formatError, InputError } from '../../cli/errors';
 import { formatDuration, formatTime, summarizePayload, table } from '../../cli/render';
-import { approvalHint, finalLine, pauseHint, planSummary, progressLine, statusSummary } from '../../cli/render-operations';
+import {
+  approvalHint,
+  finalLine,
+  pauseHint,
+  planSummary,
+  progressLine,
+  statusSummary,
+} from '../../cli/render-operations';
 import type { OperationStatus, RunCounts } from '../../cli/types';
 
-const counts = (c: Partial<RunCounts> = {}): RunCounts => ({ total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, rolled_back: 0, skipped: 0, ...c });
+const counts = (c: Partial<RunCounts> = {}): RunCounts => ({
+  total: 0,
+  pending: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  rolled_back: 0,
+  skipped: 0,
+  ...c,
+});
 
 function status(overrides: Partial<OperationStatus> = {}): OperationStatus {
   return {
@@ -27,8 +43,24 @@ function status(overrides: Partial<OperationStatus> = {}): OperationStatus {
     counts: counts({ total: 4, succeeded: 1, running: 1, pending: 2 }),
     inFlight: [{ clusterId: 'c-2', wave: 1, state: 'applying', startedAt: '2026-01-02T03:04:06Z' }],
     waves: [
-      { number: 1, name: 'internal', size: 2, state: 'running', counts: counts({ total: 2, succeeded: 1, running: 1 }), approval: 'none', approvedBy: null },
-      { number: 2, name: 'customers', size: 2, state: 'pending', counts: counts({ total: 2, pending: 2 }), approval: 'manual', approvedBy: null },
+      {
+        number: 1,
+        name: 'internal',
+        size: 2,
+        state: 'running',
+        counts: counts({ total: 2, succeeded: 1, running: 1 }),
+        approval: 'none',
+        approvedBy: null,
+      },
+      {
+        number: 2,
+        name: 'customers',
+        size: 2,
+        state: 'pending',
+        counts: counts({ total: 2, pending: 2 }),
+        approval: 'manual',
+        approvedBy: null,
+      },
     ],
     ...overrides,
   };
@@ -36,12 +68,29 @@ function status(overrides: Partial<OperationStatus> = {}): OperationStatus {
 
 void describe('table', () => {
   test('when rows are rendered, then columns align, empty cells show -, and no line ends in spaces', () => {
-    assert.equal(table(['ID', 'TIER'], [['a-long-id', null], ['b', 'gold']]), 'ID         TIER\na-long-id  -\nb          gold');
+    assert.equal(
+      table(
+        ['ID', 'TIER'],
+        [
+          ['a-long-id', null],
+          ['b', 'gold'],
+        ],
+      ),
+      'ID         TIER\na-long-id  -\nb          gold',
+    );
   });
 });
 
 void describe('formatDuration and formatTime', () => {
-  const cases: [number, string][] = [[0, '-'], [0.5, '0.5s'], [10, '10s'], [90, '1m30s'], [600, '10m'], [7200, '2h'], [3661, '1h1m1s']];
+  const cases: [number, string][] = [
+    [0, '-'],
+    [0.5, '0.5s'],
+    [10, '10s'],
+    [90, '1m30s'],
+    [600, '10m'],
+    [7200, '2h'],
+    [3661, '1h1m1s'],
+  ];
   for (const [seconds, text] of cases) {
     test(`when a wave bakes ${seconds}s, then it shows ${text}`, () => assert.equal(formatDuration(seconds), text));
   }
@@ -53,7 +102,10 @@ void describe('formatDuration and formatTime', () => {
 
 void describe('summarizePayload', () => {
   test('when the payload has scalars and objects, then scalars come first and objects are abbreviated', () => {
-    assert.equal(summarizePayload({ request: { name: 'kafka', x: 1 }, total: 4, ids: ['a', 'b'], extra: { a: 1 } }), 'total=4 request.name=kafka ids=[2] extra={…}');
+    assert.equal(
+      summarizePayload({ request: { name: 'kafka', x: 1 }, total: 4, ids: ['a', 'b'], extra: { a: 1 } }),
+      'total=4 request.name=kafka ids=[2] extra={…}',
+    );
   });
   test('when the payload is long, then it is cut with an ellipsis', () => {
     const line = summarizePayload({ reason: 'x'.repeat(200) }, 20);
@@ -68,7 +120,15 @@ void describe('planSummary', () => {
     const text = planSummary({
       total: 3,
       waves: [
-        { number: 1, name: 'internal', clusterIds: ['a', 'b'], maxParallel: 5, maxFailures: 0, bakeSeconds: 0, approval: 'none' },
+        {
+          number: 1,
+          name: 'internal',
+          clusterIds: ['a', 'b'],
+          maxParallel: 5,
+          maxFailures: 0,
+          bakeSeconds: 0,
+          approval: 'none',
+        },
         { number: 2, name: 'canary', size: 1, maxParallel: 1, maxFailures: 1, bakeSeconds: 600, approval: 'manual' },
       ],
       skipped: [{ clusterId: 'c', reason: 'already_at_target' }],
@@ -91,12 +151,21 @@ void describe('operation status text', () => {
   });
 
   test('when no wave is current, then the progress line shows the operation only, with rolled back and skipped when any', () => {
-    const line = progressLine(status({ state: 'failed', currentWave: null, counts: counts({ total: 4, succeeded: 2, rolled_back: 1, skipped: 1 }) }));
+    const line = progressLine(
+      status({
+        state: 'failed',
+        currentWave: null,
+        counts: counts({ total: 4, succeeded: 2, rolled_back: 1, skipped: 1 }),
+      }),
+    );
     assert.equal(line, 'failed | total 4/4 done: 2 succeeded, 0 failed, 1 rolled back, 1 skipped, 0 in flight');
   });
 
   test('when a wave awaits approval, then the hint is the exact approve command', () => {
-    assert.equal(approvalHint(status({ pendingApproval: { wave: 2 } })), 'waiting for approval of wave 2: fleetwave approve kafka-3.7.1-a1b2c3 --wave 2');
+    assert.equal(
+      approvalHint(status({ pendingApproval: { wave: 2 } })),
+      'waiting for approval of wave 2: fleetwave approve kafka-3.7.1-a1b2c3 --wave 2',
+    );
     assert.equal(approvalHint(status()), null);
   });
 
@@ -129,14 +198,39 @@ void describe('operation status text', () => {
 });
 
 void describe('API errors and exit codes', () => {
-  const cases: [number, number][] = [[400, EXIT.rejected], [404, EXIT.rejected], [409, EXIT.rejected], [401, EXIT.denied], [403, EXIT.denied], [500, EXIT.unavailable], [503, EXIT.unavailable]];
+  const cases: [number, number][] = [
+    [400, EXIT.rejected],
+    [404, EXIT.rejected],
+    [409, EXIT.rejected],
+    [401, EXIT.denied],
+    [403, EXIT.denied],
+    [500, EXIT.unavailable],
+    [503, EXIT.unavailable],
+  ];
   for (const [httpStatus, exit] of cases) {
-    test(`when the API answers ${httpStatus}, then the exit code is ${exit}`, () => assert.equal(apiErrorFrom(httpStatus, '{}').exitCode, exit));
+    test(`when the API answers ${httpStatus}, then the exit code is ${exit}`, () =>
+      assert.equal(apiErrorFrom(httpStatus, '{}').exitCode, exit));
   }
 
   test('when the API sends its error body, then code, message and details are printed', () => {
-    const err = apiErrorFrom(400, JSON.stringify({ error: { code: 'validation_failed', message: 'the request is not valid', details: [{ path: 'waves.0.name', message: 'bad' }, { path: '', message: 'whole body' }] } }));
-    assert.deepEqual(formatError(err), ['error: validation_failed: the request is not valid', '  waves.0.name: bad', '  whole body']);
+    const err = apiErrorFrom(
+      400,
+      JSON.stringify({
+        error: {
+          code: 'validation_failed',
+          message: 'the request is not valid',
+          details: [
+            { path: 'waves.0.name', message: 'bad' },
+            { path: '', message: 'whole body' },
+          ],
+        },
+      }),
+    );
+    assert.deepEqual(formatError(err), [
+      'error: validation_failed: the request is not valid',
+      '  waves.0.name: bad',
+      '  whole body',
+    ]);
   });
 
   test('when the answer is not the API error shape, then its status and text are shown', () => {
@@ -162,13 +256,23 @@ void describe('argument and URL parsing', () => {
 
   test('when the base URL has a path prefix, then request paths are appended to it and the query encoded', () => {
     const client = new ApiClient({ baseUrl: 'http://proxy:8080/fleetwave/' });
-    assert.equal(client.url('/v1/clusters', { 'label.team': 'core ops', limit: 5, cursor: undefined }), 'http://proxy:8080/fleetwave/v1/clusters?label.team=core+ops&limit=5');
+    assert.equal(
+      client.url('/v1/clusters', { 'label.team': 'core ops', limit: 5, cursor: undefined }),
+      'http://proxy:8080/fleetwave/v1/clusters?label.team=core+ops&limit=5',
+    );
   });
 
   test('when labels are given, then they become label.<key> filters', () => {
     assert.deepEqual(clusterQuery({ cloud: 'gcp', label: { team: 'core', 'app/tier': 'a=b' } }), {
-      cloud: 'gcp', environment: undefined, kind: undefined, region: undefined, tier: undefined, limit: undefined, cursor: undefined,
-      'label.team': 'core', 'label.app/tier': 'a=b',
+      cloud: 'gcp',
+      environment: undefined,
+      kind: undefined,
+      region: undefined,
+      tier: undefined,
+      limit: undefined,
+      cursor: undefined,
+      'label.team': 'core',
+      'label.app/tier': 'a=b',
     });
   });
 

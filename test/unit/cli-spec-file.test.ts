@@ -16,7 +16,14 @@ function inputError(fn: () => unknown): InputError {
 }
 
 const spec = (waves: string) =>
-  ['name: kafka-3.7.1', 'action: { type: upgrade, targetVersion: 3.7.1 }', 'selector: { kind: kafka }', 'waves:', waves, ''].join('\n');
+  [
+    'name: kafka-3.7.1',
+    'action: { type: upgrade, targetVersion: 3.7.1 }',
+    'selector: { kind: kafka }',
+    'waves:',
+    waves,
+    '',
+  ].join('\n');
 
 const cluster = (id: string) =>
   `- { id: ${id}, name: n, kind: kafka, cloud: aws, region: us-east-1, environment: customer, version: 3.6.0 }`;
@@ -41,19 +48,27 @@ void describe('operation spec files', () => {
   });
 
   test('when a field is out of range, then the error names the file, its line and the field path', () => {
-    const err = inputError(() => operationSpecFrom(parseDataText(spec('  - name: internal\n    maxParallel: 5000'), 'spec.yaml')));
+    const err = inputError(() =>
+      operationSpecFrom(parseDataText(spec('  - name: internal\n    maxParallel: 5000'), 'spec.yaml')),
+    );
     assert.equal(err.exitCode, 2);
     assert.equal(err.message, 'spec.yaml is not a valid operation spec:');
     assert.match(err.details[0]!, /^spec\.yaml:6: waves\[0\]\.maxParallel: /);
   });
 
   test('when a key is unknown, then the error points at the line of that key', () => {
-    const err = inputError(() => operationSpecFrom(parseDataText(spec('  - name: internal\n    colour: blue'), 'spec.yaml')));
+    const err = inputError(() =>
+      operationSpecFrom(parseDataText(spec('  - name: internal\n    colour: blue'), 'spec.yaml')),
+    );
     assert.match(err.details[0]!, /^spec\.yaml:6: waves\[0\]: .*"colour"/);
   });
 
   test('when a JSON spec is invalid, then lines are told for JSON too', () => {
-    const text = JSON.stringify({ name: 'x', action: { type: 'upgrade', targetVersion: 'latest' }, selector: {} }, null, 2);
+    const text = JSON.stringify(
+      { name: 'x', action: { type: 'upgrade', targetVersion: 'latest' }, selector: {} },
+      null,
+      2,
+    );
     const err = inputError(() => operationSpecFrom(parseDataText(text, 'spec.json')));
     assert.match(err.details[0]!, /^spec\.json:5: action\.targetVersion: must be a semantic version/);
   });
@@ -76,7 +91,10 @@ void describe('operation spec files', () => {
 void describe('cluster files', () => {
   test('when the file is a list, then its clusters are returned as written', () => {
     const clusters = clustersFrom(parseDataText([cluster('a-1'), cluster('a-2')].join('\n'), 'fleet.yaml'));
-    assert.deepEqual(clusters.map((c) => c.id), ['a-1', 'a-2']);
+    assert.deepEqual(
+      clusters.map((c) => c.id),
+      ['a-1', 'a-2'],
+    );
     assert.equal(clusters[0]!.labels, undefined);
   });
 
@@ -87,17 +105,28 @@ void describe('cluster files', () => {
   });
 
   test('when an id appears twice, then both places are named', () => {
-    const err = inputError(() => clustersFrom(parseDataText([cluster('a-1'), cluster('a-1')].join('\n'), 'fleet.yaml')));
+    const err = inputError(() =>
+      clustersFrom(parseDataText([cluster('a-1'), cluster('a-1')].join('\n'), 'fleet.yaml')),
+    );
     assert.equal(err.details[0], "fleet.yaml:2: [1].id: 'a-1' is also [0]");
   });
 
   test('when the file is neither a list nor { clusters }, then it is refused', () => {
-    assert.match(inputError(() => clustersFrom(parseDataText('just text', 'fleet.yaml'))).message, /give a list of clusters/);
+    assert.match(
+      inputError(() => clustersFrom(parseDataText('just text', 'fleet.yaml'))).message,
+      /give a list of clusters/,
+    );
     const wrongKey = inputError(() => clustersFrom(parseDataText('nodes: []', 'fleet.yaml')));
-    assert.ok(wrongKey.details.some((d) => /Unrecognized key: "nodes"/.test(d)), wrongKey.details.join('\n'));
+    assert.ok(
+      wrongKey.details.some((d) => /Unrecognized key: "nodes"/.test(d)),
+      wrongKey.details.join('\n'),
+    );
   });
 
   test('when the list is empty, then it says no clusters are listed', () => {
-    assert.match(inputError(() => clustersFrom(parseDataText('[]', 'fleet.yaml'))).details[0]!, /the file lists no clusters/);
+    assert.match(
+      inputError(() => clustersFrom(parseDataText('[]', 'fleet.yaml'))).details[0]!,
+      /the file lists no clusters/,
+    );
   });
 });

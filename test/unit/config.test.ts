@@ -25,11 +25,14 @@ describe('loadConfig', () => {
   });
 
   test('when values are invalid, then every bad variable is named', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty', FLEET_ALLOW_SELF_APPROVAL: 'maybe' }), (err: Error) => {
-      assert.match(err.message, /PORT/);
-      assert.match(err.message, /FLEET_ALLOW_SELF_APPROVAL/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', FLEET_ALLOW_SELF_APPROVAL: 'maybe' }),
+      (err: Error) => {
+        assert.match(err.message, /PORT/);
+        assert.match(err.message, /FLEET_ALLOW_SELF_APPROVAL/);
+        return true;
+      },
+    );
   });
 });
 
@@ -49,11 +52,14 @@ describe('parseTokenList', () => {
     ['tok-aaaa1=a:viewer,tok-aaaa1=b:viewer', /same token twice/],
   ] as const) {
     test(`when the list is '${raw}', then it is rejected without echoing the token`, () => {
-      assert.throws(() => parseTokenList(raw), (err: Error) => {
-        assert.match(err.message, message);
-        assert.doesNotMatch(err.message, /tok-aaaa1/);
-        return true;
-      });
+      assert.throws(
+        () => parseTokenList(raw),
+        (err: Error) => {
+          assert.match(err.message, message);
+          assert.doesNotMatch(err.message, /tok-aaaa1/);
+          return true;
+        },
+      );
     });
   }
 });
@@ -67,7 +73,8 @@ describe('roleAllows', () => {
   };
   for (const role of ROLES) {
     test(`when the caller is ${role}, then it may act as ${table[role]!.join(', ')} only`, () => {
-      for (const needed of ROLES) assert.equal(roleAllows(role, needed), table[role]!.includes(needed), `${role} as ${needed}`);
+      for (const needed of ROLES)
+        assert.equal(roleAllows(role, needed), table[role]!.includes(needed), `${role} as ${needed}`);
     });
   }
 });

@@ -18,6 +18,8 @@ test('when the demo fleet is built, then it spans three clouds, internal and cus
 });
 
 test('when docs/demo-fleet.yaml is read, then it is valid and equals the fleet npm run dev seeds', () => {
-  const file = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'demo-fleet.yaml'), 'utf8')) as unknown;
+  const file = YAML.parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'demo-fleet.yaml'), 'utf8'),
+  ) as unknown;
   assert.deepEqual(ClusterBulkInputSchema.parse(file).clusters, demoFleet());
 });

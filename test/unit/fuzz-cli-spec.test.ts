@@ -8,7 +8,14 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../cli/errors';
-import { clustersFrom, operationSpecFrom, parseDataText, readClusterFile, readOperationSpec, type DataFile } from '../../cli/spec-file';
+import {
+  clustersFrom,
+  operationSpecFrom,
+  parseDataText,
+  readClusterFile,
+  readOperationSpec,
+  type DataFile,
+} from '../../cli/spec-file';
 import { ClusterInputSchema } from '../../domain/cluster';
 import { OperationRequestSchema } from '../../domain/operation';
 import { clusterInputArb, mutated, operationRequestArb, shallowJson, toJsonText } from '../helpers/arbitraries';
@@ -36,7 +43,10 @@ function acceptedOrInputError<T>(fn: () => T, name: string): T | undefined {
     assert.ok(err instanceof InputError, `threw something other than an InputError: ${what}`);
     assert.equal(err.exitCode, 2);
     assert.ok(err.message.includes(name), `the message does not name the file '${name}': ${err.message}`);
-    assert.ok(err.details.every((d) => typeof d === 'string'), 'details are lines of text');
+    assert.ok(
+      err.details.every((d) => typeof d === 'string'),
+      'details are lines of text',
+    );
     return undefined;
   }
 }
@@ -44,13 +54,67 @@ function acceptedOrInputError<T>(fn: () => T, name: string): T | undefined {
 const plain = (value: unknown): unknown => JSON.parse(toJsonText(value));
 const fileName = fc.constantFrom('spec.yaml', 'spec.yml', 'spec.json', 'SPEC.JSON', '<stdin>', 'odd name.txt');
 const validSpec = operationRequestArb();
-const clusterList = fc.uniqueArray(clusterInputArb(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/), 'kafka'), { minLength: 1, maxLength: 4, selector: (c) => c.id });
+const clusterList = fc.uniqueArray(clusterInputArb(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/), 'kafka'), {
+  minLength: 1,
+  maxLength: 4,
+  selector: (c) => c.id,
+});
 
 /** YAML-ish token soup: indentation, flow collections, anchors, tags, directives, comments, odd scalars. */
 const yamlSoup = fc
   .array(
     fc.oneof(
-      fc.constantFrom('name:', 'action:', 'selector:', 'waves:', 'clusters:', 'type: upgrade', 'targetVersion: 3.7.1', '- ', '  ', '\n', '\t', ' ', ':', ',', '[', ']', '{', '}', '"', "'", '? ', '#', '---', '...', '%YAML 1.2', '&a ', '*a', '<<: *a', '!!binary ', '!!set ', '!!str ', '!!int ', '!!map ', '!foo ', '|', '>-', '~', 'null', '.nan', '-.inf', '0x1F', '1e400', '0o17', '\ufeff', '\u0000', '\u2028', '@', '`', '%'),
+      fc.constantFrom(
+        'name:',
+        'action:',
+        'selector:',
+        'waves:',
+        'clusters:',
+        'type: upgrade',
+        'targetVersion: 3.7.1',
+        '- ',
+        '  ',
+        '\n',
+        '\t',
+        ' ',
+        ':',
+        ',',
+        '[',
+        ']',
+        '{',
+        '}',
+        '"',
+        "'",
+        '? ',
+        '#',
+        '---',
+        '...',
+        '%YAML 1.2',
+        '&a ',
+        '*a',
+        '<<: *a',
+        '!!binary ',
+        '!!set ',
+        '!!str ',
+        '!!int ',
+        '!!map ',
+        '!foo ',
+        '|',
+        '>-',
+        '~',
+        'null',
+        '.nan',
+        '-.inf',
+        '0x1F',
+        '1e400',
+        '0o17',
+        '\ufeff',
+        '\u0000',
+        '\u2028',
+        '@',
+        '`',
+        '%',
+      ),
       fc.string({ maxLength: 8 }),
     ),
     { maxLength: 60 },
@@ -59,8 +123,19 @@ const yamlSoup = fc
 
 /** A valid document with a few characters deleted, inserted or lines duplicated. */
 const editedDocument = fc
-  .tuple(validSpec.map((s) => YAML.stringify(s)), fc.array(fc.tuple(fc.nat(), fc.nat(12), fc.constantFrom('', ':', '- ', '  ', '\n', '{', '"', '&x ', '*x', '\t')), { minLength: 1, maxLength: 4 }))
-  .map(([text, edits]) => edits.reduce((t, [at, cut, insert]) => t.slice(0, at % (t.length + 1)) + insert + t.slice((at % (t.length + 1)) + cut), text));
+  .tuple(
+    validSpec.map((s) => YAML.stringify(s)),
+    fc.array(fc.tuple(fc.nat(), fc.nat(12), fc.constantFrom('', ':', '- ', '  ', '\n', '{', '"', '&x ', '*x', '\t')), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+  )
+  .map(([text, edits]) =>
+    edits.reduce(
+      (t, [at, cut, insert]) => t.slice(0, at % (t.length + 1)) + insert + t.slice((at % (t.length + 1)) + cut),
+      text,
+    ),
+  );
 
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
@@ -74,7 +149,14 @@ const anyText = fc.oneof(
 /** What the CLI should say of a cluster file: the same rules as the API, locally. */
 function clusterFileIsValid(data: unknown): boolean {
   const wrapped = typeof data === 'object' && data !== null && !Array.isArray(data);
-  if (wrapped && !z.object({ clusters: z.array(z.unknown()) }).strict().safeParse(data).success) return false;
+  if (
+    wrapped &&
+    !z
+      .object({ clusters: z.array(z.unknown()) })
+      .strict()
+      .safeParse(data).success
+  )
+    return false;
   const list = wrapped ? (data as { clusters: unknown }).clusters : data;
   const parsed = z.array(ClusterInputSchema).min(1).safeParse(list);
   return parsed.success && new Set(parsed.data.map((c) => c.id)).size === parsed.data.length;
@@ -100,7 +182,13 @@ void describe('known CLI bugs found by fuzzing', () => {
   });
 
   test('when a YAML file expands aliases past the parser limit (a billion-laughs file), then it is refused with an InputError, not a ReferenceError', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      '',
+    ].join('\n');
     reproduce('alias', 'bomb.yaml', () => operationSpecFrom(parseDataText(bomb, 'bomb.yaml')));
   });
 });
@@ -128,7 +216,11 @@ void describe('fuzzing CLI spec files', () => {
         const file = acceptedOrInputError(() => parseDataText(text, name), name);
         if (!file) return;
         const body = acceptedOrInputError(() => operationSpecFrom(file), name);
-        assert.equal(body !== undefined, OperationRequestSchema.safeParse(file.data).success, `CLI and API disagree on ${text}`);
+        assert.equal(
+          body !== undefined,
+          OperationRequestSchema.safeParse(file.data).success,
+          `CLI and API disagree on ${text}`,
+        );
         if (body !== undefined) assert.equal(body, file.data);
       }),
       params(2000),
@@ -136,14 +228,26 @@ void describe('fuzzing CLI spec files', () => {
   });
 
   test('when a random object is checked as a cluster file, then the CLI agrees with the API rules and sends the list unchanged', () => {
-    const candidate = fc.oneof(clusterList, clusterList.map((clusters) => ({ clusters })), mutated(clusterList, shallowJson), mutated(clusterList.map((clusters) => ({ clusters })), shallowJson), shallowJson).map(plain);
+    const candidate = fc
+      .oneof(
+        clusterList,
+        clusterList.map((clusters) => ({ clusters })),
+        mutated(clusterList, shallowJson),
+        mutated(
+          clusterList.map((clusters) => ({ clusters })),
+          shallowJson,
+        ),
+        shallowJson,
+      )
+      .map(plain);
     fc.assert(
       fc.property(candidate, (data) => {
         runs += 1;
         const file: DataFile = { name: 'clusters.json', data, lineOf: () => undefined };
         const list = acceptedOrInputError(() => clustersFrom(file), file.name);
         assert.equal(list !== undefined, clusterFileIsValid(data), `CLI and API disagree on ${JSON.stringify(data)}`);
-        if (list !== undefined) assert.deepEqual(list, Array.isArray(data) ? data : (data as { clusters: unknown }).clusters);
+        if (list !== undefined)
+          assert.deepEqual(list, Array.isArray(data) ? data : (data as { clusters: unknown }).clusters);
       }),
       params(1500),
     );
@@ -200,6 +304,9 @@ void describe('fuzzing CLI spec files', () => {
   // One over-deep document per process only: with yaml 2.9 on Node 20, a second one aborts V8 (RegExpCompiler out of memory).
   test('when a JSON spec nests 5,000 levels deep, then it is refused with an InputError', () => {
     const text = `{"name": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    assert.equal(acceptedOrInputError(() => operationSpecFrom(parseDataText(text, 'deep.json')), 'deep.json'), undefined);
+    assert.equal(
+      acceptedOrInputError(() => operationSpecFrom(parseDataText(text, 'deep.json')), 'deep.json'),
+      undefined,
+    );
   });
 });

@@ -15,14 +15,27 @@ const SECRET = 'tok-very-secret-123';
 
 function capture(level = 'debug') {
   const lines: string[] = [];
-  const logger = createLogger({ level, pretty: false, name: 'test', destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({
+    level,
+    pretty: false,
+    name: 'test',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
 }
 
 describe('createLogger', () => {
   test('when an object with tokens or an Authorization header is logged, then the values are redacted', () => {
     const { logger, lines } = capture();
-    logger.info({ req: { headers: { authorization: `Bearer ${SECRET}` } }, token: SECRET, adapter: { token: SECRET }, authorization: SECRET }, 'hello');
+    logger.info(
+      {
+        req: { headers: { authorization: `Bearer ${SECRET}` } },
+        token: SECRET,
+        adapter: { token: SECRET },
+        authorization: SECRET,
+      },
+      'hello',
+    );
     assert.equal(lines.length, 1);
     assert.doesNotMatch(lines[0]!, new RegExp(SECRET));
     assert.match(lines[0]!, /\[redacted\]/);
@@ -109,10 +122,15 @@ describe('requestLog', () => {
 
 describe('the Temporal SDK logger adapter', () => {
   test('when pino levels are mapped, then the SDK lets through what pino would print', () => {
-    assert.deepEqual(
-      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map(sdkLevel),
-      ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'ERROR', 'ERROR'],
-    );
+    assert.deepEqual(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map(sdkLevel), [
+      'TRACE',
+      'DEBUG',
+      'INFO',
+      'WARN',
+      'ERROR',
+      'ERROR',
+      'ERROR',
+    ]);
   });
 
   test('when an activity logs, then attributes become fields, errors keep their stack and the task token is dropped', () => {
@@ -121,7 +139,14 @@ describe('the Temporal SDK logger adapter', () => {
       level: 'WARN',
       message: 'apply failed',
       timestampNanos: 0n,
-      meta: { operationId: 'op-1', wave: 2, clusterId: 'c-1', taskToken: 'secret-capability', sdkComponent: 'activity', error: new TypeError('bad') },
+      meta: {
+        operationId: 'op-1',
+        wave: 2,
+        clusterId: 'c-1',
+        taskToken: 'secret-capability',
+        sdkComponent: 'activity',
+        error: new TypeError('bad'),
+      },
     });
     const [line] = parsed();
     assert.equal(line?.level, 40);
@@ -139,6 +164,9 @@ describe('the Temporal SDK logger adapter', () => {
     const sdk = createSdkLogger(logger);
     sdk.info('worker started', { taskQueue: 'q' });
     sdk.error('worker failed', { taskQueue: 'q' });
-    assert.deepEqual(parsed().map((l) => [l.msg, l.taskQueue]), [['worker failed', 'q']]);
+    assert.deepEqual(
+      parsed().map((l) => [l.msg, l.taskQueue]),
+      [['worker failed', 'q']],
+    );
   });
 });

@@ -36,10 +36,27 @@ void describe('OperationRequestSchema accepts', () => {
       }),
     ],
     ['a restart', withBody({ action: { type: 'restart' } })],
-    ['a config change', withBody({ action: { type: 'config', settings: { 'log.retention.ms': 1000, compact: true, mode: 'x' } } })],
-    ['a by-cloud policy', withBody({ policy: { type: 'by-cloud', order: ['azure', 'aws', 'gcp'], canaryPercent: 10 } })],
-    ['fractional seconds', withBody({ waves: [{ name: 'w', bakeSeconds: 0.2 }], monitor: { timeoutSeconds: 1.5, intervalSeconds: 0.05 } })],
-    ['maxParallel at its bounds', withBody({ waves: [{ name: 'a', maxParallel: 1 }, { name: 'b', maxParallel: 1000 }] })],
+    [
+      'a config change',
+      withBody({ action: { type: 'config', settings: { 'log.retention.ms': 1000, compact: true, mode: 'x' } } }),
+    ],
+    [
+      'a by-cloud policy',
+      withBody({ policy: { type: 'by-cloud', order: ['azure', 'aws', 'gcp'], canaryPercent: 10 } }),
+    ],
+    [
+      'fractional seconds',
+      withBody({ waves: [{ name: 'w', bakeSeconds: 0.2 }], monitor: { timeoutSeconds: 1.5, intervalSeconds: 0.05 } }),
+    ],
+    [
+      'maxParallel at its bounds',
+      withBody({
+        waves: [
+          { name: 'a', maxParallel: 1 },
+          { name: 'b', maxParallel: 1000 },
+        ],
+      }),
+    ],
     ['an empty selector (the whole fleet, said explicitly)', withBody({ selector: {} })],
   ];
   for (const [name, body] of accepted) {
@@ -57,13 +74,21 @@ void describe('OperationRequestSchema rejects', () => {
     ['an unknown action field', withBody({ action: { type: 'restart', graceful: true } }), 'action'],
     ['an unknown selector field', withBody({ selector: { kinds: 'kafka' } }), 'selector'],
     ['an unknown monitor field', withBody({ monitor: { retries: 3 } }), 'monitor'],
-    ['both waves and policy', withBody({ waves: [{ name: 'a' }], policy: { type: 'by-cloud', order: ['aws'] } }), 'policy'],
+    [
+      'both waves and policy',
+      withBody({ waves: [{ name: 'a' }], policy: { type: 'by-cloud', order: ['aws'] } }),
+      'policy',
+    ],
     ['a bad semver target', withBody({ action: { type: 'upgrade', targetVersion: '3.7' } }), 'action.targetVersion'],
     ['a bad semver in the selector', withBody({ selector: { versionBelow: 'v3.7.1' } }), 'selector.versionBelow'],
     ['an upgrade without targetVersion', withBody({ action: { type: 'upgrade' } }), 'action.targetVersion'],
     ['a config without settings', withBody({ action: { type: 'config' } }), 'action.settings'],
     ['a config with empty settings', withBody({ action: { type: 'config', settings: {} } }), 'action.settings'],
-    ['a config with a non-scalar setting', withBody({ action: { type: 'config', settings: { a: { b: 1 } } } }), 'action.settings.a'],
+    [
+      'a config with a non-scalar setting',
+      withBody({ action: { type: 'config', settings: { a: { b: 1 } } } }),
+      'action.settings.a',
+    ],
     ['an unknown action type', withBody({ action: { type: 'reboot' } }), 'action.type'],
     ['duplicate wave names', withBody({ waves: [{ name: 'a' }, { name: 'b' }, { name: 'a' }] }), 'waves.2.name'],
     ['a wave named remainder', withBody({ waves: [{ name: 'remainder' }] }), 'waves.0.name'],
@@ -80,14 +105,34 @@ void describe('OperationRequestSchema rejects', () => {
     ['a bad operation name', withBody({ name: 'Kafka Upgrade' }), 'name'],
     ['a missing selector', { name: 'x', action: { type: 'restart' } }, 'selector'],
     ['a policy with an empty order', withBody({ policy: { type: 'by-cloud', order: [] } }), 'policy.order'],
-    ['a policy naming a cloud twice', withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws'] } }), 'policy.order'],
-    ['a policy whose waves would clash', withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws-canary'], canaryPercent: 5 } }), 'policy.order'],
-    ['a policy naming a cloud remainder', withBody({ policy: { type: 'by-cloud', order: ['remainder'] } }), 'policy.order'],
+    [
+      'a policy naming a cloud twice',
+      withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws'] } }),
+      'policy.order',
+    ],
+    [
+      'a policy whose waves would clash',
+      withBody({ policy: { type: 'by-cloud', order: ['aws', 'aws-canary'], canaryPercent: 5 } }),
+      'policy.order',
+    ],
+    [
+      'a policy naming a cloud remainder',
+      withBody({ policy: { type: 'by-cloud', order: ['remainder'] } }),
+      'policy.order',
+    ],
     ['an unknown policy type', withBody({ policy: { type: 'by-region', order: ['aws'] } }), 'policy.type'],
-    ['canaryPercent 0', withBody({ policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 0 } }), 'policy.canaryPercent'],
+    [
+      'canaryPercent 0',
+      withBody({ policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 0 } }),
+      'policy.canaryPercent',
+    ],
     ['monitor timeoutSeconds 0', withBody({ monitor: { timeoutSeconds: 0 } }), 'monitor.timeoutSeconds'],
     ['monitor stableChecks 0', withBody({ monitor: { stableChecks: 0 } }), 'monitor.stableChecks'],
-    ['an interval longer than the timeout', withBody({ monitor: { timeoutSeconds: 5, intervalSeconds: 10 } }), 'monitor.intervalSeconds'],
+    [
+      'an interval longer than the timeout',
+      withBody({ monitor: { timeoutSeconds: 5, intervalSeconds: 10 } }),
+      'monitor.intervalSeconds',
+    ],
     ['a negative maxFailuresTotal', withBody({ maxFailuresTotal: -1 }), 'maxFailuresTotal'],
     ['an unknown onFailure', withBody({ onFailure: 'retry' }), 'onFailure'],
   ];
@@ -114,7 +159,9 @@ void describe('OperationRequestSchema defaults', () => {
   });
 
   void it('when defaults and monitor are given in part, then the rest is filled in', () => {
-    const parsed = OperationRequestSchema.parse(withBody({ defaults: { maxParallel: 20 }, monitor: { stableChecks: 5 } }));
+    const parsed = OperationRequestSchema.parse(
+      withBody({ defaults: { maxParallel: 20 }, monitor: { stableChecks: 5 } }),
+    );
     assert.deepEqual(parsed.defaults, { maxParallel: 20, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
     assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 5 });
   });

@@ -49,8 +49,14 @@ const idsOf = (plan: Plan, name: string) => plan.waves.find((w) => w.name === na
 function assertAccountsFor(plan: Plan, selectedIds: string[]) {
   const placed = [...plan.waves.flatMap((w) => w.clusterIds), ...plan.skipped.map((s) => s.clusterId)];
   assert.deepEqual([...placed].sort(), [...selectedIds].sort());
-  assert.equal(plan.total, plan.waves.reduce((n, w) => n + w.clusterIds.length, 0));
-  assert.deepEqual(plan.waves.map((w) => w.number), plan.waves.map((_, i) => i + 1));
+  assert.equal(
+    plan.total,
+    plan.waves.reduce((n, w) => n + w.clusterIds.length, 0),
+  );
+  assert.deepEqual(
+    plan.waves.map((w) => w.number),
+    plan.waves.map((_, i) => i + 1),
+  );
   for (const wave of plan.waves) assert.deepEqual(wave.clusterIds, [...wave.clusterIds].sort());
 }
 
@@ -101,10 +107,16 @@ void describe('planOperation: selection and skips', () => {
   });
 
   void it('when every selected cluster is at the target, then the plan has zero waves and lists them skipped', () => {
-    const plan = planOperation(request({ waves: [{ name: 'w' }] }), [cluster('b', { version: '3.7.1' }), cluster('a', { version: '4.0.0' })]);
+    const plan = planOperation(request({ waves: [{ name: 'w' }] }), [
+      cluster('b', { version: '3.7.1' }),
+      cluster('a', { version: '4.0.0' }),
+    ]);
     assert.deepEqual(plan.waves, []);
     assert.equal(plan.total, 0);
-    assert.deepEqual(plan.skipped.map((s) => s.clusterId), ['a', 'b']);
+    assert.deepEqual(
+      plan.skipped.map((s) => s.clusterId),
+      ['a', 'b'],
+    );
     assert.deepEqual(plan.emptyWaves, ['w']);
   });
 
@@ -144,27 +156,49 @@ void describe('planOperation: waves', () => {
 
   void it('when a cluster matches two waves, then it joins the first', () => {
     const plan = planOperation(
-      request({ waves: [{ name: 'gcp', selector: { cloud: 'gcp' } }, { name: 'internal', selector: { environment: 'internal' } }] }),
+      request({
+        waves: [
+          { name: 'gcp', selector: { cloud: 'gcp' } },
+          { name: 'internal', selector: { environment: 'internal' } },
+        ],
+      }),
       fleet,
     );
     assert.deepEqual(idsOf(plan, 'gcp'), ['cust-gcp', 'int-gcp']);
     assert.deepEqual(idsOf(plan, 'internal'), ['int-aws']);
     assert.deepEqual(idsOf(plan, 'remainder'), ['cust-aws', 'cust-azure']);
-    assertAccountsFor(plan, fleet.map((c) => c.id));
+    assertAccountsFor(
+      plan,
+      fleet.map((c) => c.id),
+    );
   });
 
   void it('when a wave has no selector, then it takes everything still unclaimed and no remainder is made', () => {
-    const plan = planOperation(request({ waves: [{ name: 'internal', selector: { environment: 'internal' } }, { name: 'rest' }] }), fleet);
+    const plan = planOperation(
+      request({ waves: [{ name: 'internal', selector: { environment: 'internal' } }, { name: 'rest' }] }),
+      fleet,
+    );
     assert.deepEqual(waveNames(plan), ['internal', 'rest']);
     assert.deepEqual(idsOf(plan, 'rest'), ['cust-aws', 'cust-azure', 'cust-gcp']);
   });
 
   void it('when a declared wave matches nothing, then it is dropped, reported in emptyWaves, and numbers stay contiguous', () => {
     const plan = planOperation(
-      request({ waves: [{ name: 'oracle', selector: { cloud: 'oracle' } }, { name: 'gcp', selector: { cloud: 'gcp' } }] }),
+      request({
+        waves: [
+          { name: 'oracle', selector: { cloud: 'oracle' } },
+          { name: 'gcp', selector: { cloud: 'gcp' } },
+        ],
+      }),
       fleet,
     );
-    assert.deepEqual(plan.waves.map((w) => [w.number, w.name]), [[1, 'gcp'], [2, 'remainder']]);
+    assert.deepEqual(
+      plan.waves.map((w) => [w.number, w.name]),
+      [
+        [1, 'gcp'],
+        [2, 'remainder'],
+      ],
+    );
     assert.deepEqual(plan.emptyWaves, ['oracle']);
   });
 
@@ -201,12 +235,19 @@ void describe('planOperation: percent slices', () => {
       if (count === 0) return;
       const plan = planOperation(request({ waves: [{ name: 'slice', percent }] }), many('c', count));
       assert.equal(idsOf(plan, 'slice').length, expected);
-      assertAccountsFor(plan, many('c', count).map((c) => c.id));
+      assertAccountsFor(
+        plan,
+        many('c', count).map((c) => c.id),
+      );
     });
   }
 
   void it('when the same fleet is given in any order, then the plan is identical', () => {
-    const fleet = [...many('aws', 40), ...many('gcp', 30, { cloud: 'gcp' }), ...many('int', 5, { environment: 'internal' })];
+    const fleet = [
+      ...many('aws', 40),
+      ...many('gcp', 30, { cloud: 'gcp' }),
+      ...many('int', 5, { environment: 'internal' }),
+    ];
     const req = request({ policy: { type: 'by-cloud', order: ['gcp', 'aws'], canaryPercent: 10 } });
     const expected = planOperation(req, fleet);
     for (const seed of [1, 2, 3, 42]) assert.deepEqual(planOperation(req, shuffled(fleet, seed)), expected);
@@ -215,7 +256,10 @@ void describe('planOperation: percent slices', () => {
   void it('when percent slices a fleet of sequential ids, then the slice is not simply the first ids', () => {
     const plan = planOperation(request({ waves: [{ name: 'canary', percent: 10 }] }), many('kafka', 100));
     assert.equal(idsOf(plan, 'canary').length, 10);
-    assert.notDeepEqual(idsOf(plan, 'canary'), many('kafka', 10).map((c) => c.id));
+    assert.notDeepEqual(
+      idsOf(plan, 'canary'),
+      many('kafka', 10).map((c) => c.id),
+    );
   });
 
   void it('when the cluster ids differ, then a different slice is chosen', () => {
@@ -229,18 +273,35 @@ void describe('planOperation: percent slices', () => {
   void it('when percent leaves matches behind, then they stay eligible for later waves', () => {
     const fleet = [...many('gcp', 20, { cloud: 'gcp' }), ...many('aws', 5)];
     const plan = planOperation(
-      request({ waves: [{ name: 'gcp-canary', selector: { cloud: 'gcp' }, percent: 10 }, { name: 'gcp', selector: { cloud: 'gcp' } }] }),
+      request({
+        waves: [
+          { name: 'gcp-canary', selector: { cloud: 'gcp' }, percent: 10 },
+          { name: 'gcp', selector: { cloud: 'gcp' } },
+        ],
+      }),
       fleet,
     );
     assert.equal(idsOf(plan, 'gcp-canary').length, 2);
     assert.equal(idsOf(plan, 'gcp').length, 18);
-    assert.deepEqual(idsOf(plan, 'remainder'), many('aws', 5).map((c) => c.id));
-    assertAccountsFor(plan, fleet.map((c) => c.id));
+    assert.deepEqual(
+      idsOf(plan, 'remainder'),
+      many('aws', 5).map((c) => c.id),
+    );
+    assertAccountsFor(
+      plan,
+      fleet.map((c) => c.id),
+    );
   });
 
   void it('when a percent wave has the last matches, then the leftovers fall into remainder', () => {
     const plan = planOperation(request({ waves: [{ name: 'half', percent: 50 }] }), many('c', 9));
-    assert.deepEqual(plan.waves.map((w) => [w.name, w.clusterIds.length]), [['half', 5], ['remainder', 4]]);
+    assert.deepEqual(
+      plan.waves.map((w) => [w.name, w.clusterIds.length]),
+      [
+        ['half', 5],
+        ['remainder', 4],
+      ],
+    );
   });
 });
 
@@ -265,7 +326,10 @@ void describe('planOperation: by-cloud policy', () => {
   });
 
   void it('when canaryPercent is set, then each cloud gets a canary slice of its customers before the rest', () => {
-    const plan = planOperation(request({ policy: { type: 'by-cloud', order: ['gcp', 'aws'], canaryPercent: 20 } }), fleet);
+    const plan = planOperation(
+      request({ policy: { type: 'by-cloud', order: ['gcp', 'aws'], canaryPercent: 20 } }),
+      fleet,
+    );
     assert.deepEqual(waveNames(plan), ['internal', 'gcp-canary', 'gcp', 'aws-canary', 'aws', 'remainder']);
     assert.equal(idsOf(plan, 'gcp-canary').length, 2);
     assert.equal(idsOf(plan, 'gcp').length, 8);
@@ -286,16 +350,37 @@ void describe('planOperation: by-cloud policy', () => {
   });
 
   void it('when the policy generates waves, then they take the request defaults', () => {
-    const req = request({ policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 5 }, defaults: { maxParallel: 9, approval: 'manual' } });
+    const req = request({
+      policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 5 },
+      defaults: { maxParallel: 9, approval: 'manual' },
+    });
     assert.deepEqual(resolveWaves(req), [
-      { name: 'internal', selector: { environment: 'internal' }, maxParallel: 9, maxFailures: 0, bakeSeconds: 0, approval: 'manual' },
-      { name: 'aws-canary', selector: { cloud: 'aws' }, percent: 5, maxParallel: 9, maxFailures: 0, bakeSeconds: 0, approval: 'manual' },
+      {
+        name: 'internal',
+        selector: { environment: 'internal' },
+        maxParallel: 9,
+        maxFailures: 0,
+        bakeSeconds: 0,
+        approval: 'manual',
+      },
+      {
+        name: 'aws-canary',
+        selector: { cloud: 'aws' },
+        percent: 5,
+        maxParallel: 9,
+        maxFailures: 0,
+        bakeSeconds: 0,
+        approval: 'manual',
+      },
       { name: 'aws', selector: { cloud: 'aws' }, maxParallel: 9, maxFailures: 0, bakeSeconds: 0, approval: 'manual' },
     ]);
   });
 
   void it('when a cloud in the order has no clusters, then its waves are reported empty', () => {
-    const plan = planOperation(request({ policy: { type: 'by-cloud', order: ['ibm', 'aws'], canaryPercent: 10 } }), fleet);
+    const plan = planOperation(
+      request({ policy: { type: 'by-cloud', order: ['ibm', 'aws'], canaryPercent: 10 } }),
+      fleet,
+    );
     assert.deepEqual(plan.emptyWaves, ['ibm-canary', 'ibm']);
     assert.deepEqual(waveNames(plan), ['internal', 'aws-canary', 'aws', 'remainder']);
   });

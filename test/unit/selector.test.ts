@@ -67,7 +67,11 @@ void describe('matchesSelector', () => {
       selector: { kind: 'kafka', cloud: 'aws', environment: 'customer', region: 'eu-west-1' },
       matches: false,
     },
-    { name: 'ids and excludeIds both name the cluster', selector: { ids: 'kafka-aws-001', excludeIds: 'kafka-aws-001' }, matches: false },
+    {
+      name: 'ids and excludeIds both name the cluster',
+      selector: { ids: 'kafka-aws-001', excludeIds: 'kafka-aws-001' },
+      matches: false,
+    },
   ];
   for (const c of cases) {
     void it(`when ${c.name}, then the cluster ${c.matches ? 'matches' : 'does not match'}`, () => {

@@ -29,6 +29,9 @@ test('when asked again within the TTL, then the answer is reused; after invalida
 
 test('when a load fails, then the failure is not cached', async () => {
   const cache = createSingleFlight<number>(60_000);
-  await assert.rejects(cache.get('op', () => Promise.reject(new Error('down'))), /down/);
+  await assert.rejects(
+    cache.get('op', () => Promise.reject(new Error('down'))),
+    /down/,
+  );
   assert.equal(await cache.get('op', () => Promise.resolve(7)), 7);
 });

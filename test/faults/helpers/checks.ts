@@ -12,7 +12,14 @@ export interface ApplyRow {
 }
 
 export async function applyRows(db: Queryable, clusterIds: string[]): Promise<ApplyRow[]> {
-  const { rows } = await db.query<{ id: string; cluster_id: string; idempotency_key: string; status: string; started_at: Date; finished_at: Date | null }>(
+  const { rows } = await db.query<{
+    id: string;
+    cluster_id: string;
+    idempotency_key: string;
+    status: string;
+    started_at: Date;
+    finished_at: Date | null;
+  }>(
     `SELECT id, cluster_id, idempotency_key, status, started_at, finished_at FROM sim_apply_requests
       WHERE cluster_id = ANY($1::text[]) AND idempotency_key NOT LIKE '%:rollback' ORDER BY id`,
     [clusterIds],
@@ -32,20 +39,35 @@ export async function applyRows(db: Queryable, clusterIds: string[]): Promise<Ap
  * row; other rows of the key are interrupted attempts ('running', 'failed') or refused repeats ('duplicate').
  * Returns the interrupted rows, so a test can show the crash left its trace.
  */
-export async function assertAppliedOncePerKey(db: Queryable, operationId: string, clusterIds: string[]): Promise<ApplyRow[]> {
+export async function assertAppliedOncePerKey(
+  db: Queryable,
+  operationId: string,
+  clusterIds: string[],
+): Promise<ApplyRow[]> {
   const rows = (await applyRows(db, clusterIds)).filter((r) => r.key.startsWith(`${operationId}:`));
   for (const id of clusterIds) {
     const mine = rows.filter((r) => r.clusterId === id);
     const keys = new Set(mine.map((r) => r.key));
     assert.equal(keys.size, 1, `${id}: expected one idempotency key, got ${[...keys].join(', ')}`);
     const succeeded = mine.filter((r) => r.status === 'succeeded');
-    assert.equal(succeeded.length, 1, `${id}: ${succeeded.length} 'succeeded' rows for ${[...keys][0]}: ${mine.map((r) => r.status).join(', ')}`);
-    for (const r of mine) assert.ok(['succeeded', 'running', 'failed', 'duplicate'].includes(r.status), `${id}: unexpected row ${r.status}`);
+    assert.equal(
+      succeeded.length,
+      1,
+      `${id}: ${succeeded.length} 'succeeded' rows for ${[...keys][0]}: ${mine.map((r) => r.status).join(', ')}`,
+    );
+    for (const r of mine)
+      assert.ok(
+        ['succeeded', 'running', 'failed', 'duplicate'].includes(r.status),
+        `${id}: unexpected row ${r.status}`,
+      );
   }
   return rows.filter((r) => r.status === 'running' || r.status === 'failed');
 }
 
-export async function leasesLeft(db: Queryable, clusterIds: string[]): Promise<{ clusterId: string; operationId: string }[]> {
+export async function leasesLeft(
+  db: Queryable,
+  clusterIds: string[],
+): Promise<{ clusterId: string; operationId: string }[]> {
   const { rows } = await db.query<{ cluster_id: string; operation_id: string }>(
     'SELECT cluster_id, operation_id FROM leases WHERE cluster_id = ANY($1::text[]) ORDER BY cluster_id',
     [clusterIds],
@@ -95,24 +117,52 @@ export interface RunRow {
 }
 
 export async function runsOf(db: Queryable, operationId: string): Promise<RunRow[]> {
-  const { rows } = await db.query<{ cluster_id: string; state: string; attempts: number; error: string | null; reason: string | null }>(
+  const { rows } = await db.query<{
+    cluster_id: string;
+    state: string;
+    attempts: number;
+    error: string | null;
+    reason: string | null;
+  }>(
     'SELECT cluster_id, state, attempts, error, reason FROM cluster_runs WHERE operation_id = $1 ORDER BY cluster_id',
     [operationId],
   );
-  return rows.map((r) => ({ clusterId: r.cluster_id, state: r.state, attempts: r.attempts, error: r.error, reason: r.reason }));
+  return rows.map((r) => ({
+    clusterId: r.cluster_id,
+    state: r.state,
+    attempts: r.attempts,
+    error: r.error,
+    reason: r.reason,
+  }));
 }
 
 /** One run record per planned cluster, every one 'succeeded'; and the inventory shows the target version when given. */
-export async function assertAllSucceeded(db: Queryable, operationId: string, clusterIds: string[], targetVersion?: string): Promise<void> {
+export async function assertAllSucceeded(
+  db: Queryable,
+  operationId: string,
+  clusterIds: string[],
+  targetVersion?: string,
+): Promise<void> {
   const runs = await runsOf(db, operationId);
-  assert.deepEqual(runs.map((r) => r.clusterId), [...clusterIds].sort(), 'one run record per cluster');
+  assert.deepEqual(
+    runs.map((r) => r.clusterId),
+    [...clusterIds].sort(),
+    'one run record per cluster',
+  );
   assert.deepEqual(
     runs.filter((r) => r.state !== 'succeeded').map((r) => `${r.clusterId}: ${r.state} ${r.error ?? r.reason ?? ''}`),
     [],
     'every run succeeded',
   );
   if (targetVersion) {
-    const { rows } = await db.query<{ id: string; version: string }>('SELECT id, version FROM clusters WHERE id = ANY($1::text[])', [clusterIds]);
-    assert.deepEqual(rows.filter((r) => r.version !== targetVersion).map((r) => r.id), [], `inventory at ${targetVersion}`);
+    const { rows } = await db.query<{ id: string; version: string }>(
+      'SELECT id, version FROM clusters WHERE id = ANY($1::text[])',
+      [clusterIds],
+    );
+    assert.deepEqual(
+      rows.filter((r) => r.version !== targetVersion).map((r) => r.id),
+      [],
+      `inventory at ${targetVersion}`,
+    );
   }
 }

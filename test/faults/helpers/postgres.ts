@@ -20,13 +20,15 @@ const BIN = process.env.FAULTS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** Why a private server cannot be made here, or undefined when it can. */
 export function privatePostgresUnavailable(): string | undefined {
   if (!fs.existsSync(path.join(BIN, 'initdb'))) return `no initdb in ${BIN} (set FAULTS_PG_BIN)`;
-  if (process.getuid?.() === 0 && !fs.existsSync('/usr/sbin/runuser') && !fs.existsSync('/sbin/runuser')) return 'running as root without runuser';
+  if (process.getuid?.() === 0 && !fs.existsSync('/usr/sbin/runuser') && !fs.existsSync('/sbin/runuser'))
+    return 'running as root without runuser';
   return undefined;
 }
 
 /** initdb refuses root: as root every server command runs as the `postgres` user, which owns the directory. */
 function asOwner(command: string, args: string[]): void {
-  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const [file, argv] =
+    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
 

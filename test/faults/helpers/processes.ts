@@ -61,7 +61,12 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, onReady: (p: NodeProcess) => Promise<void>): NodeProcess {
+function spawnNode(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  onReady: (p: NodeProcess) => Promise<void>,
+): NodeProcess {
   const logFile = path.join(logDir(), `${name}.log`);
   fs.writeFileSync(logFile, '');
   let child: ChildProcess | undefined;
@@ -120,7 +125,8 @@ function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, onReady:
         const found = proc.logLines().find(match);
         if (found) return found;
         if (child && exited(child)) throw new Error(`${name} exited (code ${child.exitCode}); log:\n${tail()}`);
-        if (Date.now() > deadline) throw new Error(`${name}: no matching log line within ${timeoutMs} ms; log:\n${tail()}`);
+        if (Date.now() > deadline)
+          throw new Error(`${name}: no matching log line within ${timeoutMs} ms; log:\n${tail()}`);
         await sleep(100);
       }
     },
@@ -146,14 +152,22 @@ export interface ApiProcess extends NodeProcess {
 export async function apiProcess(env: ProcessEnv, extra: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawnNode(`api-${uid('a')}`, 'api/main.ts', childEnv(env, { PORT: String(port), STATUS_CACHE_MS: '0', ...extra }), async () => {
-    await waitForPort('127.0.0.1', port, 60_000);
-    for (let i = 0; i < 50; i++) {
-      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-      if (ok) return;
-      await sleep(100);
-    }
-    throw new Error(`API on ${url} never answered /healthz`);
-  });
+  const proc = spawnNode(
+    `api-${uid('a')}`,
+    'api/main.ts',
+    childEnv(env, { PORT: String(port), STATUS_CACHE_MS: '0', ...extra }),
+    async () => {
+      await waitForPort('127.0.0.1', port, 60_000);
+      for (let i = 0; i < 50; i++) {
+        const ok = await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return;
+        await sleep(100);
+      }
+      throw new Error(`API on ${url} never answered /healthz`);
+    },
+  );
   return Object.assign(proc, { url });
 }

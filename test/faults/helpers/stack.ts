@@ -69,8 +69,13 @@ export async function seed(
 /** Monitor settings for seconds-long scenarios: a check every 0.1 s. */
 export const QUICK_MONITOR = { timeoutSeconds: 30, intervalSeconds: 0.1, stableChecks: 1 };
 
-export async function startOperation(apiUrl: string, body: Record<string, unknown>): Promise<{ id: string; plan: any }> {
-  const res = await call(apiUrl, 'POST', '/v1/operations', { body: { name: uid('fault'), monitor: QUICK_MONITOR, ...body } });
+export async function startOperation(
+  apiUrl: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; plan: any }> {
+  const res = await call(apiUrl, 'POST', '/v1/operations', {
+    body: { name: uid('fault'), monitor: QUICK_MONITOR, ...body },
+  });
   if (res.status !== 201) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -79,7 +84,12 @@ export async function startOperation(apiUrl: string, body: Record<string, unknow
  * Polls GET /v1/operations/:id as a user would, through outages: connection errors and 5xx are retried
  * until `timeoutMs`; fails with the last answer.
  */
-export async function waitForStatus(apiUrl: string, id: string, predicate: (s: any) => boolean, timeoutMs = 60_000): Promise<any> {
+export async function waitForStatus(
+  apiUrl: string,
+  id: string,
+  predicate: (s: any) => boolean,
+  timeoutMs = 60_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = 'no answer';
   for (;;) {
@@ -90,7 +100,8 @@ export async function waitForStatus(apiUrl: string, id: string, predicate: (s: a
     } catch (err) {
       last = `request failed: ${String(err)}`;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; last answer: ${JSON.stringify(last).slice(0, 3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms; last answer: ${JSON.stringify(last).slice(0, 3000)}`);
     await sleep(200);
   }
 }
@@ -99,7 +110,11 @@ export const waitForState = (apiUrl: string, id: string, state: string, timeoutM
   waitForStatus(apiUrl, id, (s) => s.state === state, timeoutMs);
 
 /** Polls a condition (e.g. a SQL count) every 50 ms; fails with `what` after timeoutMs. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -110,13 +125,20 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** Measures a scenario and reports its duration and counts as test diagnostics (shown by the spec reporter). */
-export async function measured(t: TestContext, fn: (report: (facts: Record<string, unknown>) => void) => Promise<void>): Promise<void> {
+export async function measured(
+  t: TestContext,
+  fn: (report: (facts: Record<string, unknown>) => void) => Promise<void>,
+): Promise<void> {
   const started = performance.now();
   const facts: Record<string, unknown> = {};
   try {
     await fn((more) => Object.assign(facts, more));
   } finally {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    t.diagnostic(`scenario: ${seconds} s; ${Object.entries(facts).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`);
+    t.diagnostic(
+      `scenario: ${seconds} s; ${Object.entries(facts)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(', ')}`,
+    );
   }
 }
