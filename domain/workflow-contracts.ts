@@ -90,16 +90,19 @@ export interface WaveInput {
   /** Failures the operation may still take before its total budget is spent; null = no total budget. */
   totalFailuresLeft: number | null;
   paused: boolean;
-  /** When set, only these clusters (a resumed wave); otherwise the wave loads its planned clusters. */
+  /** When set, the wave runs these clusters instead of its plan (a rerun after a budget stop, or for late retries). */
+  onlyClusters?: ClusterWork[];
+  /** Retried clusters the parent hands over; the wave runs them too. */
+  retries?: ClusterWork[];
+  /** The two fields above as histories recorded before their rename call them: read, never written. */
   work?: ClusterWork[];
-  /** Retries handed over from the parent, run in this wave. */
-  extra: ClusterWork[];
+  extra?: ClusterWork[];
   skip: string[];
-  carried?: WaveCarry;
+  carried?: WaveProgress;
 }
 
-/** What a wave carries across continue-as-new. */
-export interface WaveCarry {
+/** A wave's progress: what it still has to do, its tallies and its controls; continue-as-new carries it. */
+export interface WaveProgress {
   queue: ClusterWork[];
   succeeded: number;
   failed: number;
@@ -117,19 +120,6 @@ export interface WaveResult {
   failed: number;
   skipped: number;
   notStarted: ClusterWork[];
-}
-
-/** Live figures a wave reports to its parent's status (the API reads exact counts from PostgreSQL). */
-export interface WaveLiveStatus {
-  number: number;
-  paused: boolean;
-  cancelled: boolean;
-  maxParallel: number;
-  inFlight: string[];
-  queued: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
 }
 
 // ---- signal and update payloads ----
@@ -153,5 +143,4 @@ export const PERMANENT_FAILURE_TYPES = [
   'ClusterApplyFailed',
   'ClusterNotFound',
   'ClusterUnhealthy',
-  'ClusterNotEligible',
 ];

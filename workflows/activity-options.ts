@@ -13,19 +13,24 @@ const retry = {
 };
 
 export const BOOKKEEPING_OPTIONS: ActivityOptions = { startToCloseTimeout: '30s', retry };
-export const CHANGE_OPTIONS: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: '20s', retry };
+export const ADAPTER_CALL_OPTIONS: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: '20s', retry };
 
 /** Short bookkeeping against PostgreSQL. */
 export const bookkeeping = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 
-/** Adapter calls that change a cluster: long, heartbeating, so a dead worker is noticed fast. */
-export const changes = proxyActivities<Activities>(CHANGE_OPTIONS);
+/** Calls through a cluster's adapter (apply, monitor, roll back): long, heartbeating, so a dead worker is noticed fast. */
+export const adapterCalls = proxyActivities<Activities>(ADAPTER_CALL_OPTIONS);
 
 /** Monitoring lasts at most the operation's monitor timeout, plus room for the last check. */
 export function monitorOptions(monitor: MonitorSpec): ActivityOptions {
   return {
-    ...CHANGE_OPTIONS,
+    ...ADAPTER_CALL_OPTIONS,
     startToCloseTimeout: Math.ceil((monitor.timeoutSeconds + 60) * 1000),
     heartbeatTimeout: Math.ceil(Math.max(20, monitor.intervalSeconds * 3) * 1000),
   };
+}
+
+/** Options with the summary the Web UI shows for this one activity call. */
+export function withSummary(options: ActivityOptions, summary: string): ActivityOptions {
+  return { ...options, summary };
 }

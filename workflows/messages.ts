@@ -1,4 +1,4 @@
-// Every signal, query and update of the engine, defined once; the API and CLI import these.
+// Every signal, query and update of the engine, defined once; the API's Temporal client and the tests send these.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ActorRef,
@@ -7,10 +7,9 @@ import type {
   ClusterWork,
   OperationState,
   SetMaxParallelInput,
-  WaveLiveStatus,
 } from '../domain/workflow-contracts';
 
-// ---- operation (parent) ----
+// ---- operation (parent): the operator's controls, also sent directly from the Web UI or the temporal CLI ----
 export const pauseSignal = defineSignal<[ActorRef]>('pause');
 export const resumeSignal = defineSignal<[ActorRef]>('resume');
 export const cancelSignal = defineSignal<[ActorRef]>('cancel');
@@ -27,4 +26,3 @@ export const waveCancelSignal = defineSignal<[]>('waveCancel');
 export const waveRetrySignal = defineSignal<[ClusterWork]>('waveRetry');
 export const waveSkipSignal = defineSignal<[{ clusterId: string }]>('waveSkip');
 export const waveSetMaxParallelSignal = defineSignal<[{ maxParallel: number }]>('waveSetMaxParallel');
-export const waveStatusQuery = defineQuery<WaveLiveStatus>('waveStatus');

@@ -2,16 +2,22 @@
 // selected, applied, monitored (rolled back on failure when asked), with the wave's failure budget.
 import {
   allHandlersFinished,
-  patched,
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { ClusterWork, WaveCarry, WaveInput, WaveResult } from '../domain/workflow-contracts';
-import { BOOKKEEPING_OPTIONS, bookkeeping, CHANGE_OPTIONS, changes, monitorOptions } from './activity-options';
+import type { ClusterWork, WaveInput, WaveProgress, WaveResult } from '../domain/workflow-contracts';
+import {
+  adapterCalls,
+  ADAPTER_CALL_OPTIONS,
+  BOOKKEEPING_OPTIONS,
+  bookkeeping,
+  monitorOptions,
+  withSummary,
+} from './activity-options';
 import { failureMessage } from './failures';
 import {
   waveCancelSignal,
@@ -20,53 +26,64 @@ import {
   waveRetrySignal,
   waveSetMaxParallelSignal,
   waveSkipSignal,
-  waveStatusQuery,
 } from './messages';
 
-export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
-  const { operationId, action } = input;
-  const wave = input.wave.number;
-  const st: WaveCarry = input.carried ?? {
-    queue: [],
-    succeeded: 0,
-    failed: 0,
-    skipped: 0,
-    paused: input.paused,
-    cancelled: false,
-    maxParallel: input.maxParallel,
-    budgetExceeded: false,
-    totalBudgetExceeded: false,
-  };
-  const inFlight = new Set<string>();
-  const queued = (id: string) => inFlight.has(id) || st.queue.some((w) => w.clusterId === id);
+type ClusterOutcome = 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
+/** What every activity of one cluster's turn is told: which cluster, which wave, which operator attempt, what to do. */
+type ClusterStep = ClusterWork & { operationId: string; wave: number; action: WaveInput['action'] };
 
-  setHandler(wavePauseSignal, () => void (st.paused = true));
-  setHandler(waveResumeSignal, () => void (st.paused = false));
-  setHandler(waveCancelSignal, () => void (st.cancelled = true));
-  setHandler(waveSetMaxParallelSignal, ({ maxParallel }) => void (st.maxParallel = maxParallel));
-  setHandler(waveRetrySignal, (work) => {
-    if (!queued(work.clusterId)) st.queue.push(work);
-  });
-  setHandler(waveSkipSignal, ({ clusterId }) => {
-    st.queue = st.queue.filter((w) => w.clusterId !== clusterId);
-  });
-  setHandler(waveStatusQuery, () => ({
-    number: wave,
-    paused: st.paused,
-    cancelled: st.cancelled,
-    maxParallel: st.maxParallel,
-    inFlight: [...inFlight],
-    queued: st.queue.length,
-    succeeded: st.succeeded,
-    failed: st.failed,
-    skipped: st.skipped,
-  }));
+/** One wave's run: its progress (carried across continue-as-new), the clusters in flight, and its handlers. */
+class WaveRun {
+  readonly progress: WaveProgress;
+  readonly inFlight = new Set<string>();
+  private readonly operationId: string;
+  private readonly wave: number;
 
-  const withSummary = <T extends ActivityOptions>(opts: T, summary: string) => ({ ...opts, summary });
+  constructor(private readonly input: WaveInput) {
+    this.operationId = input.operationId;
+    this.wave = input.wave.number;
+    this.progress = input.carried ?? {
+      queue: [],
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      paused: input.paused,
+      cancelled: false,
+      maxParallel: input.maxParallel,
+      budgetExceeded: false,
+      totalBudgetExceeded: false,
+    };
+  }
 
-  if (!input.carried) {
+  /** The parent relays the operator's controls; each one only changes what starts next. */
+  registerHandlers(): void {
+    const progress = this.progress;
+    setHandler(wavePauseSignal, () => void (progress.paused = true));
+    setHandler(waveResumeSignal, () => void (progress.paused = false));
+    setHandler(waveCancelSignal, () => void (progress.cancelled = true));
+    setHandler(waveSetMaxParallelSignal, ({ maxParallel }) => void (progress.maxParallel = maxParallel));
+    setHandler(waveRetrySignal, (work) => this.enqueue(work));
+    setHandler(waveSkipSignal, ({ clusterId }) => {
+      progress.queue = progress.queue.filter((w) => w.clusterId !== clusterId);
+    });
+  }
+
+  private isQueued(clusterId: string): boolean {
+    return this.inFlight.has(clusterId) || this.progress.queue.some((w) => w.clusterId === clusterId);
+  }
+
+  private enqueue(work: ClusterWork): void {
+    if (!this.isQueued(work.clusterId)) this.progress.queue.push(work);
+  }
+
+  /** A fresh wave queues its planned clusters (or the ones the parent named) and the retries handed over. */
+  async queueClusters(): Promise<void> {
+    const { input, operationId, wave } = this;
+    // Histories recorded before the rename carry these lists as `work` and `extra`.
+    const onlyClusters = input.onlyClusters ?? input.work;
+    const retries = input.retries ?? input.extra ?? [];
     const planned =
-      input.work ??
+      onlyClusters ??
       (
         await bookkeeping.loadWaveClusters.executeWithOptions(
           withSummary(BOOKKEEPING_OPTIONS, `load the clusters of wave ${wave}`),
@@ -74,143 +91,173 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
         )
       ).map((clusterId) => ({ clusterId, attempt: 1 }));
     const skip = new Set(input.skip);
-    for (const work of [...planned, ...input.extra]) {
-      if (!skip.has(work.clusterId) && !queued(work.clusterId)) st.queue.push(work);
-    }
+    for (const work of [...planned, ...retries]) if (!skip.has(work.clusterId)) this.enqueue(work);
   }
 
-  log.info(input.carried ? 'wave continued as new' : 'wave started', {
-    operationId,
-    wave,
-    waveName: input.wave.name,
-    queued: st.queue.length,
-    maxParallel: st.maxParallel,
-    paused: st.paused,
-  });
+  get stopped(): boolean {
+    const { cancelled, budgetExceeded, totalBudgetExceeded } = this.progress;
+    return cancelled || budgetExceeded || totalBudgetExceeded;
+  }
 
-  async function finish(
+  get drained(): boolean {
+    return this.progress.queue.length === 0 && this.inFlight.size === 0;
+  }
+
+  get canStartOne(): boolean {
+    const { paused, queue, maxParallel } = this.progress;
+    return !paused && queue.length > 0 && this.inFlight.size < maxParallel;
+  }
+
+  startNext(): void {
+    const work = this.progress.queue.shift()!;
+    this.inFlight.add(work.clusterId);
+    void this.runCluster(work).finally(() => this.inFlight.delete(work.clusterId));
+  }
+
+  private async finish(
     clusterId: string,
-    outcome: 'succeeded' | 'failed' | 'rolled_back' | 'skipped',
-    extra: { error?: string; reason?: string; version?: string | null } = {},
-  ) {
+    outcome: ClusterOutcome,
+    details: { error?: string; reason?: string; version?: string | null } = {},
+  ): Promise<void> {
+    const { operationId, wave } = this;
     await bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
-      { operationId, clusterId, wave, action, outcome, ...extra },
+      { operationId, clusterId, wave, action: this.input.action, outcome, ...details },
     ]);
   }
 
-  async function runCluster(work: ClusterWork): Promise<void> {
-    const { clusterId, attempt } = work;
-    const base = { operationId, clusterId, wave, attempt, action };
+  /** select → (window wait) → apply → monitor, or roll back and count the failure. */
+  private async runCluster({ clusterId, attempt }: ClusterWork): Promise<void> {
+    const { input, operationId, wave, progress } = this;
+    const { action } = input;
+    const step: ClusterStep = { operationId, clusterId, wave, attempt, action };
     const selected = await bookkeeping.selectCluster.executeWithOptions(
       withSummary(BOOKKEEPING_OPTIONS, `select ${clusterId}`),
-      [base],
+      [step],
     );
     if (!selected.proceed) {
-      st.skipped++;
+      progress.skipped++;
       return;
     }
     if (selected.windowWaitMs > 0) {
       // Wait for the maintenance window, but let a cancel end the wait.
-      if (await condition(() => st.cancelled, selected.windowWaitMs)) {
-        await finish(clusterId, 'skipped', { reason: 'operation_cancelled' });
-        st.skipped++;
+      if (await condition(() => progress.cancelled, selected.windowWaitMs)) {
+        await this.finish(clusterId, 'skipped', { reason: 'operation_cancelled' });
+        progress.skipped++;
         return;
       }
     }
     try {
-      await changes.applyToCluster.executeWithOptions(
-        withSummary(CHANGE_OPTIONS, `apply ${action.type} to ${clusterId}`),
-        [base],
+      await adapterCalls.applyToCluster.executeWithOptions(
+        withSummary(ADAPTER_CALL_OPTIONS, `apply ${action.type} to ${clusterId}`),
+        [step],
       );
       // Since this patch a healthy cluster is recorded by the monitor activity itself: one activity
       // less per cluster. Histories from before it replay with the separate finish.
       const monitorFinishes = patched('monitor-records-success');
-      const monitored = await changes.monitorCluster.executeWithOptions(
+      const monitored = await adapterCalls.monitorCluster.executeWithOptions(
         withSummary(monitorOptions(input.monitor), `monitor ${clusterId}`),
         [{ operationId, clusterId, wave, monitor: input.monitor, finish: monitorFinishes ? { action } : undefined }],
       );
-      if (!monitored.finished) await finish(clusterId, 'succeeded', { version: monitored.version });
-      st.succeeded++;
+      if (!monitored.finished) await this.finish(clusterId, 'succeeded', { version: monitored.version });
+      progress.succeeded++;
     } catch (err) {
-      let error = failureMessage(err);
-      let outcome: 'failed' | 'rolled_back' = 'failed';
-      if (input.rollbackOnFailure) {
-        try {
-          await changes.rollbackCluster.executeWithOptions(withSummary(CHANGE_OPTIONS, `roll back ${clusterId}`), [
-            { ...base, fromVersion: selected.fromVersion },
-          ]);
-          outcome = 'rolled_back';
-        } catch (rollbackErr) {
-          error = `${error}; rollback failed: ${failureMessage(rollbackErr)}`;
-        }
-      }
-      await finish(clusterId, outcome, { error });
-      log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
-      st.failed++;
-      if (st.failed > input.maxFailures && !st.budgetExceeded) {
-        log.warn('wave failure budget exceeded: no new cluster starts', {
-          operationId,
-          wave,
-          failed: st.failed,
-          maxFailures: input.maxFailures,
-        });
-      }
-      if (st.failed > input.maxFailures) st.budgetExceeded = true;
-      if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft && !st.totalBudgetExceeded) {
-        log.warn('operation failure budget exceeded: no new cluster starts', {
-          operationId,
-          wave,
-          failed: st.failed,
-          totalFailuresLeft: input.totalFailuresLeft,
-        });
-      }
-      if (input.totalFailuresLeft !== null && st.failed >= input.totalFailuresLeft) st.totalBudgetExceeded = true;
+      await this.fail(step, selected.fromVersion, failureMessage(err));
     }
   }
 
-  const stopped = () => st.cancelled || st.budgetExceeded || st.totalBudgetExceeded;
-  for (;;) {
-    await condition(
-      () =>
-        stopped() ||
-        (st.queue.length === 0 && inFlight.size === 0) ||
-        (!st.paused && st.queue.length > 0 && inFlight.size < st.maxParallel),
-    );
-    if (stopped() || (st.queue.length === 0 && inFlight.size === 0)) break;
-    if (workflowInfo().continueAsNewSuggested) {
-      // Drain, then start afresh with the same input and the carried state: history stays bounded.
-      await condition(() => inFlight.size === 0);
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof waveWorkflow>({ ...input, carried: st });
+  /** Rolls the cluster back when asked, records its failure and spends the budgets. */
+  private async fail(step: ClusterStep, fromVersion: string, reason: string): Promise<void> {
+    const { input, operationId, wave, progress } = this;
+    const { clusterId, attempt } = step;
+    let error = reason;
+    let outcome: 'failed' | 'rolled_back' = 'failed';
+    if (input.rollbackOnFailure) {
+      try {
+        await adapterCalls.rollbackCluster.executeWithOptions(
+          withSummary(ADAPTER_CALL_OPTIONS, `roll back ${clusterId}`),
+          [{ ...step, fromVersion }],
+        );
+        outcome = 'rolled_back';
+      } catch (rollbackErr) {
+        error = `${error}; rollback failed: ${failureMessage(rollbackErr)}`;
+      }
     }
-    const work = st.queue.shift()!;
-    inFlight.add(work.clusterId);
-    void runCluster(work).finally(() => inFlight.delete(work.clusterId));
+    await this.finish(clusterId, outcome, { error });
+    log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
+    progress.failed++;
+    if (progress.failed > input.maxFailures && !progress.budgetExceeded) {
+      progress.budgetExceeded = true;
+      log.warn('wave failure budget exceeded: no new cluster starts', {
+        operationId,
+        wave,
+        failed: progress.failed,
+        maxFailures: input.maxFailures,
+      });
+    }
+    const left = input.totalFailuresLeft;
+    if (left !== null && progress.failed >= left && !progress.totalBudgetExceeded) {
+      progress.totalBudgetExceeded = true;
+      log.warn('operation failure budget exceeded: no new cluster starts', {
+        operationId,
+        wave,
+        failed: progress.failed,
+        totalFailuresLeft: left,
+      });
+    }
+  }
+
+  result(): WaveResult {
+    const { cancelled, totalBudgetExceeded, budgetExceeded, succeeded, failed, skipped, queue } = this.progress;
+    const outcome = cancelled
+      ? 'cancelled'
+      : totalBudgetExceeded
+        ? 'total_budget_exceeded'
+        : budgetExceeded
+          ? 'budget_exceeded'
+          : 'completed';
+    return { outcome, succeeded, failed, skipped, notStarted: queue };
+  }
+}
+
+export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
+  const { operationId } = input;
+  const wave = input.wave.number;
+  const run = new WaveRun(input);
+  const { progress } = run;
+  run.registerHandlers();
+  if (!input.carried) await run.queueClusters();
+  log.info(input.carried ? 'wave continued as new' : 'wave started', {
+    operationId,
+    wave,
+    waveName: input.wave.name,
+    queued: progress.queue.length,
+    maxParallel: progress.maxParallel,
+    paused: progress.paused,
+  });
+
+  for (;;) {
+    await condition(() => run.stopped || run.drained || run.canStartOne);
+    if (run.stopped || run.drained) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      // Drain, then start afresh with the same input and the carried progress: history stays bounded.
+      await condition(() => run.inFlight.size === 0);
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof waveWorkflow>({ ...input, carried: progress });
+    }
+    run.startNext();
   }
   // In-flight clusters always finish their apply and monitor, whatever stopped the wave.
-  await condition(() => inFlight.size === 0);
+  await condition(() => run.inFlight.size === 0);
   await condition(allHandlersFinished);
   log.info('wave finished', {
     operationId,
     wave,
-    cancelled: st.cancelled,
-    budgetExceeded: st.budgetExceeded || st.totalBudgetExceeded,
-    succeeded: st.succeeded,
-    failed: st.failed,
-    skipped: st.skipped,
-    notStarted: st.queue.length,
+    cancelled: progress.cancelled,
+    budgetExceeded: progress.budgetExceeded || progress.totalBudgetExceeded,
+    succeeded: progress.succeeded,
+    failed: progress.failed,
+    skipped: progress.skipped,
+    notStarted: progress.queue.length,
   });
-  return {
-    outcome: st.cancelled
-      ? 'cancelled'
-      : st.totalBudgetExceeded
-        ? 'total_budget_exceeded'
-        : st.budgetExceeded
-          ? 'budget_exceeded'
-          : 'completed',
-    succeeded: st.succeeded,
-    failed: st.failed,
-    skipped: st.skipped,
-    notStarted: st.queue,
-  };
+  return run.result();
 }
