@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { seg } from '../client';
 import { contextOf, intOption, labelOption } from '../context';
+import { readPages } from '../pages';
 import { clusterDetail, clustersTable } from '../render';
 import { readClusterFile } from '../spec-file';
 import type { Cluster, ClusterRunView } from '../types';
@@ -110,18 +111,16 @@ Examples:
     )
     .action(async (opts: ListOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const found: Cluster[] = [];
-      let cursor = opts.cursor;
-      let next: string | null;
-      do {
-        const page = await ctx.client.get<{ clusters: Cluster[]; nextCursor: string | null }>(
-          '/v1/clusters',
-          clusterQuery({ ...opts, cursor }),
-        );
-        found.push(...page.clusters);
-        next = page.nextCursor;
-        cursor = next ?? undefined;
-      } while (opts.all && next);
+      const { items: found, next } = await readPages(
+        async (cursor) => {
+          const page = await ctx.client.get<{ clusters: Cluster[]; nextCursor: string | null }>(
+            '/v1/clusters',
+            clusterQuery({ ...opts, cursor }),
+          );
+          return { items: page.clusters, next: page.nextCursor };
+        },
+        { from: opts.cursor, all: opts.all },
+      );
       ctx.emit({ clusters: found, nextCursor: next }, () => {
         if (found.length === 0) return 'no clusters match';
         const more = next ? `\nmore clusters match: add --all, or --cursor ${next}` : '';

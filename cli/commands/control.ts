@@ -2,11 +2,38 @@
 import type { Command } from 'commander';
 import { seg } from '../client';
 import { contextOf, intOption } from '../context';
+import { readPages } from '../pages';
 import { eventsTable } from '../render';
 import type { AuditEventView } from '../types';
 
 type Reason = { reason?: string };
-const body = (opts: Reason) => (opts.reason === undefined ? {} : { reason: opts.reason });
+
+interface ActionCommand {
+  /** The command and its arguments, e.g. `retry <id> <cluster>`. */
+  usage: string;
+  description: string;
+  example: string;
+  /** From the positional arguments: where to POST, and the line printed once the API accepted it. */
+  target(args: string[]): { path: string; said: string };
+}
+
+/** An operator action that takes an optional `--reason` for the audit log and POSTs it. */
+function addActionCommand(program: Command, spec: ActionCommand): void {
+  program
+    .command(spec.usage)
+    .description(spec.description)
+    .option('--reason <text>', 'kept in the audit log')
+    .addHelpText('after', `\nExample:\n  ${spec.example}`)
+    .action(async (...args: unknown[]) => {
+      // Commander passes the positional arguments, then the options, then the command.
+      const cmd = args.at(-1) as Command;
+      const opts = args.at(-2) as Reason;
+      const { path, said } = spec.target(args.slice(0, -2) as string[]);
+      const ctx = contextOf(cmd);
+      const answer = await ctx.client.post(path, opts.reason === undefined ? {} : { reason: opts.reason });
+      ctx.emit(answer, () => said);
+    });
+}
 
 export function registerControl(program: Command): void {
   program
@@ -31,60 +58,34 @@ Example:
       ctx.emit(answer, () => `approved wave ${opts.wave} of ${id}`);
     });
 
-  const signals = [
-    ['pause', 'stop starting new clusters; in-flight ones finish', 'pause requested for'],
-    [
-      'resume',
-      'continue a paused operation (a wave stopped by its failure budget gets a fresh budget)',
-      'resume requested for',
-    ],
-    ['cancel', 'stop new work, let in-flight clusters finish, release leases; ends cancelled', 'cancel requested for'],
+  const operationActions = [
+    ['pause', 'stop starting new clusters; in-flight ones finish'],
+    ['resume', 'continue a paused operation (a wave stopped by its failure budget gets a fresh budget)'],
+    ['cancel', 'stop new work, let in-flight clusters finish, release leases; ends cancelled'],
   ] as const;
-  for (const [action, description, said] of signals) {
-    program
-      .command(`${action} <id>`)
-      .description(description)
-      .option('--reason <text>', 'kept in the audit log')
-      .addHelpText(
-        'after',
-        `
-Example:
-  fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`,
-      )
-      .action(async (id: string, opts: Reason, cmd: Command) => {
-        const ctx = contextOf(cmd);
-        const answer = await ctx.client.post(`/v1/operations/${seg(id)}/${action}`, body(opts));
-        ctx.emit(answer, () => `${said} ${id}`);
-      });
+  for (const [action, description] of operationActions) {
+    addActionCommand(program, {
+      usage: `${action} <id>`,
+      description,
+      example: `fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`,
+      target: ([id = '']) => ({ path: `/v1/operations/${seg(id)}/${action}`, said: `${action} requested for ${id}` }),
+    });
   }
 
   const clusterActions = [
-    [
-      'retry',
-      're-queue a failed or rolled back cluster (while the operation runs or is paused)',
-      'retry requested for',
-    ],
-    ['skip', 'mark a pending cluster skipped', 'skip requested for'],
+    ['retry', 're-queue a failed or rolled back cluster (while the operation runs or is paused)'],
+    ['skip', 'mark a pending cluster skipped'],
   ] as const;
-  for (const [action, description, said] of clusterActions) {
-    program
-      .command(`${action} <id> <cluster>`)
-      .description(description)
-      .option('--reason <text>', 'kept in the audit log')
-      .addHelpText(
-        'after',
-        `
-Example:
-  fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`,
-      )
-      .action(async (id: string, cluster: string, opts: Reason, cmd: Command) => {
-        const ctx = contextOf(cmd);
-        const answer = await ctx.client.post(
-          `/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`,
-          body(opts),
-        );
-        ctx.emit(answer, () => `${said} cluster ${cluster} of ${id}`);
-      });
+  for (const [action, description] of clusterActions) {
+    addActionCommand(program, {
+      usage: `${action} <id> <cluster>`,
+      description,
+      example: `fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`,
+      target: ([id = '', cluster = '']) => ({
+        path: `/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`,
+        said: `${action} requested for cluster ${cluster} of ${id}`,
+      }),
+    });
   }
 
   program
@@ -100,21 +101,16 @@ Example:
     )
     .action(async (id: string, opts: { limit: number; all?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const events: AuditEventView[] = [];
-      let cursor: string | undefined;
-      let next: string | null;
-      do {
-        const page = await ctx.client.get<{ events: AuditEventView[]; nextCursor: string | null }>(
-          `/v1/operations/${seg(id)}/events`,
-          {
-            limit: opts.limit,
-            cursor,
-          },
-        );
-        events.push(...page.events);
-        next = page.nextCursor;
-        cursor = next ?? undefined;
-      } while (opts.all && next);
+      const { items: events, next } = await readPages(
+        async (cursor) => {
+          const page = await ctx.client.get<{ events: AuditEventView[]; nextCursor: string | null }>(
+            `/v1/operations/${seg(id)}/events`,
+            { limit: opts.limit, cursor },
+          );
+          return { items: page.events, next: page.nextCursor };
+        },
+        { all: opts.all },
+      );
       ctx.emit({ events, nextCursor: next }, () =>
         events.length === 0 ? 'no events' : `${eventsTable(events)}${next ? '\n\nmore events: add --all' : ''}`,
       );

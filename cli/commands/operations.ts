@@ -4,6 +4,7 @@ import { OPERATION_STATES } from '../../domain/states';
 import { seg } from '../client';
 import { contextOf, intOption, secondsOption, type Context } from '../context';
 import { OperationEnded } from '../errors';
+import { readPages } from '../pages';
 import { operationsTable } from '../render';
 import { finalLine, planSummary, statusSummary } from '../render-operations';
 import { readOperationSpec } from '../spec-file';
@@ -102,23 +103,16 @@ Examples:
     )
     .action(async (opts: { state?: string; name?: string; limit: number; all?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const operations: OperationListItem[] = [];
-      let pageToken: string | undefined;
-      let next: string | null;
-      do {
-        const page = await ctx.client.get<{ operations: OperationListItem[]; nextPageToken: string | null }>(
-          '/v1/operations',
-          {
-            state: opts.state,
-            name: opts.name,
-            limit: opts.limit,
-            pageToken,
-          },
-        );
-        operations.push(...page.operations);
-        next = page.nextPageToken;
-        pageToken = next ?? undefined;
-      } while (opts.all && next);
+      const { items: operations, next } = await readPages(
+        async (pageToken) => {
+          const page = await ctx.client.get<{ operations: OperationListItem[]; nextPageToken: string | null }>(
+            '/v1/operations',
+            { state: opts.state, name: opts.name, limit: opts.limit, pageToken },
+          );
+          return { items: page.operations, next: page.nextPageToken };
+        },
+        { all: opts.all },
+      );
       ctx.emit({ operations, nextPageToken: next }, () =>
         operations.length === 0
           ? 'no operations match'

@@ -120,6 +120,84 @@ describe('the fleetwave CLI', () => {
     );
   });
 
+  test('when a list is longer than --limit, then one page names the next cursor and --all follows every page', async () => {
+    const { ids, team } = await importFleet();
+    const first = await fleetwave(['clusters', 'list', '--label', `team=${team}`, '--limit', '1']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`^${ids[0]}\\s`, 'm'));
+    assert.match(first.stdout, /^1 cluster$/m);
+    const cursor = /more clusters match: add --all, or --cursor (\S+)/.exec(first.stdout)?.[1];
+    assert.ok(cursor, `no cursor in: ${first.stdout}`);
+
+    const rest = await fleetwave([
+      'clusters',
+      'list',
+      '--label',
+      `team=${team}`,
+      '--limit',
+      '1',
+      '--cursor',
+      cursor,
+      '--all',
+      '-o',
+      'json',
+    ]);
+    assert.equal(rest.code, 0, rest.stderr);
+    const page = JSON.parse(rest.stdout);
+    assert.deepEqual(
+      page.clusters.map((c: any) => c.id),
+      ids.slice(1),
+    );
+    assert.equal(page.nextCursor, null);
+  });
+
+  test('when an operator pauses, skips, resumes and cancels, then each command says what it asked for and events --all lists them', async () => {
+    const { ids } = await importFleet();
+    const start = await fleetwave(['start', await writeYaml('spec', twoWaveSpec(ids, { approval: 'manual' }))]);
+    const id = startedId(start);
+
+    const pause = await fleetwave(['pause', id, '--reason', 'INC-42']);
+    assert.equal(pause.code, 0, pause.stderr);
+    assert.equal(pause.stdout, `pause requested for ${id}\n`);
+    const skip = await fleetwave(['skip', id, ids[3]!]);
+    assert.equal(skip.code, 0, skip.stderr);
+    assert.equal(skip.stdout, `skip requested for cluster ${ids[3]} of ${id}\n`);
+    const retry = await fleetwave(['retry', id, ids[3]!]);
+    assert.equal(retry.code, 3, 'only a failed or rolled back cluster can be retried');
+
+    for (let i = 0; ; i++) {
+      const status = await fleetwave(['status', id, '-o', 'json']);
+      if (JSON.parse(status.stdout).state === 'paused') break;
+      assert.ok(i < 50, `never paused: ${status.stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const resume = await fleetwave(['resume', id]);
+    assert.equal(resume.code, 0, resume.stderr);
+    assert.equal(resume.stdout, `resume requested for ${id}\n`);
+    const cancel = await fleetwave(['cancel', id, '--reason', 'not today']);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.equal(cancel.stdout, `cancel requested for ${id}\n`);
+    const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
+    assert.equal(watch.code, 1, 'a cancelled operation ends the watch with exit 1');
+
+    const onePage = await fleetwave(['events', id, '--limit', '1']);
+    assert.match(onePage.stdout, /\n\nmore events: add --all\n$/);
+    const all = await fleetwave(['events', id, '--limit', '1', '--all', '-o', 'json']);
+    assert.equal(all.code, 0, all.stderr);
+    const { events, nextCursor } = JSON.parse(all.stdout);
+    assert.equal(nextCursor, null);
+    const actions = events.map((e: any) => e.action);
+    for (const action of [
+      'operation.start',
+      'operation.pause',
+      'operation.skip',
+      'operation.resume',
+      'operation.cancel',
+    ]) {
+      assert.ok(actions.includes(action), `${action} missing from ${actions.join(', ')}`);
+    }
+  });
+
   test('when a spec is planned, then the waves table shows each wave with its settings and the skipped count', async () => {
     const { ids } = await importFleet();
     const run = await fleetwave(['plan', await writeYaml('spec', twoWaveSpec(ids, { approval: 'manual' }))]);
