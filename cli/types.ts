@@ -1,6 +1,6 @@
 // The API answers the CLI reads, typed from the domain where it defines them, so a renamed field breaks the build.
 import type { Cluster } from '../domain/cluster';
-import type { buildStatus, RunCounts } from '../domain/operation-api';
+import type { buildStatus, RunCounts } from '../domain/operation-status';
 import type { Plan, PlannedWave } from '../domain/planner';
 
 export type { Cluster, RunCounts };

@@ -8,6 +8,11 @@ export interface Principal {
   role: Role;
 }
 
+/** Who does something through the API: the caller's principal and, when known, the request it came in. */
+export interface Actor extends Principal {
+  requestId?: string;
+}
+
 export interface TokenEntry extends Principal {
   token: string;
 }

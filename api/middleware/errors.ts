@@ -4,23 +4,13 @@ import { ZodError } from 'zod';
 import { isConnectionError } from '../../db/pool';
 import { FleetError, type ErrorDetail } from '../../domain/errors';
 import type { Logger } from '../../logger';
+import { isTemporalUnavailable } from '../temporal-errors';
 
 export function zodDetails(err: ZodError): ErrorDetail[] {
   return err.issues.slice(0, 50).map((issue) => ({
     path: issue.path.map(String).join('.'),
     message: issue.message,
   }));
-}
-
-/** Errors from the Temporal client that mean "Temporal is not reachable", however deeply wrapped. */
-export function isTemporalUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
-    if (code === 14 || code === 4) return true;
-    if (e.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(e.message)) return true;
-  }
-  return false;
 }
 
 interface BodyParserError extends Error {

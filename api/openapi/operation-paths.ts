@@ -13,7 +13,7 @@ import {
   PatchOperationBodySchema,
   RunListQuerySchema,
   StartQuerySchema,
-} from '../../domain/operation-api';
+} from '../../domain/operation-requests';
 import { defineRoute, type RouteSpec } from './define';
 import { approveExample, operationPolicyExample, operationRequestExample } from './examples';
 import {

@@ -11,7 +11,7 @@ import {
 } from '../../domain/cluster';
 import { OPERATION_STATES, RUN_STATES } from '../../domain/states';
 import { ActionSchema, OperationRequestSchema, PolicySchema } from '../../domain/operation';
-import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-api';
+import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
 import { SelectorSchema } from '../../domain/selector';
 import { clusterExample } from './examples';
 

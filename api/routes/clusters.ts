@@ -1,5 +1,6 @@
 // /v1/clusters: parse with the domain schemas, call the inventory service, answer.
 import { Router } from 'express';
+import type { Actor } from '../../domain/auth';
 import {
   ClusterBulkInputSchema,
   ClusterIdSchema,
@@ -8,7 +9,7 @@ import {
   ClusterPatchSchema,
 } from '../../domain/cluster';
 import { requireRole } from '../middleware/auth';
-import type { Actor, InventoryService } from '../services/inventory';
+import type { InventoryService } from '../services/inventory';
 import { actorOf, parseOrThrow } from './parse';
 
 export function clustersRouter(inventory: InventoryService): Router {

@@ -12,7 +12,7 @@ import {
   PatchOperationBodySchema,
   RunListQuerySchema,
   StartQuerySchema,
-} from '../../domain/operation-api';
+} from '../../domain/operation-requests';
 import { requireRole } from '../middleware/auth';
 import type { OperationsService } from '../services/operations';
 import { actorOf, parseOrThrow } from './parse';

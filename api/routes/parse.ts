@@ -1,10 +1,9 @@
 // Shared route helpers: schema parsing into our error shape, and who is asking.
 import type { Response } from 'express';
 import type { z } from 'zod';
-import type { Principal } from '../../domain/auth';
+import type { Actor, Principal } from '../../domain/auth';
 import { ValidationFailed } from '../../domain/errors';
 import { zodDetails } from '../middleware/errors';
-import type { Actor } from '../services/inventory';
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.output<S> {
   const result = schema.safeParse(value === undefined && where === undefined ? {} : value);

@@ -1,5 +1,5 @@
 // Inventory use cases: every change and its audit event commit together, leased clusters stay put.
-import type { Principal } from '../../domain/auth';
+import type { Actor } from '../../domain/auth';
 import type { Cluster, ClusterFilter, ClusterInput, ClusterPatch } from '../../domain/cluster';
 import { Conflict, NotFound, ValidationFailed } from '../../domain/errors';
 import { recordAudit } from '../../db/audit';
@@ -7,10 +7,7 @@ import * as clustersRepo from '../../db/clusters';
 import { leasesFor } from '../../db/leases';
 import { withTransaction, type Db } from '../../db/pool';
 import { recentRunsForCluster, type ClusterRun } from '../../db/runs';
-
-export interface Actor extends Principal {
-  requestId?: string;
-}
+import { decodeCursor, encodeCursor } from './page-cursor';
 
 function leasedConflict(leases: { clusterId: string; operationId: string }[]): Conflict {
   return new Conflict(
@@ -20,21 +17,6 @@ function leasedConflict(leases: { clusterId: string; operationId: string }[]): C
       : `${leases.length} clusters are leased by running operations`,
     leases.map((l) => ({ path: l.clusterId, message: `leased by ${l.operationId}`, operationId: l.operationId })),
   );
-}
-
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(lastId, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  // Every cursor we hand out encodes a printable id; anything else was not made by us.
-  if (!/^[\x21-\x7e]{1,200}$/.test(id) || encodeCursor(id) !== cursor) {
-    throw new ValidationFailed('the cursor is not valid', [
-      { path: 'cursor', message: 'use nextCursor from a previous page' },
-    ]);
-  }
-  return id;
 }
 
 export function createInventoryService(db: Db) {

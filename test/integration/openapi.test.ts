@@ -11,7 +11,7 @@ import {
   ClusterPatchSchema,
 } from '../../domain/cluster';
 import { OperationRequestSchema } from '../../domain/operation';
-import { ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-api';
+import { ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
 import { createLogger } from '../../logger';
 import { version } from '../../package.json';
 import { call, startApi, TOKENS, type HttpAnswer, type TestApi } from '../helpers/api';

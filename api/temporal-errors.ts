@@ -1,0 +1,84 @@
+// Temporal client errors, read in one place: the gRPC status under the client's wrappers, and the
+// HTTP answer (404, 409, 503) each one becomes.
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { Conflict, DependencyUnavailable, FleetError, NotFound } from '../domain/errors';
+
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/** An error and its causes, outermost first, at most five deep (the client wraps gRPC errors in ServiceError). */
+function* causeChain(err: unknown): Generator<Error> {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) yield e;
+}
+
+const codeOf = (err: Error): unknown => (err as { code?: unknown }).code;
+
+/** The gRPC status code on a client error or its cause. */
+export function grpcCode(err: unknown): number | undefined {
+  for (const e of causeChain(err)) {
+    const code = codeOf(e);
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}
+
+/** Errors from the Temporal client that mean "Temporal is not reachable", however deeply wrapped. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (const e of causeChain(err)) {
+    const code = codeOf(e);
+    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) return true;
+    if (e.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Unreachable Temporal becomes 503; a missing workflow 404, or 409 when it has finished. */
+export function rethrowTemporalError(operationId: string, err: unknown): never {
+  if (err instanceof WorkflowNotFoundError) {
+    throw /already completed/i.test(err.message)
+      ? new Conflict('invalid_state', `operation '${operationId}' has finished`)
+      : new NotFound('operation workflow', operationId);
+  }
+  const code = grpcCode(err);
+  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED)
+    throw new DependencyUnavailable('temporal', 'Temporal is not reachable or did not answer in time; try again');
+  throw err;
+}
+
+/** A failed status query: UNAVAILABLE means Temporal itself is down (describe would fail the same way). */
+export function rethrowIfTemporalDown(err: unknown): void {
+  if (grpcCode(err) === GRPC_UNAVAILABLE)
+    throw new DependencyUnavailable('temporal', 'Temporal is not reachable; try again');
+}
+
+/** A refused update is a 409 with the workflow's reason; one no worker accepted in time is a 503. */
+export function rethrowUpdateError(operationId: string, err: unknown, refusedCode: string): never {
+  if (err instanceof WorkflowUpdateFailedError) throw new Conflict(refusedCode, err.cause?.message ?? err.message);
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(err) === GRPC_DEADLINE_EXCEEDED) {
+    throw new FleetError(
+      503,
+      'workflow_unavailable',
+      `operation '${operationId}' did not accept the update in time; try again`,
+    );
+  }
+  return rethrowTemporalError(operationId, err);
+}
+
+/** Runs one Temporal call about an operation under a deadline, its errors mapped as above. */
+export type TemporalCall = <T>(operationId: string, call: () => Promise<T>) => Promise<T>;
+
+/** A deadline on every call, so a Temporal outage is a prompt 503 rather than a hung request. */
+export function temporalCaller(client: Client, timeoutMs: number): TemporalCall {
+  return async (operationId, call) => {
+    try {
+      return await client.withDeadline(Date.now() + timeoutMs, call);
+    } catch (err) {
+      return rethrowTemporalError(operationId, err);
+    }
+  };
+}

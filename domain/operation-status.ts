@@ -1,0 +1,137 @@
+// Status assembly: one operation's answer from its recorded plan, the run counts in PostgreSQL and what
+// Temporal says live; pure, so every rule of the answer is unit-testable.
+import {
+  FINAL_OPERATION_STATES,
+  IN_FLIGHT_RUN_STATES,
+  type OperationStateName,
+  type RunState,
+  type WaveStateName,
+} from './states';
+import type { RecordedOperation } from './operation-start';
+import type { Plan } from './planner';
+import type { OperationState } from './workflow-contracts';
+
+export const COUNT_KEYS = ['pending', 'running', 'succeeded', 'failed', 'rolled_back', 'skipped'] as const;
+export type RunCounts = { total: number } & Record<(typeof COUNT_KEYS)[number], number>;
+
+export const emptyCounts = (): RunCounts => ({
+  total: 0,
+  pending: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  rolled_back: 0,
+  skipped: 0,
+});
+
+/** Folds (wave, state, count) rows into per-wave counts and operation counts; in-flight states count as `running`. */
+export function tallyRuns(rows: readonly { wave: number; state: RunState; count: number }[], noWave: number) {
+  const operation = emptyCounts();
+  const byWave = new Map<number, RunCounts>();
+  for (const { wave, state, count } of rows) {
+    const key = (IN_FLIGHT_RUN_STATES.includes(state) ? 'running' : state) as (typeof COUNT_KEYS)[number];
+    // Clusters the planner skipped belong to no wave and are listed in plan.skipped, so the
+    // operation counts add up to plan.total, as the waves' counts do.
+    if (wave === noWave) continue;
+    const perWave = byWave.get(wave) ?? emptyCounts();
+    byWave.set(wave, perWave);
+    for (const c of [operation, perWave]) {
+      c.total += count;
+      c[key] += count;
+    }
+  }
+  return { operation, byWave };
+}
+
+/** Above this many clusters a status answer carries wave sizes, not ids (GET …/clusters pages them). */
+export const PLAN_IDS_LIMIT = 1000;
+
+export function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
+  const waves = plan.waves.map((w) => ({ ...w, size: w.clusterIds.length }));
+  if (plan.total + plan.skipped.length <= limit)
+    return { ...plan, waves, skippedCount: plan.skipped.length, clusterIdsOmitted: false };
+  return {
+    ...plan,
+    waves: waves.map(({ clusterIds: _ids, ...wave }) => wave),
+    skipped: plan.skipped.slice(0, limit),
+    skippedCount: plan.skipped.length,
+    clusterIdsOmitted: true,
+  };
+}
+
+/** What Temporal tells about the workflow: the status query when a worker answers, else describe. */
+export interface LiveView {
+  source: 'query' | 'describe' | 'none';
+  state: OperationStateName | 'unknown';
+  op: OperationState | null;
+  workflowStatus: string | null;
+  note: string | null;
+}
+
+/** What the service gathered for one status answer. */
+export interface StatusSources {
+  record: RecordedOperation;
+  live: LiveView;
+  counts: readonly { wave: number; state: RunState; count: number; lastUpdate: string | null }[];
+  inFlight: readonly { clusterId: string; wave: number; state: RunState; startedAt: string | null }[];
+  noWave: number;
+}
+
+/** A wave's state from its counts alone, for when no worker answers the status query. */
+export function waveStateFromCounts(c: RunCounts, size: number, operationEnded: boolean): WaveStateName {
+  const done = c.succeeded + c.failed + c.rolled_back + c.skipped;
+  if (size > 0 && done >= size) return 'completed';
+  if (c.running === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
+  return operationEnded ? 'stopped' : 'running';
+}
+
+export function buildStatus({ record, live, counts, inFlight, noWave }: StatusSources) {
+  const { op } = live;
+  const tally = tallyRuns(counts, noWave);
+  const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
+  const updatedAt = [record.createdAt, op?.updatedAt, ...counts.map((c) => c.lastUpdate)]
+    .filter((t): t is string => typeof t === 'string')
+    .reduce((a, b) => (a > b ? a : b));
+  const waves = record.plan.waves.map((w) => {
+    const waveCounts = tally.byWave.get(w.number) ?? emptyCounts();
+    const ws = op?.waves.find((x) => x.number === w.number);
+    return {
+      number: w.number,
+      name: w.name,
+      size: w.clusterIds.length,
+      maxParallel: op?.maxParallelOverride ?? w.maxParallel,
+      maxFailures: w.maxFailures,
+      bakeSeconds: w.bakeSeconds,
+      approval: w.approval,
+      state: ws?.state ?? waveStateFromCounts(waveCounts, w.clusterIds.length, ended),
+      counts: waveCounts,
+      approvedBy: ws?.approvedBy ?? null,
+      approvedAt: ws?.approvedAt ?? null,
+      approvalComment: ws?.approvalComment ?? null,
+      startedAt: ws?.startedAt ?? null,
+      finishedAt: ws?.finishedAt ?? null,
+    };
+  });
+  return {
+    id: record.id,
+    name: record.name,
+    state: live.state,
+    action: record.request.action,
+    startedBy: record.startedBy,
+    createdAt: record.createdAt,
+    updatedAt,
+    plan: compactPlan(record.plan),
+    currentWave: op?.currentWave ?? null,
+    pendingApproval: op?.pendingApproval ?? null,
+    pauseReason: op?.pauseReason ?? null,
+    error: op?.error ?? null,
+    maxParallelOverride: op?.maxParallelOverride ?? null,
+    counts: tally.operation,
+    waves,
+    inFlight,
+    // Where state came from: `query` (live), `describe` (no worker answered) or `none` (no workflow).
+    source: live.source,
+    workflowStatus: live.workflowStatus,
+    note: live.note,
+  };
+}
