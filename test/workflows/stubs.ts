@@ -1,0 +1,216 @@
+// Stub activities for the workflow tests: the names and shapes of activities/ (typed as `Activities`, so
+// a renamed activity breaks the build), no database and no adapters; every call is recorded, and each
+// test chooses the behaviour (failing clusters, held applies, latency).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../activities';
+
+export type ActivityName = keyof Activities;
+export type InputOf<K extends ActivityName> = Parameters<Activities[K]>[0];
+
+export interface Call {
+  name: ActivityName;
+  input: unknown;
+  at: number;
+}
+
+/** Holds calls by key until a test releases them, one key at a time or all at once. */
+export class Hold {
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private held = false) {}
+
+  /** Keys of the calls waiting right now. */
+  get keys(): string[] {
+    return [...this.waiting.keys()];
+  }
+
+  hold(): void {
+    this.held = true;
+  }
+
+  pass(key: string): Promise<void> {
+    if (!this.held) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
+  }
+
+  /** Lets the waiting calls of `key` through; later calls with that key are held again. */
+  release(key: string): void {
+    const waiters = this.waiting.get(key) ?? [];
+    this.waiting.delete(key);
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Lets every waiting and every later call through. */
+  open(): void {
+    this.held = false;
+    for (const key of this.keys) this.release(key);
+  }
+}
+
+export interface StubOptions {
+  /** Clusters whose apply throws a permanent `ClusterApplyFailed` (every attempt, until removed). */
+  failApply?: string[];
+  /** Clusters whose monitor throws a permanent `ClusterUnhealthy`. */
+  failMonitor?: string[];
+  /** Clusters whose rollback throws a permanent `ClusterApplyFailed`. */
+  failRollback?: string[];
+  /** Clusters selectCluster refuses, with the reason it gives. */
+  notEligible?: Record<string, string>;
+  /** Clusters whose maintenance window opens this many milliseconds after select. */
+  windowWaitMs?: Record<string, number>;
+  /** Every apply waits in `stubs.applies` until released. */
+  holdApplies?: boolean;
+  /** Every skipClusters call waits in `stubs.skips` until released. */
+  holdSkips?: boolean;
+  /** How long each apply takes. */
+  applyMs?: number;
+}
+
+export const FROM_VERSION = '1.0.0';
+export const TO_VERSION = '2.0.0';
+
+export class StubActivities {
+  readonly calls: Call[] = [];
+  readonly failApply: Set<string>;
+  readonly failMonitor: Set<string>;
+  readonly failRollback: Set<string>;
+  readonly notEligible: Map<string, string>;
+  readonly windowWaitMs: Map<string, number>;
+  readonly applies: Hold;
+  readonly skips: Hold;
+  applyMs: number;
+  private readonly running = new Map<number, number>();
+  private readonly mostRunning = new Map<number, number>();
+
+  /** `plan[n - 1]` holds the clusters of wave n: what loadWaveClusters answers. */
+  constructor(
+    private readonly plan: string[][],
+    opts: StubOptions = {},
+  ) {
+    this.failApply = new Set(opts.failApply);
+    this.failMonitor = new Set(opts.failMonitor);
+    this.failRollback = new Set(opts.failRollback);
+    this.notEligible = new Map(Object.entries(opts.notEligible ?? {}));
+    this.windowWaitMs = new Map(Object.entries(opts.windowWaitMs ?? {}));
+    this.applies = new Hold(opts.holdApplies);
+    this.skips = new Hold(opts.holdSkips);
+    this.applyMs = opts.applyMs ?? 0;
+  }
+
+  callsOf<K extends ActivityName>(name: K): InputOf<K>[] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.input as InputOf<K>);
+  }
+
+  /** Applies in the order they started. */
+  get applied(): InputOf<'applyToCluster'>[] {
+    return this.callsOf('applyToCluster');
+  }
+
+  appliedIds(wave?: number): string[] {
+    return this.applied.filter((a) => wave === undefined || a.wave === wave).map((a) => a.clusterId);
+  }
+
+  /** The operator attempt of every apply of one cluster, in order. */
+  attemptsOf(clusterId: string): number[] {
+    return this.applied.filter((a) => a.clusterId === clusterId).map((a) => a.attempt);
+  }
+
+  /** Applies running right now. */
+  get appliesRunning(): number {
+    return [...this.running.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** The most applies that ran at once in one wave (every wave when not given). */
+  mostAppliesAtOnce(wave?: number): number {
+    if (wave !== undefined) return this.mostRunning.get(wave) ?? 0;
+    return Math.max(0, ...this.mostRunning.values());
+  }
+
+  /** Clusters whose run was recorded finished (by finishCluster or by the monitor), with the outcome. */
+  outcomes(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const c of this.calls) {
+      if (c.name === 'finishCluster') {
+        const input = c.input as InputOf<'finishCluster'>;
+        out.set(input.clusterId, input.outcome);
+      } else if (c.name === 'monitorCluster') {
+        const input = c.input as InputOf<'monitorCluster'>;
+        if (input.finish && !this.failMonitor.has(input.clusterId)) out.set(input.clusterId, 'succeeded');
+      }
+    }
+    return out;
+  }
+
+  /** Records the call, then waits while a hold on this activity keeps `key` back. */
+  private async enter(name: ActivityName, input: unknown, key = ''): Promise<void> {
+    this.calls.push({ name, input, at: Date.now() });
+    if (name === 'applyToCluster') await this.applies.pass(key);
+    if (name === 'skipClusters') await this.skips.pass(key);
+  }
+
+  /** The object the worker registers. */
+  build(): Activities {
+    return {
+      loadWaveClusters: async (input) => {
+        await this.enter('loadWaveClusters', input);
+        return [...(this.plan[input.wave - 1] ?? [])];
+      },
+      selectCluster: async (input) => {
+        await this.enter('selectCluster', input);
+        const reason = this.notEligible.get(input.clusterId);
+        if (reason) return { proceed: false, reason };
+        return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs: this.windowWaitMs.get(input.clusterId) ?? 0 };
+      },
+      applyToCluster: async (input) => {
+        const now = (this.running.get(input.wave) ?? 0) + 1;
+        this.running.set(input.wave, now);
+        this.mostRunning.set(input.wave, Math.max(now, this.mostRunning.get(input.wave) ?? 0));
+        try {
+          await this.enter('applyToCluster', input, input.clusterId);
+          if (this.applyMs > 0) await sleep(this.applyMs);
+          if (this.failApply.has(input.clusterId)) {
+            throw ApplicationFailure.nonRetryable(`apply of ${input.clusterId} failed`, 'ClusterApplyFailed');
+          }
+          return { version: TO_VERSION, duplicate: false };
+        } finally {
+          this.running.set(input.wave, (this.running.get(input.wave) ?? 1) - 1);
+        }
+      },
+      monitorCluster: async (input) => {
+        await this.enter('monitorCluster', input);
+        if (this.failMonitor.has(input.clusterId)) {
+          throw ApplicationFailure.nonRetryable(`${input.clusterId} is not healthy`, 'ClusterUnhealthy');
+        }
+        return { checks: 1, version: TO_VERSION, finished: input.finish !== undefined };
+      },
+      rollbackCluster: async (input) => {
+        await this.enter('rollbackCluster', input);
+        if (this.failRollback.has(input.clusterId)) {
+          throw ApplicationFailure.nonRetryable(`rollback of ${input.clusterId} failed`, 'ClusterApplyFailed');
+        }
+        return { message: `rolled back to ${input.fromVersion}` };
+      },
+      finishCluster: async (input) => {
+        await this.enter('finishCluster', input);
+      },
+      requeueCluster: async (input) => {
+        await this.enter('requeueCluster', input);
+      },
+      skipClusters: async (input) => {
+        await this.enter('skipClusters', input, input.clusterIds.join(','));
+        return input.clusterIds;
+      },
+      closeOperation: async (input) => {
+        await this.enter('closeOperation', input);
+        return { skipped: 0, released: 0 };
+      },
+    };
+  }
+
+  /** Lets every held call through: a test that ends early must not leave its worker waiting. */
+  openAll(): void {
+    this.applies.open();
+    this.skips.open();
+  }
+}
