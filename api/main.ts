@@ -1,13 +1,11 @@
 // API composition root: config, logger, pool, Temporal client, metrics, app; owns listening and shutdown.
 import type { Server } from 'node:http';
-import { Client } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../temporal-connection';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createApp } from './app';
 import { createApiMetrics } from './metrics';
-import { requestIdInterceptor } from './middleware/request-log';
 import { createHealthService } from './services/health';
 import { createInventoryService } from './services/inventory';
 import { createOperationsService } from './services/operations';
@@ -22,13 +20,7 @@ function main(): void {
     );
   }
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const { connection } = createTemporalClient(config);
-  // Every start, signal, query and update carries the id of the request that made it.
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    interceptors: { workflow: [requestIdInterceptor()] },
-  });
+  const { connection, client } = createTemporalClient(config);
   const health = createHealthService({ db, temporalAddress: temporalConnectionOptions(config.temporal) });
   const app = createApp({
     config,

@@ -5,8 +5,11 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { withTransaction, type Db } from '../db/pool';
 import { OPERATION_WORKFLOW_TYPE } from '../domain/ids';
+import { FINAL_RUN_STATES, RUN_STATES } from '../domain/states';
 import type { Logger } from '../logger';
-import { routeOf } from './middleware/request-log';
+import { routeOf } from './middleware/route-pattern';
+import { operationListQuery } from './temporal-visibility';
+import { withinTimeout } from './timeout';
 
 export interface ApiMetricsDeps {
   db: Db;
@@ -21,7 +24,8 @@ export interface ApiMetricsDeps {
 /** The FleetState values of a workflow that still runs (planning happens before Temporal). */
 const OPEN_STATES = ['running', 'awaiting_approval', 'paused'] as const;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const IN_FLIGHT_RUN_STATES = ['pending', 'waiting_window', 'applying', 'monitoring'];
+/** Runs not finished yet: pending ones count too, as the operation still has work. */
+const UNFINISHED_RUN_STATES = RUN_STATES.filter((state) => !FINAL_RUN_STATES.includes(state));
 
 // One round trip. Runs are counted for operations that still have unfinished clusters: a gauge of
 // every run ever would only grow, and would scan the whole history at every scrape.
@@ -35,22 +39,10 @@ const FLEET_SQL = `
    WHERE r.operation_id IN (SELECT DISTINCT operation_id FROM cluster_runs WHERE state = ANY($1::text[]))
    GROUP BY 2, 3`;
 
-async function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      fn(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function createApiMetrics(deps: ApiMetricsDeps) {
   const timeoutMs = deps.timeoutMs ?? 2000;
+  const bounded = <T>(source: string, read: () => Promise<T>) =>
+    withinTimeout(read, timeoutMs, `${source} did not answer within ${timeoutMs} ms`);
   const registry = new Registry();
   if (deps.processMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -69,6 +61,7 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     registers,
   });
   for (const source of ['postgres', 'temporal']) scrapeErrors.inc({ source }, 0);
+  // The gauges below look alike on purpose: one declaration each, as prom-client reads them.
   const clusterRuns = new Gauge({
     name: 'fleetwave_cluster_runs',
     help: 'Cluster runs of operations that still have unfinished clusters, by run state and action type',
@@ -118,12 +111,12 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
 
   async function readPostgres(): Promise<void> {
     try {
-      const rows = await bounded('PostgreSQL', timeoutMs, () =>
+      const rows = await bounded('PostgreSQL', () =>
         withTransaction(deps.db, async (tx) => {
           // The server gives up too, so a slow scrape never keeps working after we stopped waiting.
           await tx.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
           const result = await tx.query<{ metric: string; a: string | null; b: string | null; n: number }>(FLEET_SQL, [
-            IN_FLIGHT_RUN_STATES,
+            UNFINISHED_RUN_STATES,
           ]);
           return result.rows;
         }),
@@ -149,13 +142,11 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
   async function readTemporal(): Promise<void> {
     try {
       // Visibility cannot GROUP BY a custom search attribute, so one count per open state.
-      const counts = await bounded('Temporal', timeoutMs, () =>
+      const counts = await bounded('Temporal', () =>
         deps.client.withDeadline(Date.now() + timeoutMs, () =>
           Promise.all(
             OPEN_STATES.map((state) =>
-              deps.client.workflow.count(
-                `WorkflowType = '${OPERATION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND FleetState = '${state}'`,
-              ),
+              deps.client.workflow.count(operationListQuery(OPERATION_WORKFLOW_TYPE, { state })),
             ),
           ),
         ),

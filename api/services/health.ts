@@ -2,6 +2,7 @@
 import { Connection } from '@temporalio/client';
 import type { Db } from '../../db/pool';
 import type { TemporalConnectionOptions } from '../../temporal-connection';
+import { withinTimeout } from '../timeout';
 
 export interface DependencyStatus {
   ok: boolean;
@@ -14,22 +15,14 @@ export interface Readiness {
   checks: { postgres: DependencyStatus; temporal: DependencyStatus };
 }
 
-async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<DependencyStatus> {
+async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<DependencyStatus> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withinTimeout(check, timeoutMs, `no answer within ${timeoutMs} ms`);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: message.slice(0, 200) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,10 +1,9 @@
 // Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
-import { requestIdInterceptor } from '../../api/middleware/request-log';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService } from '../../api/services/operations';
@@ -49,11 +48,10 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
   const env = testEnv();
   const db = createPool(opts.databaseUrl ?? env.databaseUrl, 5);
   const taskQueue = opts.taskQueue ?? uid('tq');
-  const { connection } = createTemporalClient({
+  // As api/main.ts builds it: Temporal calls carry the request id.
+  const { connection, client } = createTemporalClient({
     temporal: { address: opts.temporalAddress ?? env.temporalAddress, namespace: 'default', taskQueue, uiUrl: '' },
   });
-  // As api/main.ts builds it: Temporal calls carry the request id.
-  const client = new Client({ connection, namespace: 'default', interceptors: { workflow: [requestIdInterceptor()] } });
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false, name: 'test-api' });
   const health = createHealthService({
     db,
