@@ -2,8 +2,8 @@
 import type { AdapterRegistry } from '../adapters/types';
 import type { Db } from '../db/pool';
 import { createApplyActivities } from './apply';
+import { createBookkeepingActivities } from './bookkeeping';
 import { createMonitorActivities } from './monitor';
-import { createRunActivities } from './runs';
 import { createLeasedClusters } from './leased-clusters';
 import { createSelectActivities, type HolderState } from './select';
 
@@ -20,7 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelectActivities(withCache),
     ...createApplyActivities(withCache),
     ...createMonitorActivities(withCache),
-    ...createRunActivities(withCache),
+    ...createBookkeepingActivities(withCache),
   };
 }
 

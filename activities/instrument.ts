@@ -1,6 +1,7 @@
 // Measures every activity call: how long it took, how it ended and, on failure, the failure type,
 // reported to an observer (worker/metrics.ts turns that into Prometheus series).
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { findOperationActionType } from '../db/operations';
 import type { Db } from '../db/pool';
 
 export type ActivityOutcome = 'succeeded' | 'failed' | 'cancelled';
@@ -51,12 +52,7 @@ export function instrumentActivities<T extends Record<string, AnyActivity>>(
     if (!operationId) return 'unknown';
     let known = actions.get(operationId);
     if (known === undefined && deps.db) {
-      const result = await deps.db
-        .query<{ action: string | null }>("SELECT request->'action'->>'type' AS action FROM operations WHERE id = $1", [
-          operationId,
-        ])
-        .catch(() => undefined);
-      known = result?.rows[0]?.action ?? undefined;
+      known = await findOperationActionType(deps.db, operationId).catch(() => undefined);
       if (known) actions.set(operationId, known);
     }
     return known ?? 'unknown';

@@ -7,6 +7,7 @@ import { msUntilWindowOpen } from '../domain/maintenance';
 import { getClusterWithRun } from '../db/clusters';
 import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
+import { findOperationSelector } from '../db/operations';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
 
@@ -47,13 +48,10 @@ export function createSelectActivities(deps: SelectDeps) {
 
   async function operationSelector(operationId: string): Promise<Selector | null> {
     if (!selectors.has(operationId)) {
-      const result = await deps.db.query<{ request: { selector?: Selector } }>(
-        'SELECT request FROM operations WHERE id = $1',
-        [operationId],
-      );
+      const selector = await findOperationSelector(deps.db, operationId);
       // Operations are immutable once started, so the selector can be cached for the worker's life.
       if (selectors.size > 1000) selectors.clear();
-      selectors.set(operationId, result.rows[0]?.request.selector ?? null);
+      selectors.set(operationId, selector);
     }
     return selectors.get(operationId)!;
   }

@@ -1,5 +1,7 @@
 // Audit log: append-only record of every state-changing call, with who, what and when.
 import type { Queryable } from './pool';
+import { recordOf } from './rows';
+import { whereBuilder } from './where';
 
 export interface AuditEventInput {
   identity: string;
@@ -48,36 +50,23 @@ interface AuditRow {
   payload: unknown;
 }
 
+const COLUMNS = 'id, at, identity, role, action, target_type, target_id, operation_id, request_id, payload';
+
 export async function listAudit(
   db: Queryable,
   filter: { operationId?: string; targetType?: string; targetId?: string },
   page: { limit: number; afterId?: number },
 ): Promise<AuditEvent[]> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    values.push(value);
-    where.push(sql.replace('?', `$${values.length}`));
-  };
-  if (filter.operationId) add('operation_id = ?', filter.operationId);
-  if (filter.targetType) add('target_type = ?', filter.targetType);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (page.afterId !== undefined) add('id > ?', page.afterId);
-  values.push(page.limit);
+  const where = whereBuilder();
+  if (filter.operationId) where.add('operation_id = ?', filter.operationId);
+  if (filter.targetType) where.add('target_type = ?', filter.targetType);
+  if (filter.targetId) where.add('target_id = ?', filter.targetId);
+  if (page.afterId !== undefined) where.add('id > ?', page.afterId);
+  const limit = where.param(page.limit);
   const result = await db.query<AuditRow>(
-    `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
-    values,
+    `SELECT ${COLUMNS} FROM audit_events ${where.sql()} ORDER BY id LIMIT ${limit}`,
+    where.values,
   );
-  return result.rows.map((r) => ({
-    id: Number(r.id),
-    at: r.at.toISOString(),
-    identity: r.identity,
-    role: r.role,
-    action: r.action,
-    targetType: r.target_type,
-    targetId: r.target_id,
-    operationId: r.operation_id,
-    requestId: r.request_id,
-    payload: r.payload,
-  }));
+  // bigserial arrives as a string.
+  return result.rows.map((row) => ({ ...recordOf(row), id: Number(row.id) }));
 }

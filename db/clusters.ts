@@ -1,43 +1,21 @@
 // Inventory repository: clusters rows in, domain `Cluster` objects out; parameterized SQL only.
 import type { Cluster, ClusterFilter, ClusterInput, ClusterPatch } from '../domain/cluster';
 import type { Queryable } from './pool';
+import { recordOf } from './rows';
+import { whereBuilder, type WhereBuilder } from './where';
 
-interface ClusterRow {
-  id: string;
-  name: string;
-  kind: string;
-  cloud: string;
-  region: string;
-  environment: string;
-  tier: string | null;
-  version: string;
-  labels: Record<string, string>;
-  adapter: Cluster['adapter'];
+/** A clusters row: the domain `Cluster` under its column names, timestamps as Dates. */
+type ClusterRow = Omit<Cluster, 'maintenanceWindows' | 'createdAt' | 'updatedAt'> & {
   maintenance_windows: Cluster['maintenanceWindows'];
   created_at: Date;
   updated_at: Date;
-}
+};
 
+/** In the order of `Cluster`'s fields, which is the order API answers list them in. */
 const COLUMNS =
   'id, name, kind, cloud, region, environment, tier, version, labels, adapter, maintenance_windows, created_at, updated_at';
 
-function toCluster(row: ClusterRow): Cluster {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    cloud: row.cloud,
-    region: row.region,
-    environment: row.environment,
-    tier: row.tier,
-    version: row.version,
-    labels: row.labels,
-    adapter: row.adapter,
-    maintenanceWindows: row.maintenance_windows,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
+const toCluster = (row: ClusterRow): Cluster => recordOf(row);
 
 /** Inserts or replaces clusters (keeping created_at of replaced rows); returns them in input order. */
 export async function upsertClusters(db: Queryable, clusters: ClusterInput[]): Promise<Cluster[]> {
@@ -65,13 +43,6 @@ export async function getCluster(db: Queryable, id: string, forUpdate = false): 
     [id],
   );
   return result.rows[0] ? toCluster(result.rows[0]) : undefined;
-}
-
-export async function getClustersByIds(db: Queryable, ids: string[]): Promise<Cluster[]> {
-  const result = await db.query<ClusterRow>(`SELECT ${COLUMNS} FROM clusters WHERE id = ANY($1::text[]) ORDER BY id`, [
-    ids,
-  ]);
-  return result.rows.map(toCluster);
 }
 
 export async function patchCluster(db: Queryable, id: string, patch: ClusterPatch): Promise<Cluster | undefined> {
@@ -107,12 +78,9 @@ export async function deleteCluster(db: Queryable, id: string): Promise<boolean>
   return (result.rowCount ?? 0) > 0;
 }
 
-function whereClause(filter: ClusterFilter, values: unknown[]): string[] {
-  const where: string[] = [];
+function addFilter(where: WhereBuilder, filter: ClusterFilter): void {
   const anyOf = (column: string, list: string[] | undefined) => {
-    if (!list || list.length === 0) return;
-    values.push(list);
-    where.push(`${column} = ANY($${values.length}::text[])`);
+    if (list && list.length > 0) where.add(`${column} = ANY(?::text[])`, list);
   };
   anyOf('id', filter.ids);
   anyOf('kind', filter.kind);
@@ -121,11 +89,8 @@ function whereClause(filter: ClusterFilter, values: unknown[]): string[] {
   anyOf('environment', filter.environment);
   anyOf('tier', filter.tier);
   anyOf('version', filter.version);
-  if (filter.labels && Object.keys(filter.labels).length > 0) {
-    values.push(JSON.stringify(filter.labels));
-    where.push(`labels @> $${values.length}::jsonb`);
-  }
-  return where;
+  if (filter.labels && Object.keys(filter.labels).length > 0)
+    where.add('labels @> ?::jsonb', JSON.stringify(filter.labels));
 }
 
 /** One page ordered by id; `after` is the last id of the previous page. */
@@ -134,16 +99,13 @@ export async function listClusters(
   filter: ClusterFilter,
   page: { limit: number; after?: string },
 ): Promise<{ clusters: Cluster[]; hasMore: boolean }> {
-  const values: unknown[] = [];
-  const where = whereClause(filter, values);
-  if (page.after !== undefined) {
-    values.push(page.after);
-    where.push(`id > $${values.length}`);
-  }
-  values.push(page.limit + 1);
+  const where = whereBuilder();
+  addFilter(where, filter);
+  if (page.after !== undefined) where.add('id > ?', page.after);
+  const limit = where.param(page.limit + 1);
   const result = await db.query<ClusterRow>(
-    `SELECT ${COLUMNS} FROM clusters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
-    values,
+    `SELECT ${COLUMNS} FROM clusters ${where.sql()} ORDER BY id LIMIT ${limit}`,
+    where.values,
   );
   const hasMore = result.rows.length > page.limit;
   return { clusters: result.rows.slice(0, page.limit).map(toCluster), hasMore };
@@ -175,9 +137,9 @@ export async function getClusterWithRun(
        LEFT JOIN cluster_runs r ON r.operation_id = $2 AND r.cluster_id = $1`,
     [clusterId, operationId],
   );
-  const row = result.rows[0]!;
+  const { run_state: runState, run_reason: runReason, ...cluster } = result.rows[0]!;
   return {
-    cluster: row.id ? toCluster(row as ClusterRow) : undefined,
-    run: row.run_state ? { state: row.run_state, reason: row.run_reason } : undefined,
+    cluster: cluster.id ? toCluster(cluster as ClusterRow) : undefined,
+    run: runState ? { state: runState, reason: runReason } : undefined,
   };
 }

@@ -1,25 +1,15 @@
-// Operations repository: the operation row with its planned cluster_runs, idempotency look-ups.
+// Operations repository: the operation row, created with its planned cluster_runs, looked up by id or key, closed.
 import type { OperationRequest } from '../domain/operation';
 import type { Plan } from '../domain/planner';
+import type { Selector } from '../domain/selector';
 import { recordAudit, type AuditEventInput } from './audit';
+import { releaseOperationLeases } from './leases';
 import { withTransaction, type Db, type Queryable } from './pool';
+import { recordOf, type RecordOf } from './rows';
+import { skipWaitingRuns } from './runs';
 
 /** Wave number of runs the planner skipped (already at target): they belong to no wave. */
 export const NO_WAVE = 0;
-
-export interface OperationRecord {
-  id: string;
-  name: string;
-  request: OperationRequest;
-  requestHash: string;
-  idempotencyKey: string | null;
-  plan: Plan;
-  startedBy: string;
-  createdAt: string;
-  workflowStartedAt: string | null;
-}
-
-export type NewOperation = Omit<OperationRecord, 'createdAt' | 'workflowStartedAt'>;
 
 interface OperationRow {
   id: string;
@@ -33,19 +23,13 @@ interface OperationRow {
   workflow_started_at: Date | null;
 }
 
-function toRecord(row: OperationRow): OperationRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    request: row.request,
-    requestHash: row.request_hash,
-    idempotencyKey: row.idempotency_key,
-    plan: row.plan,
-    startedBy: row.started_by,
-    createdAt: row.created_at.toISOString(),
-    workflowStartedAt: row.workflow_started_at?.toISOString() ?? null,
-  };
-}
+export type OperationRecord = RecordOf<OperationRow>;
+export type NewOperation = Omit<OperationRecord, 'createdAt' | 'workflowStartedAt'>;
+
+/** In the order of OperationRow, which is the order a record lists its fields in. */
+const COLUMNS = 'id, name, request, request_hash, idempotency_key, plan, started_by, created_at, workflow_started_at';
+
+const toRecord = (row: OperationRow): OperationRecord => recordOf(row);
 
 /**
  * Writes the operation, one `pending` run per planned cluster and one `skipped` run per cluster the
@@ -63,7 +47,7 @@ export async function createOperation(
       `INSERT INTO operations (id, name, request, request_hash, idempotency_key, plan, started_by)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)
        ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING *`,
+       RETURNING ${COLUMNS}`,
       [
         op.id,
         op.name,
@@ -115,12 +99,12 @@ async function insertRuns(tx: Queryable, op: NewOperation, versions: ReadonlyMap
 }
 
 export async function findOperation(db: Queryable, id: string): Promise<OperationRecord | undefined> {
-  const result = await db.query<OperationRow>('SELECT * FROM operations WHERE id = $1', [id]);
+  const result = await db.query<OperationRow>(`SELECT ${COLUMNS} FROM operations WHERE id = $1`, [id]);
   return result.rows[0] ? toRecord(result.rows[0]) : undefined;
 }
 
 export async function findOperationByKey(db: Queryable, key: string): Promise<OperationRecord | undefined> {
-  const result = await db.query<OperationRow>('SELECT * FROM operations WHERE idempotency_key = $1', [key]);
+  const result = await db.query<OperationRow>(`SELECT ${COLUMNS} FROM operations WHERE idempotency_key = $1`, [key]);
   return result.rows[0] ? toRecord(result.rows[0]) : undefined;
 }
 
@@ -130,11 +114,35 @@ export async function markWorkflowStarted(db: Queryable, id: string): Promise<vo
   ]);
 }
 
-/** Undoes createOperation (runs and row) when the workflow could not be started and no key can retry it. */
-export async function deleteOperation(db: Db, id: string, audit: AuditEventInput): Promise<void> {
-  await withTransaction(db, async (tx) => {
-    await tx.query('DELETE FROM cluster_runs WHERE operation_id = $1', [id]);
-    await tx.query('DELETE FROM operations WHERE id = $1', [id]);
-    await recordAudit(tx, audit);
+/** The operation's selector, when it has one (operations never change once started, so callers may cache it). */
+export async function findOperationSelector(db: Queryable, id: string): Promise<Selector | null> {
+  const result = await db.query<{ request: { selector?: Selector } }>('SELECT request FROM operations WHERE id = $1', [
+    id,
+  ]);
+  return result.rows[0]?.request.selector ?? null;
+}
+
+/** The type of the operation's action (upgrade, restart, config), when the operation is known. */
+export async function findOperationActionType(db: Queryable, id: string): Promise<string | undefined> {
+  const result = await db.query<{ action: string | null }>(
+    "SELECT request->'action'->>'type' AS action FROM operations WHERE id = $1",
+    [id],
+  );
+  return result.rows[0]?.action ?? undefined;
+}
+
+/** The operation ended: unless it completed, its waiting runs are skipped; its leases are released. One transaction. */
+export async function closeOperation(
+  db: Db,
+  operationId: string,
+  outcome: 'completed' | 'failed' | 'cancelled',
+): Promise<{ skipped: number; released: number }> {
+  return withTransaction(db, async (tx) => {
+    const skipped =
+      outcome === 'completed'
+        ? 0
+        : await skipWaitingRuns(tx, operationId, outcome === 'cancelled' ? 'operation_cancelled' : 'operation_failed');
+    const released = await releaseOperationLeases(tx, operationId);
+    return { skipped, released };
   });
 }

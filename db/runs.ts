@@ -1,20 +1,8 @@
-// Cluster run records: one row per (operation, cluster), read here for the inventory's history view.
+// The cluster_runs table, one row per (operation, cluster): every read of a run and every state change of one.
+import { IN_FLIGHT_RUN_STATES, type RunState } from '../domain/states';
 import type { Queryable } from './pool';
-
-export interface ClusterRun {
-  operationId: string;
-  clusterId: string;
-  wave: number;
-  state: string;
-  fromVersion: string | null;
-  toVersion: string | null;
-  attempts: number;
-  error: string | null;
-  reason: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-}
+import { recordOf, type RecordOf } from './rows';
+import { whereBuilder } from './where';
 
 interface RunRow {
   operation_id: string;
@@ -31,52 +19,125 @@ interface RunRow {
   updated_at: Date;
 }
 
-export function toRun(r: RunRow): ClusterRun {
-  return {
-    operationId: r.operation_id,
-    clusterId: r.cluster_id,
-    wave: r.wave,
-    state: r.state,
-    fromVersion: r.from_version,
-    toVersion: r.to_version,
-    attempts: r.attempts,
-    error: r.error,
-    reason: r.reason,
-    startedAt: r.started_at?.toISOString() ?? null,
-    finishedAt: r.finished_at?.toISOString() ?? null,
-    updatedAt: r.updated_at.toISOString(),
-  };
+/** A run as the API shows it. */
+export type ClusterRun = RecordOf<RunRow>;
+
+/** In the order of RunRow, which is the order API answers list a run's fields in. */
+const COLUMNS =
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at';
+
+const toRun = (row: RunRow): ClusterRun => recordOf(row);
+
+export async function getRun(db: Queryable, operationId: string, clusterId: string): Promise<ClusterRun | undefined> {
+  const result = await db.query<RunRow>(
+    `SELECT ${COLUMNS} FROM cluster_runs WHERE operation_id = $1 AND cluster_id = $2`,
+    [operationId, clusterId],
+  );
+  return result.rows[0] ? toRun(result.rows[0]) : undefined;
 }
 
+export interface RunFilter {
+  states?: RunState[];
+  wave?: number;
+}
+
+/** One page of an operation's runs ordered by cluster id; `after` is the last cluster id of the previous page. */
+export async function listRuns(
+  db: Queryable,
+  operationId: string,
+  filter: RunFilter,
+  page: { limit: number; after?: string },
+): Promise<{ runs: ClusterRun[]; hasMore: boolean }> {
+  const where = whereBuilder();
+  where.add('operation_id = ?', operationId);
+  if (filter.states && filter.states.length > 0) where.add('state = ANY(?::text[])', filter.states);
+  if (filter.wave !== undefined) where.add('wave = ?', filter.wave);
+  if (page.after !== undefined) where.add('cluster_id > ?', page.after);
+  const limit = where.param(Math.min(page.limit, 1000) + 1);
+  const result = await db.query<RunRow>(
+    `SELECT ${COLUMNS} FROM cluster_runs ${where.sql()} ORDER BY cluster_id LIMIT ${limit}`,
+    where.values,
+  );
+  const hasMore = result.rows.length > page.limit;
+  return { runs: result.rows.slice(0, page.limit).map(toRun), hasMore };
+}
+
+/** A cluster's latest runs across operations, newest first: the inventory's history view. */
 export async function recentRunsForCluster(db: Queryable, clusterId: string, limit = 20): Promise<ClusterRun[]> {
   const result = await db.query<RunRow>(
-    'SELECT * FROM cluster_runs WHERE cluster_id = $1 ORDER BY updated_at DESC LIMIT $2',
+    `SELECT ${COLUMNS} FROM cluster_runs WHERE cluster_id = $1 ORDER BY updated_at DESC LIMIT $2`,
     [clusterId, limit],
   );
   return result.rows.map(toRun);
 }
 
-export async function getRun(db: Queryable, operationId: string, clusterId: string): Promise<ClusterRun | undefined> {
-  const result = await db.query<RunRow>('SELECT * FROM cluster_runs WHERE operation_id = $1 AND cluster_id = $2', [
-    operationId,
-    clusterId,
-  ]);
-  return result.rows[0] ? toRun(result.rows[0]) : undefined;
+export interface RunCount {
+  wave: number;
+  state: RunState;
+  count: number;
+  /** Latest change among these runs, so status can say when anything last moved. */
+  lastUpdate: string | null;
+}
+
+/** Exact counts from the run records, one row per (wave, state) present. */
+export async function runCounts(db: Queryable, operationId: string): Promise<RunCount[]> {
+  const result = await db.query<{ wave: number; state: RunState; n: string; last_update: Date | null }>(
+    `SELECT wave, state, count(*) AS n, max(updated_at) AS last_update
+       FROM cluster_runs WHERE operation_id = $1 GROUP BY wave, state`,
+    [operationId],
+  );
+  return result.rows.map((row) => ({
+    wave: row.wave,
+    state: row.state,
+    count: Number(row.n),
+    lastUpdate: row.last_update?.toISOString() ?? null,
+  }));
+}
+
+export interface InFlightRun {
+  clusterId: string;
+  wave: number;
+  state: RunState;
+  startedAt: string | null;
+}
+
+/** Clusters being worked on now, oldest first; bounded because maxParallel is at most 1000. */
+export async function inFlightRuns(db: Queryable, operationId: string, limit = 1000): Promise<InFlightRun[]> {
+  const result = await db.query<{ cluster_id: string; wave: number; state: RunState; started_at: Date | null }>(
+    `SELECT cluster_id, wave, state, started_at FROM cluster_runs
+      WHERE operation_id = $1 AND state = ANY($2::text[])
+      ORDER BY started_at NULLS LAST, cluster_id LIMIT $3`,
+    [operationId, IN_FLIGHT_RUN_STATES, limit],
+  );
+  return result.rows.map(recordOf);
+}
+
+/** Cluster ids a wave still has to work on, in id order. */
+export async function pendingWaveClusters(db: Queryable, operationId: string, wave: number): Promise<string[]> {
+  const result = await db.query<{ cluster_id: string }>(
+    `SELECT cluster_id FROM cluster_runs WHERE operation_id = $1 AND wave = $2 AND state = 'pending' ORDER BY cluster_id`,
+    [operationId, wave],
+  );
+  return result.rows.map((row) => row.cluster_id);
+}
+
+/** Which run moves, the state it moves to, and why (error for failures, reason for skips). */
+export interface RunChange {
+  operationId: string;
+  clusterId: string;
+  wave: number;
+  state: string;
+  error?: string | null;
+  reason?: string | null;
 }
 
 /** Moves a run to a new state; `start` stamps started_at and the attempt, final states stamp finished_at. */
 export async function updateRun(
   db: Queryable,
-  run: {
-    operationId: string;
-    clusterId: string;
-    wave: number;
-    state: string;
+  run: RunChange & {
     attempt?: number;
     fromVersion?: string | null;
     toVersion?: string | null;
-    error?: string | null;
-    reason?: string | null;
     start?: boolean;
     final?: boolean;
   },
@@ -113,41 +174,11 @@ export async function updateRun(
   );
 }
 
-/** Marks every still-pending run of an operation skipped (cancel, abort); returns how many. */
-export async function skipPendingRuns(db: Queryable, operationId: string, reason: string): Promise<number> {
-  const result = await db.query(
-    `UPDATE cluster_runs SET state = 'skipped', reason = $2, finished_at = clock_timestamp(), updated_at = clock_timestamp()
-      WHERE operation_id = $1 AND state = 'pending'`,
-    [operationId, reason],
-  );
-  return result.rowCount ?? 0;
-}
-
-/** Cluster ids a wave still has to work on, in id order. */
-export async function pendingWaveClusters(db: Queryable, operationId: string, wave: number): Promise<string[]> {
-  const result = await db.query<{ cluster_id: string }>(
-    `SELECT cluster_id FROM cluster_runs WHERE operation_id = $1 AND wave = $2 AND state = 'pending' ORDER BY cluster_id`,
-    [operationId, wave],
-  );
-  return result.rows.map((r) => r.cluster_id);
-}
-
 /**
  * A run's final state in one statement (atomic, one round trip): the run record, the inventory
  * version when `version` is given, and the operation's lease on the cluster.
  */
-export async function finishRun(
-  db: Queryable,
-  run: {
-    operationId: string;
-    clusterId: string;
-    wave: number;
-    state: string;
-    error?: string | null;
-    reason?: string | null;
-    version?: string | null;
-  },
-): Promise<void> {
+export async function finishRun(db: Queryable, run: RunChange & { version?: string | null }): Promise<void> {
   const result = await db.query<{ runs: string }>(
     `WITH run AS (
        UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6,
@@ -163,4 +194,38 @@ export async function finishRun(
   );
   // A run the API never recorded (an operation started by hand): record it now.
   if (Number(result.rows[0]?.runs ?? 0) === 0) await updateRun(db, { ...run, final: true });
+}
+
+/** An operator retry: a failed or rolled-back run shows pending again until its wave picks it up. */
+export async function requeueRun(db: Queryable, operationId: string, clusterId: string): Promise<void> {
+  await db.query(
+    `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
+    [operationId, clusterId],
+  );
+}
+
+/** Skips those of `clusterIds` whose runs are still pending; returns the ids it skipped. */
+export async function skipPendingClusters(
+  db: Queryable,
+  operationId: string,
+  clusterIds: string[],
+  reason: string,
+): Promise<string[]> {
+  const result = await db.query<{ cluster_id: string }>(
+    `UPDATE cluster_runs SET state = 'skipped', reason = $3, finished_at = clock_timestamp(), updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND cluster_id = ANY($2::text[]) AND state = 'pending' RETURNING cluster_id`,
+    [operationId, clusterIds, reason],
+  );
+  return result.rows.map((row) => row.cluster_id);
+}
+
+/** Skips every run of the operation still waiting (pending, or for its maintenance window); returns how many. */
+export async function skipWaitingRuns(db: Queryable, operationId: string, reason: string): Promise<number> {
+  const result = await db.query(
+    `UPDATE cluster_runs SET state = 'skipped', reason = $2, finished_at = clock_timestamp(), updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND state IN ('pending', 'waiting_window')`,
+    [operationId, reason],
+  );
+  return result.rowCount ?? 0;
 }

@@ -1,9 +1,10 @@
-// Run bookkeeping: final states, inventory version, lease release, operator skips, operation close.
+// Bookkeeping activities: a run's final state (with inventory version and lease), operator retries and
+// skips, a wave's cluster list, and closing the operation.
 import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
-import { releaseOperationLeases } from '../db/leases';
-import { withTransaction, type Db } from '../db/pool';
-import { finishRun, pendingWaveClusters } from '../db/runs';
+import { closeOperation } from '../db/operations';
+import type { Db } from '../db/pool';
+import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters } from '../db/runs';
 
 export interface FinishInput {
   operationId: string;
@@ -22,7 +23,7 @@ export function targetVersionOf(action: Action): string | null {
   return action.type === 'upgrade' ? action.targetVersion : null;
 }
 
-export function createRunActivities(deps: { db: Db; leased: LeasedClusters }) {
+export function createBookkeepingActivities(deps: { db: Db; leased: LeasedClusters }) {
   return {
     async finishCluster(input: FinishInput): Promise<void> {
       deps.leased.forget(input.clusterId);
@@ -39,11 +40,7 @@ export function createRunActivities(deps: { db: Db; leased: LeasedClusters }) {
 
     /** An operator retry: the run shows pending again until its wave picks it up. */
     async requeueCluster(input: { operationId: string; clusterId: string }): Promise<void> {
-      await deps.db.query(
-        `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, updated_at = clock_timestamp()
-          WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
-        [input.operationId, input.clusterId],
-      );
+      await requeueRun(deps.db, input.operationId, input.clusterId);
     },
 
     async loadWaveClusters(input: { operationId: string; wave: number }): Promise<string[]> {
@@ -52,30 +49,12 @@ export function createRunActivities(deps: { db: Db; leased: LeasedClusters }) {
 
     /** Operator skips: only clusters still pending are skipped; returns those that were. */
     async skipClusters(input: { operationId: string; clusterIds: string[]; reason: string }): Promise<string[]> {
-      const result = await deps.db.query<{ cluster_id: string }>(
-        `UPDATE cluster_runs SET state = 'skipped', reason = $3, finished_at = clock_timestamp(), updated_at = clock_timestamp()
-          WHERE operation_id = $1 AND cluster_id = ANY($2::text[]) AND state = 'pending' RETURNING cluster_id`,
-        [input.operationId, input.clusterIds, input.reason],
-      );
-      return result.rows.map((r) => r.cluster_id);
+      return skipPendingClusters(deps.db, input.operationId, input.clusterIds, input.reason);
     },
 
     /** The operation ended: nothing stays pending or leased. */
     async closeOperation(input: { operationId: string; outcome: 'completed' | 'failed' | 'cancelled' }) {
-      return withTransaction(deps.db, async (tx) => {
-        const skipped =
-          input.outcome === 'completed'
-            ? 0
-            : await tx
-                .query(
-                  `UPDATE cluster_runs SET state = 'skipped', reason = $2, finished_at = clock_timestamp(), updated_at = clock_timestamp()
-                    WHERE operation_id = $1 AND state IN ('pending', 'waiting_window')`,
-                  [input.operationId, input.outcome === 'cancelled' ? 'operation_cancelled' : 'operation_failed'],
-                )
-                .then((r) => r.rowCount ?? 0);
-        const released = await releaseOperationLeases(tx, input.operationId);
-        return { skipped, released };
-      });
+      return closeOperation(deps.db, input.operationId, input.outcome);
     },
   };
 }
