@@ -2,7 +2,10 @@
 import type { ClusterInput } from '../../domain/cluster';
 import type { OperationRequestInput } from '../../domain/operation';
 
-/** The example request body of POST /v1/operations in SPEC.md, word for word. */
+/**
+ * The example request body of POST /v1/operations in SPEC.md, word for word. The near-copy in
+ * test/unit/operation-schema.test.ts is deliberate: the test pins the spec's text, not this file's.
+ */
 export const operationRequestExample: OperationRequestInput = {
   name: 'kafka-3.7.1',
   requestId: 'optional idempotency key',

@@ -1,19 +1,16 @@
-// /v1/operations in the OpenAPI document: every route of api/routes/operations.ts with the schemas it parses with.
+// /v1/operations in the OpenAPI document: each route of routes/operation-contract.ts, with what a reader needs to know.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ClusterIdSchema } from '../../domain/cluster';
-import { OperationRequestSchema } from '../../domain/operation';
 import {
-  ActionBodySchema,
-  ApproveBodySchema,
-  EventListQuerySchema,
+  CLUSTER_CONTROLS,
   IdempotencyKeySchema,
+  OPERATION_CONTROLS,
   OperationIdSchema,
-  OperationListQuerySchema,
-  PatchOperationBodySchema,
-  RunListQuerySchema,
-  StartQuerySchema,
+  type ClusterControl,
+  type OperationControl,
 } from '../../domain/operation-requests';
+import { OPERATION_ROUTES, type RouteContract } from '../routes/operation-contract';
 import { defineRoute, type RouteSpec } from './define';
 import { approveExample, operationPolicyExample, operationRequestExample } from './examples';
 import {
@@ -28,6 +25,7 @@ import {
 } from './schemas';
 
 const TAG = 'operations';
+const MOUNT = '/v1/operations';
 const operationId = OperationIdSchema.meta({
   description: 'operation id: its name and a short suffix',
   example: 'kafka-3.7.1-4f2a9c',
@@ -38,71 +36,88 @@ const clusterParams = z.object({
   clusterId: ClusterIdSchema.meta({ description: 'cluster id', example: 'kafka-gcp-use1-042' }),
 });
 const unknownOperation = 'The operation does not exist.';
-const reasonBody = {
-  schema: ActionBodySchema,
-  required: false,
-  description: 'optional; the reason is kept in the audit log',
+const reasonBody = { required: false, description: 'optional; the reason is kept in the audit log' };
+const accepted = { 202: { description: 'accepted: the workflow acts on it', schema: AcceptedSchema } };
+
+/** What only the document says about a route; the contract gives its method, path, role and schemas. */
+type RouteDocs = Omit<RouteSpec, 'method' | 'path' | 'tag' | 'role' | 'params' | 'query' | 'body'> & {
+  body?: Omit<NonNullable<RouteSpec['body']>, 'schema'>;
 };
 
-/** pause, resume, cancel: a signal to the operation's workflow, answered 202 once delivered. */
-const controls: { action: 'pause' | 'resume' | 'cancel'; summary: string; description: string; conflict: string }[] = [
-  {
-    action: 'pause',
+function documented(route: RouteContract, { body, ...docs }: RouteDocs): RouteSpec {
+  const params = route.path.includes(':clusterId') ? clusterParams : route.path.includes(':id') ? idParams : undefined;
+  return {
+    method: route.method,
+    path: MOUNT + (route.path === '/' ? '' : route.path.replace(/:(\w+)/g, '{$1}')),
+    tag: TAG,
+    role: route.role,
+    ...(params ? { params } : {}),
+    ...(route.query ? { query: route.query } : {}),
+    ...(route.body ? { body: { schema: route.body, required: true, ...body } } : {}),
+    ...docs,
+  };
+}
+
+// The controls read alike on purpose: one entry of words each; their routes are generated below.
+const CONTROL_DOCS: Record<
+  OperationControl | ClusterControl,
+  { summary: string; description: string; conflict: string }
+> = {
+  pause: {
     summary: 'Pause: start no new clusters',
     description: 'In-flight clusters finish their apply and monitor; nothing new starts until resume.',
     conflict: 'The operation has finished or is already paused.',
   },
-  {
-    action: 'resume',
+  resume: {
     summary: 'Resume a paused operation',
     description:
       'A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first.',
     conflict: 'The operation is not paused.',
   },
-  {
-    action: 'cancel',
+  cancel: {
     summary: 'Cancel: stop new work and end cancelled',
     description: 'In-flight clusters finish, leases are released, the operation ends `cancelled`.',
     conflict: 'The operation has already finished.',
   },
-];
-
-const clusterActions: { action: 'retry' | 'skip'; summary: string; description: string; conflict: string }[] = [
-  {
-    action: 'retry',
+  retry: {
     summary: 'Run a failed cluster again',
     description:
       'Re-queues a failed or rolled back cluster while the operation is running or paused; its apply carries a new attempt in the idempotency key.',
     conflict: 'The cluster has not failed, or the operation is neither running nor paused.',
   },
-  {
-    action: 'skip',
+  skip: {
     summary: 'Skip a pending cluster',
     description: 'Marks a cluster that has not started as skipped (`skipped_by:<identity>`).',
     conflict: 'The cluster is not pending, or the operation has finished.',
   },
-];
+};
 
-const accepted = { 202: { description: 'accepted: the workflow acts on it', schema: AcceptedSchema } };
+/** A control: a signal to the operation's workflow, answered 202 once delivered. */
+function controlRoute(control: OperationControl | ClusterControl, scope: 'Operation' | 'Cluster', notFound: string) {
+  const { summary, description, conflict } = CONTROL_DOCS[control];
+  return documented(OPERATION_ROUTES[control], {
+    operationId: `${control}${scope}`,
+    summary,
+    description,
+    body: reasonBody,
+    answers: accepted,
+    errors: { 404: notFound, 409: `\`invalid_state\`: ${conflict}` },
+  });
+}
 
+// One entry of words per route, alike in shape on purpose; method, path, role and schemas come from the contract.
 const routes: RouteSpec[] = [
-  {
-    method: 'post',
-    path: '/v1/operations',
+  documented(OPERATION_ROUTES.start, {
     operationId: 'startOperation',
-    tag: TAG,
-    role: 'operator',
     summary: 'Start an operation (or plan one with dryRun=true)',
     description:
       'Plans the waves once from the inventory, records the plan and starts the workflow. The same `requestId` (or `Idempotency-Key` header) with the same body answers the same operation (200); with another body it is a 409. `?dryRun=true` answers the plan only (200) and starts nothing.',
-    query: StartQuerySchema,
     headers: z.object({
       'Idempotency-Key': IdempotencyKeySchema.optional().meta({
         description: 'idempotency key; the same as `requestId` in the body',
       }),
     }),
     body: {
-      schema: OperationRequestSchema,
       required: true,
       examples: {
         waves: { summary: 'an upgrade in declared waves (the spec example)', value: operationRequestExample },
@@ -121,124 +136,59 @@ const routes: RouteSpec[] = [
       409: '`idempotency_conflict`: the key was used with a different request.',
       503: 'When Temporal is down after the plan was recorded, `details` name the Idempotency-Key to repeat the request with.',
     },
-  },
-  {
-    method: 'get',
-    path: '/v1/operations',
+  }),
+  documented(OPERATION_ROUTES.list, {
     operationId: 'listOperations',
-    tag: TAG,
-    role: 'viewer',
     summary: 'List operations (Temporal visibility)',
-    query: OperationListQuerySchema,
     answers: { 200: { description: 'one page of operations; follow `nextPageToken`', schema: OperationListSchema } },
-  },
-  {
-    method: 'get',
-    path: '/v1/operations/{id}',
+  }),
+  documented(OPERATION_ROUTES.status, {
     operationId: 'getOperation',
-    tag: TAG,
-    role: 'viewer',
     summary: 'Status: state, plan, per-wave counts, in-flight clusters, pending approval',
-    params: idParams,
     answers: { 200: { description: 'the status', schema: OperationStatusSchema } },
     errors: { 404: unknownOperation },
-  },
-  {
-    method: 'patch',
-    path: '/v1/operations/{id}',
+  }),
+  documented(OPERATION_ROUTES.setMaxParallel, {
     operationId: 'setMaxParallel',
-    tag: TAG,
-    role: 'operator',
     summary: 'Change maxParallel of the running and later waves',
     description: 'A Temporal update: the workflow validates it before it takes effect.',
-    params: idParams,
-    body: {
-      schema: PatchOperationBodySchema,
-      required: true,
-      examples: { ten: { summary: 'ten at a time', value: { maxParallel: 10 } } },
-    },
+    body: { required: true, examples: { ten: { summary: 'ten at a time', value: { maxParallel: 10 } } } },
     answers: { 200: { description: 'the new setting', schema: MaxParallelSetSchema } },
     errors: {
       404: unknownOperation,
       409: 'The operation has finished, or the workflow refused the value (`invalid_max_parallel`).',
       503: '`workflow_unavailable` when no worker answers.',
     },
-  },
-  {
-    method: 'get',
-    path: '/v1/operations/{id}/clusters',
+  }),
+  documented(OPERATION_ROUTES.runs, {
     operationId: 'listOperationRuns',
-    tag: TAG,
-    role: 'viewer',
     summary: 'Per-cluster runs, filtered by state and wave, paged',
-    params: idParams,
-    query: RunListQuerySchema,
     answers: { 200: { description: 'one page of runs; follow `nextCursor`', schema: RunPageSchema } },
     errors: { 404: unknownOperation },
-  },
-  {
-    method: 'get',
-    path: '/v1/operations/{id}/events',
+  }),
+  documented(OPERATION_ROUTES.events, {
     operationId: 'listOperationEvents',
-    tag: TAG,
-    role: 'viewer',
     summary: 'Audit trail of the operation: who did what, when',
-    params: idParams,
-    query: EventListQuerySchema,
     answers: { 200: { description: 'one page of events, oldest first; follow `nextCursor`', schema: EventPageSchema } },
     errors: { 404: unknownOperation },
-  },
-  ...controls.map((c): RouteSpec => ({
-    method: 'post',
-    path: `/v1/operations/{id}/${c.action}`,
-    operationId: `${c.action}Operation`,
-    tag: TAG,
-    role: 'operator',
-    summary: c.summary,
-    description: c.description,
-    params: idParams,
-    body: reasonBody,
-    answers: accepted,
-    errors: { 404: unknownOperation, 409: `\`invalid_state\`: ${c.conflict}` },
-  })),
-  {
-    method: 'post',
-    path: '/v1/operations/{id}/approve',
+  }),
+  ...OPERATION_CONTROLS.map((control) => controlRoute(control, 'Operation', unknownOperation)),
+  documented(OPERATION_ROUTES.approve, {
     operationId: 'approveWave',
-    tag: TAG,
-    role: 'approver',
     summary: 'Approve a wave that waits for a manual approval',
     description:
       'Four-eyes: the identity that started the operation cannot approve its waves (unless FLEET_ALLOW_SELF_APPROVAL=true).',
-    params: idParams,
-    body: {
-      schema: ApproveBodySchema,
-      required: true,
-      examples: { canary: { summary: 'approve wave 2', value: approveExample } },
-    },
+    body: { required: true, examples: { canary: { summary: 'approve wave 2', value: approveExample } } },
     answers: accepted,
     errors: {
       403: '`self_approval_forbidden`: the caller started this operation.',
       404: unknownOperation,
       409: '`invalid_state`: that wave is not awaiting approval.',
     },
-  },
-  ...clusterActions.map((c): RouteSpec => ({
-    method: 'post',
-    path: `/v1/operations/{id}/clusters/{clusterId}/${c.action}`,
-    operationId: `${c.action}Cluster`,
-    tag: TAG,
-    role: 'operator',
-    summary: c.summary,
-    description: c.description,
-    params: clusterParams,
-    body: reasonBody,
-    answers: accepted,
-    errors: {
-      404: 'The operation does not exist, or the cluster is not part of it.',
-      409: `\`invalid_state\`: ${c.conflict}`,
-    },
-  })),
+  }),
+  ...CLUSTER_CONTROLS.map((control) =>
+    controlRoute(control, 'Cluster', 'The operation does not exist, or the cluster is not part of it.'),
+  ),
 ];
 
 export function registerOperationPaths(registry: OpenAPIRegistry): void {

@@ -1,20 +1,15 @@
-// /v1/operations: parse params, queries and bodies with the domain schemas, call the operations service, answer.
-import { Router, type Request } from 'express';
+// /v1/operations: serve each route of operation-contract.ts — parse with its schemas, call the operations service, answer.
+import { Router, type Request, type RequestHandler } from 'express';
 import { ClusterIdSchema } from '../../domain/cluster';
-import { OperationRequestSchema } from '../../domain/operation';
 import {
-  ActionBodySchema,
-  ApproveBodySchema,
-  EventListQuerySchema,
+  CLUSTER_CONTROLS,
   IdempotencyKeySchema,
+  OPERATION_CONTROLS,
   OperationIdSchema,
-  OperationListQuerySchema,
-  PatchOperationBodySchema,
-  RunListQuerySchema,
-  StartQuerySchema,
 } from '../../domain/operation-requests';
 import { requireRole } from '../middleware/auth';
 import type { OperationsService } from '../services/operations';
+import { OPERATION_ROUTES as routes, type RouteContract } from './operation-contract';
 import { actorOf, parseOrThrow } from './parse';
 
 const opId = (req: Request) => parseOrThrow(OperationIdSchema, req.params.id, 'id');
@@ -22,54 +17,57 @@ const clusterId = (req: Request) => parseOrThrow(ClusterIdSchema, req.params.clu
 
 export function operationsRouter(ops: OperationsService): Router {
   const router = Router();
+  const serve = (route: RouteContract, handler: RequestHandler) =>
+    router[route.method](route.path, requireRole(route.role), handler);
 
-  router.post('/', requireRole('operator'), async (req, res) => {
-    const { dryRun } = parseOrThrow(StartQuerySchema, req.query);
+  serve(routes.start, async (req, res) => {
+    const { dryRun } = parseOrThrow(routes.start.query, req.query);
     const idempotencyKey = parseOrThrow(IdempotencyKeySchema.optional(), req.get('idempotency-key'), 'Idempotency-Key');
-    const request = parseOrThrow(OperationRequestSchema, req.body);
+    const request = parseOrThrow(routes.start.body, req.body);
     const result = await ops.start(actorOf(res), request, { dryRun, idempotencyKey });
     res.status(result.outcome === 'created' ? 201 : 200).json(result.body);
   });
 
-  router.get('/', requireRole('viewer'), async (req, res) => {
-    res.json(await ops.list(parseOrThrow(OperationListQuerySchema, req.query)));
+  serve(routes.list, async (req, res) => {
+    res.json(await ops.list(parseOrThrow(routes.list.query, req.query)));
   });
 
-  router.get('/:id', requireRole('viewer'), async (req, res) => {
+  serve(routes.status, async (req, res) => {
     res.json(await ops.status(opId(req)));
   });
 
-  router.patch('/:id', requireRole('operator'), async (req, res) => {
+  serve(routes.setMaxParallel, async (req, res) => {
     const id = opId(req);
-    res.json(await ops.setMaxParallel(actorOf(res), id, parseOrThrow(PatchOperationBodySchema, req.body)));
+    res.json(await ops.setMaxParallel(actorOf(res), id, parseOrThrow(routes.setMaxParallel.body, req.body)));
   });
 
-  router.get('/:id/clusters', requireRole('viewer'), async (req, res) => {
+  serve(routes.runs, async (req, res) => {
     const id = opId(req);
-    res.json(await ops.clusters(id, parseOrThrow(RunListQuerySchema, req.query)));
+    res.json(await ops.clusters(id, parseOrThrow(routes.runs.query, req.query)));
   });
 
-  router.get('/:id/events', requireRole('viewer'), async (req, res) => {
+  serve(routes.events, async (req, res) => {
     const id = opId(req);
-    res.json(await ops.events(id, parseOrThrow(EventListQuerySchema, req.query)));
+    res.json(await ops.events(id, parseOrThrow(routes.events.query, req.query)));
   });
 
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
-    router.post(`/:id/${action}`, requireRole('operator'), async (req, res) => {
+  for (const control of OPERATION_CONTROLS) {
+    serve(routes[control], async (req, res) => {
       const id = opId(req);
-      res.status(202).json(await ops[action](actorOf(res), id, parseOrThrow(ActionBodySchema, req.body)));
+      res.status(202).json(await ops[control](actorOf(res), id, parseOrThrow(routes[control].body, req.body)));
     });
   }
 
-  router.post('/:id/approve', requireRole('approver'), async (req, res) => {
+  serve(routes.approve, async (req, res) => {
     const id = opId(req);
-    res.status(202).json(await ops.approve(actorOf(res), id, parseOrThrow(ApproveBodySchema, req.body)));
+    res.status(202).json(await ops.approve(actorOf(res), id, parseOrThrow(routes.approve.body, req.body)));
   });
 
-  for (const action of ['retry', 'skip'] as const) {
-    router.post(`/:id/clusters/:clusterId/${action}`, requireRole('operator'), async (req, res) => {
+  for (const control of CLUSTER_CONTROLS) {
+    serve(routes[control], async (req, res) => {
       const [id, cluster] = [opId(req), clusterId(req)];
-      res.status(202).json(await ops[action](actorOf(res), id, cluster, parseOrThrow(ActionBodySchema, req.body)));
+      const body = parseOrThrow(routes[control].body, req.body);
+      res.status(202).json(await ops[control](actorOf(res), id, cluster, body));
     });
   }
 
