@@ -8,22 +8,12 @@
 // Errors, as the contract says: 404 on a cluster → ClusterNotFound; every other 4xx → ClusterApplyRejected
 // (permanent: an operator fixes and retries); 5xx, network errors, timeouts and bodies that are not the
 // documented JSON → ControlPlaneUnavailable (retried); a provider operation that ends 'failed' → ClusterApplyFailed.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Cluster } from '../domain/cluster';
+import { describeIssues, parseAdapterConfig } from './adapter-config';
+import { abortReason, sleepUnlessAborted } from './cancellation';
 import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
-import type {
-  AdapterContext,
-  ApplyInput,
-  ApplyResult,
-  ClusterAdapter,
-  DescribeInput,
-  DescribeResult,
-  HealthInput,
-  HealthResult,
-  RollbackInput,
-  RollbackResult,
-} from './types';
+import type { AdapterContext, ClusterAdapter } from './types';
 
 export const HttpConfigSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL' }),
@@ -74,15 +64,9 @@ function networkCause(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(`aborted: ${String(signal.reason)}`);
-}
-
 export function parseHttpConfig(cluster: Cluster): HttpConfig {
-  const parsed = HttpConfigSchema.safeParse(cluster.adapter.config ?? {});
-  if (parsed.success) return { ...parsed.data, baseUrl: parsed.data.baseUrl.replace(/\/+$/, '') };
-  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
-  throw new ClusterApplyRejected(`http adapter config of cluster '${cluster.id}' is invalid: ${issues}`);
+  const config = parseAdapterConfig(HttpConfigSchema, cluster, 'http');
+  return { ...config, baseUrl: config.baseUrl.replace(/\/+$/, '') };
 }
 
 interface Request<T> {
@@ -159,7 +143,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     }
     const parsed = req.schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      const issues = describeIssues(parsed.error, '(body)');
       throw new ControlPlaneUnavailable(
         `control plane answered ${what} with an unexpected body (${issues}): ${truncate(text, 200)}`,
       );
@@ -190,15 +174,11 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
           `provider operation ${operationId} on '${cluster.id}' failed: ${truncate(op.message ?? 'no message')}`,
         );
       }
-      try {
-        await sleep(cfg.pollMs, undefined, { signal: ctx.signal });
-      } catch (err) {
-        throw ctx.signal.aborted ? abortReason(ctx.signal) : err;
-      }
+      await sleepUnlessAborted(cfg.pollMs, ctx.signal);
     }
   }
 
-  async function health({ cluster }: HealthInput): Promise<HealthResult> {
+  const health: ClusterAdapter['health'] = async ({ cluster }) => {
     const cfg = parseHttpConfig(cluster);
     const body = await send(cfg, {
       method: 'GET',
@@ -219,9 +199,9 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       ...(body.message ? { message: truncate(body.message) } : {}),
       metrics,
     };
-  }
+  };
 
-  async function apply({ cluster, action, idempotencyKey }: ApplyInput, ctx: AdapterContext): Promise<ApplyResult> {
+  const apply: ClusterAdapter['apply'] = async ({ cluster, action, idempotencyKey }, ctx) => {
     const cfg = parseHttpConfig(cluster);
     const created = await send(cfg, {
       method: 'POST',
@@ -238,7 +218,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     const message = await waitFor(cfg, cluster, created.operationId, ctx);
     // The change is done; a health read that fails now must not turn it into a failure (monitor checks health).
     const version = await health({ cluster }).then(
-      (h) => h.version,
+      (answer) => answer.version,
       () => null,
     );
     return {
@@ -246,22 +226,19 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       version,
       message: message ?? `provider operation ${created.operationId} succeeded`,
     };
-  }
+  };
 
-  async function describe({ cluster }: DescribeInput): Promise<DescribeResult> {
+  const describe: ClusterAdapter['describe'] = async ({ cluster }) => {
     try {
-      const h = await health({ cluster });
-      return { exists: true, version: h.version, healthy: h.healthy };
+      const answer = await health({ cluster });
+      return { exists: true, version: answer.version, healthy: answer.healthy };
     } catch (err) {
       if (err instanceof ClusterNotFound) return { exists: false, version: null, healthy: false };
       throw err;
     }
-  }
+  };
 
-  async function rollback(
-    { cluster, idempotencyKey, fromVersion }: RollbackInput,
-    ctx: AdapterContext,
-  ): Promise<RollbackResult> {
+  const rollback: ClusterAdapter['rollback'] = async ({ cluster, idempotencyKey, fromVersion }, ctx) => {
     const cfg = parseHttpConfig(cluster);
     const key = `${idempotencyKey}:rollback`;
     const known = operationIds.get(idempotencyKey);
@@ -287,7 +264,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
         });
     const message = await waitFor(cfg, cluster, created.operationId, ctx);
     return { message: message ?? `rolled back to ${fromVersion} (provider operation ${created.operationId})` };
-  }
+  };
 
   return { apply, health, describe, rollback };
 }

@@ -1,25 +1,13 @@
 // The simulated adapter: a control plane kept in PostgreSQL whose latency, failures and health each cluster's config sets.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Db } from '../db/pool';
+import * as store from '../db/simulated-control-plane';
 import type { Cluster } from '../domain/cluster';
 import type { Action } from '../domain/operation';
+import { parseAdapterConfig } from './adapter-config';
+import { sleepUnlessAborted, throwIfAborted } from './cancellation';
 import { ClusterApplyFailed, ClusterApplyRejected, ControlPlaneUnavailable } from './errors';
-import * as store from './sim-store';
-import type {
-  AdapterContext,
-  ApplyInput,
-  ApplyResult,
-  ClusterAdapter,
-  DescribeInput,
-  DescribeResult,
-  HealthInput,
-  HealthResult,
-  RollbackInput,
-  RollbackResult,
-} from './types';
-
-export { maxConcurrentApplies, simApplyLog, type SimApplyLogFilter, type SimApplyRequest } from './sim-store';
+import type { AdapterContext, ClusterAdapter } from './types';
 
 /** Where "now" comes from for health timing, so a test can move time instead of waiting. */
 export interface Clock {
@@ -43,10 +31,7 @@ export type SimulatedConfig = z.infer<typeof SimulatedConfigSchema>;
 const HEARTBEAT_EVERY_MS = 2000;
 
 export function parseSimulatedConfig(cluster: Cluster): SimulatedConfig {
-  const parsed = SimulatedConfigSchema.safeParse(cluster.adapter.config ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
-  throw new ClusterApplyRejected(`simulated adapter config of cluster '${cluster.id}' is invalid: ${issues}`);
+  return parseAdapterConfig(SimulatedConfigSchema, cluster, 'simulated');
 }
 
 function describeAction(action: Action, brokers: number): string {
@@ -61,20 +46,12 @@ function describeAction(action: Action, brokers: number): string {
   }
 }
 
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(`aborted: ${String(signal.reason)}`);
-}
-
 /** Waits `ms`, heartbeating `progress` on the way; rejects as soon as the activity is cancelled. */
 async function work(ms: number, ctx: AdapterContext, progress: unknown): Promise<void> {
   let left = ms;
   while (left > 0) {
     const step = Math.min(left, HEARTBEAT_EVERY_MS);
-    try {
-      await sleep(step, undefined, { signal: ctx.signal });
-    } catch (err) {
-      throw ctx.signal.aborted ? abortReason(ctx.signal) : err;
-    }
+    await sleepUnlessAborted(step, ctx.signal);
     left -= step;
     if (left > 0) ctx.heartbeat(progress);
   }
@@ -89,8 +66,8 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
   const isHealthy = (state: store.SimClusterState) =>
     state.healthy && (state.healthyAt === null || clock.now().getTime() >= state.healthyAt.getTime());
 
-  async function apply({ cluster, action, idempotencyKey }: ApplyInput, ctx: AdapterContext): Promise<ApplyResult> {
-    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+  const apply: ClusterAdapter['apply'] = async ({ cluster, action, idempotencyKey }, ctx) => {
+    throwIfAborted(ctx.signal);
     const state = await store.ensureSimCluster(db, cluster);
     const request = await store.beginApply(db, { clusterId: cluster.id, idempotencyKey, action });
     if (request.duplicate) {
@@ -126,7 +103,7 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
         // A zero-latency apply has no progress worth a call to the server.
         if (config.applyMs > 0) ctx.heartbeat({ broker, of: config.brokers });
       }
-      if (ctx.signal.aborted) throw abortReason(ctx.signal);
+      throwIfAborted(ctx.signal);
     } catch (err) {
       // The effect is written only at the end, so an aborted apply changed nothing; the row says why it stopped.
       await store
@@ -155,28 +132,25 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
           message: `already applied under key ${idempotencyKey}; not applied again`,
         }
       : { duplicate: false, version: committed.version, message };
-  }
+  };
 
-  async function health({ cluster }: HealthInput): Promise<HealthResult> {
+  const health: ClusterAdapter['health'] = async ({ cluster }) => {
     const state = await store.ensureSimCluster(db, cluster);
     const healthy = isHealthy(state);
     let message = 'healthy';
     if (!state.healthy) message = 'unhealthy since the last apply';
     else if (!healthy) message = `recovering: healthy from ${state.healthyAt!.toISOString()}`;
     return { healthy, version: state.version, message, metrics: { underReplicatedPartitions: healthy ? 0 : 1 } };
-  }
+  };
 
-  async function describe({ cluster }: DescribeInput): Promise<DescribeResult> {
+  const describe: ClusterAdapter['describe'] = async ({ cluster }) => {
     // The simulated provider knows every inventory cluster: touching one creates it.
     const state = await store.ensureSimCluster(db, cluster);
     return { exists: true, version: state.version, healthy: isHealthy(state) };
-  }
+  };
 
-  async function rollback(
-    { cluster, action, idempotencyKey, fromVersion }: RollbackInput,
-    ctx: AdapterContext,
-  ): Promise<RollbackResult> {
-    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+  const rollback: ClusterAdapter['rollback'] = async ({ cluster, action, idempotencyKey, fromVersion }, ctx) => {
+    throwIfAborted(ctx.signal);
     const config = parseSimulatedConfig(cluster);
     if (config.failRollback) {
       const message = `simulated control plane failed to roll back '${cluster.id}' (failRollback)`;
@@ -192,7 +166,7 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
     const message = action.type === 'upgrade' ? `rolled back to ${fromVersion}` : `rolled back the ${action.type}`;
     await store.rollbackApply(db, { cluster, idempotencyKey, action, fromVersion, message });
     return { message };
-  }
+  };
 
   return { apply, health, describe, rollback };
 }

@@ -1,4 +1,4 @@
-// The one interface every adapter implements: describe, apply, health, rollback — one object in, one out.
+// The one interface every adapter implements: describe, apply, health, rollback — one request in, one result out.
 import type { Action } from '../domain/operation';
 import type { Cluster } from '../domain/cluster';
 
@@ -9,7 +9,7 @@ export interface AdapterContext {
   signal: AbortSignal;
 }
 
-export interface DescribeInput {
+export interface DescribeRequest {
   cluster: Cluster;
 }
 export interface DescribeResult {
@@ -18,7 +18,7 @@ export interface DescribeResult {
   healthy: boolean;
 }
 
-export interface ApplyInput {
+export interface ApplyRequest {
   cluster: Cluster;
   action: Action;
   /** `<operationId>:<clusterId>:<attempt>`: the control plane applies a key at most once. */
@@ -32,7 +32,7 @@ export interface ApplyResult {
   duplicate: boolean;
 }
 
-export interface HealthInput {
+export interface HealthRequest {
   cluster: Cluster;
 }
 export interface HealthResult {
@@ -42,7 +42,7 @@ export interface HealthResult {
   metrics?: Record<string, number>;
 }
 
-export interface RollbackInput {
+export interface RollbackRequest {
   cluster: Cluster;
   action: Action;
   idempotencyKey: string;
@@ -54,10 +54,10 @@ export interface RollbackResult {
 }
 
 export interface ClusterAdapter {
-  describe(input: DescribeInput): Promise<DescribeResult>;
-  apply(input: ApplyInput, ctx: AdapterContext): Promise<ApplyResult>;
-  health(input: HealthInput): Promise<HealthResult>;
-  rollback(input: RollbackInput, ctx: AdapterContext): Promise<RollbackResult>;
+  describe(request: DescribeRequest): Promise<DescribeResult>;
+  apply(request: ApplyRequest, ctx: AdapterContext): Promise<ApplyResult>;
+  health(request: HealthRequest): Promise<HealthResult>;
+  rollback(request: RollbackRequest, ctx: AdapterContext): Promise<RollbackResult>;
 }
 
 export type AdapterType = Cluster['adapter']['type'];

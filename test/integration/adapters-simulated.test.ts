@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClusterApplyFailed, ClusterApplyRejected, ControlPlaneUnavailable } from '../../adapters/errors';
-import { createSimulatedAdapter, maxConcurrentApplies, simApplyLog, type Clock } from '../../adapters/simulated';
+import { createSimulatedAdapter, type Clock } from '../../adapters/simulated';
 import type { ClusterAdapter } from '../../adapters/types';
 import { upsertClusters } from '../../db/clusters';
 import { createPool, type Db } from '../../db/pool';
+import { maxConcurrentApplies, simApplyLog } from '../../db/simulated-control-plane';
 import type { Cluster } from '../../domain/cluster';
 import type { Action } from '../../domain/operation';
 import { testEnv, uid } from '../helpers/env';

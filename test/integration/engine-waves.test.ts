@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { after, before, describe, test } from 'node:test';
-import { maxConcurrentApplies } from '../../adapters/simulated';
+import { maxConcurrentApplies } from '../../db/simulated-control-plane';
 import { waveWorkflowId } from '../../domain/ids';
 import { call, TOKENS } from '../helpers/api';
 import { testEnv } from '../helpers/env';

@@ -1,28 +1,11 @@
-// The simulated control plane's SQL: cluster state in sim_clusters, every request in sim_apply_requests.
-import { withTransaction, type Db, type Queryable } from '../db/pool';
+// The simulated adapter's control plane, kept in PostgreSQL: cluster state in sim_clusters, every request in
+// sim_apply_requests.
 import type { Action } from '../domain/operation';
+import { withTransaction, type Db, type Queryable } from './pool';
+import { camelRow, type CamelRow } from './rows';
+import { whereBuilder } from './where';
 
 export type SimRequestStatus = 'running' | 'succeeded' | 'failed' | 'rejected' | 'duplicate' | 'rolled_back';
-
-export interface SimClusterState {
-  clusterId: string;
-  version: string;
-  settings: Record<string, unknown>;
-  healthy: boolean;
-  healthyAt: Date | null;
-}
-
-export interface SimApplyRequest {
-  id: number;
-  clusterId: string;
-  idempotencyKey: string;
-  action: unknown;
-  attempt: number;
-  status: SimRequestStatus;
-  message: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-}
 
 interface SimClusterRow {
   cluster_id: string;
@@ -32,13 +15,22 @@ interface SimClusterRow {
   healthy_at: Date | null;
 }
 
-const toState = (row: SimClusterRow): SimClusterState => ({
-  clusterId: row.cluster_id,
-  version: row.version,
-  settings: row.settings,
-  healthy: row.healthy,
-  healthyAt: row.healthy_at,
-});
+export type SimClusterState = CamelRow<SimClusterRow>;
+
+interface SimApplyRequestRow {
+  id: string;
+  cluster_id: string;
+  idempotency_key: string;
+  action: unknown;
+  attempt: number;
+  status: SimRequestStatus;
+  message: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+/** A logged request; `id` as a number (bigserial arrives as a string). */
+export type SimApplyRequest = Omit<CamelRow<SimApplyRequestRow>, 'id'> & { id: number };
 
 /** The provider's view of a cluster, created from the inventory (its version) the first time it is touched. */
 export async function ensureSimCluster(
@@ -55,7 +47,7 @@ export async function ensureSimCluster(
       'SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 FOR UPDATE',
       [cluster.id],
     );
-    return toState(rows[0]!);
+    return camelRow(rows[0]!);
   }
   // One round trip on the hot path (every apply and health check): insert-or-read.
   const { rows } = await db.query<SimClusterRow>(
@@ -68,7 +60,7 @@ export async function ensureSimCluster(
      SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
     [cluster.id, cluster.version],
   );
-  return toState(rows[0]!);
+  return camelRow(rows[0]!);
 }
 
 interface NewRequest {
@@ -83,34 +75,40 @@ interface NewRequest {
  * Logs a request with attempt = earlier rows with its key + 1. The advisory lock on the key makes the
  * count exact when two workers send the same key at once (an activity retried while the first still runs).
  */
-async function insertRequest(tx: Queryable, r: NewRequest): Promise<{ id: number; attempt: number }> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.idempotencyKey]);
+async function insertRequest(tx: Queryable, request: NewRequest): Promise<{ id: number; attempt: number }> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [request.idempotencyKey]);
   const { rows } = await tx.query<{ id: string; attempt: number }>(
     `INSERT INTO sim_apply_requests (cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at)
      SELECT $1, $2, $3::jsonb, count(*)::int + 1, $4, $5, clock_timestamp(),
             CASE WHEN $4::text = 'running' THEN NULL ELSE clock_timestamp() END
        FROM sim_apply_requests WHERE idempotency_key = $2
      RETURNING id, attempt`,
-    [r.clusterId, r.idempotencyKey, JSON.stringify(r.action), r.status, r.message ?? null],
+    [
+      request.clusterId,
+      request.idempotencyKey,
+      JSON.stringify(request.action),
+      request.status,
+      request.message ?? null,
+    ],
   );
   return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt };
 }
 
 /** A request that is already final when logged (a rollback, a refused rollback). */
-export async function logRequest(db: Db, r: NewRequest): Promise<{ id: number; attempt: number }> {
-  return withTransaction(db, (tx) => insertRequest(tx, r));
+export async function logRequest(db: Db, request: NewRequest): Promise<{ id: number; attempt: number }> {
+  return withTransaction(db, (tx) => insertRequest(tx, request));
 }
 
 /** Logs an incoming apply: 'duplicate' (already final) when its key has succeeded before, else 'running'. */
 export async function beginApply(
   db: Db,
-  r: { clusterId: string; idempotencyKey: string; action: Action },
+  request: { clusterId: string; idempotencyKey: string; action: Action },
 ): Promise<{ id: number; attempt: number; duplicate: boolean }> {
   // sim_begin_apply (db/migrations): the advisory lock on the key makes attempt numbers exact when two
   // workers send one key at once, in one round trip.
   const { rows } = await db.query<{ id: string; attempt: number; duplicate: boolean }>(
     'SELECT * FROM sim_begin_apply($1, $2, $3::jsonb)',
-    [r.clusterId, r.idempotencyKey, JSON.stringify(r.action)],
+    [request.clusterId, request.idempotencyKey, JSON.stringify(request.action)],
   );
   return { id: Number(rows[0]!.id), attempt: rows[0]!.attempt, duplicate: rows[0]!.duplicate };
 }
@@ -140,7 +138,7 @@ export interface ApplyEffect {
  */
 export async function commitApply(
   db: Db,
-  r: {
+  commit: {
     requestId: number;
     cluster: { id: string; version: string };
     idempotencyKey: string;
@@ -151,15 +149,15 @@ export async function commitApply(
   const { rows } = await db.query<{ duplicate: boolean; version: string }>(
     'SELECT * FROM sim_commit_apply($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)',
     [
-      r.requestId,
-      r.cluster.id,
-      r.cluster.version,
-      r.idempotencyKey,
-      r.effect.version ?? null,
-      JSON.stringify(r.effect.settings ?? {}),
-      r.effect.healthy,
-      r.effect.healthyAt,
-      r.message,
+      commit.requestId,
+      commit.cluster.id,
+      commit.cluster.version,
+      commit.idempotencyKey,
+      commit.effect.version ?? null,
+      JSON.stringify(commit.effect.settings ?? {}),
+      commit.effect.healthy,
+      commit.effect.healthyAt,
+      commit.message,
     ],
   );
   return { duplicate: rows[0]!.duplicate, version: rows[0]!.version };
@@ -171,7 +169,7 @@ export async function commitApply(
  */
 export async function rollbackApply(
   db: Db,
-  r: {
+  rollback: {
     cluster: { id: string; version: string };
     idempotencyKey: string;
     action: Action;
@@ -180,25 +178,29 @@ export async function rollbackApply(
   },
 ): Promise<void> {
   await withTransaction(db, async (tx) => {
-    await ensureSimCluster(tx, r.cluster, true);
+    await ensureSimCluster(tx, rollback.cluster, true);
     const { rows } = await tx.query<{ previous: { settings?: Record<string, unknown> } | null }>(
       `SELECT previous FROM sim_apply_requests WHERE idempotency_key = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
-      [r.idempotencyKey],
+      [rollback.idempotencyKey],
     );
-    const settings = r.action.type === 'config' ? rows[0]?.previous?.settings : undefined;
+    const settings = rollback.action.type === 'config' ? rows[0]?.previous?.settings : undefined;
     await tx.query(
       `UPDATE sim_clusters
           SET version = coalesce($2, version), settings = coalesce($3::jsonb, settings),
               healthy = true, healthy_at = NULL, updated_at = now()
         WHERE cluster_id = $1`,
-      [r.cluster.id, r.action.type === 'upgrade' ? r.fromVersion : null, settings ? JSON.stringify(settings) : null],
+      [
+        rollback.cluster.id,
+        rollback.action.type === 'upgrade' ? rollback.fromVersion : null,
+        settings ? JSON.stringify(settings) : null,
+      ],
     );
     await insertRequest(tx, {
-      clusterId: r.cluster.id,
-      idempotencyKey: `${r.idempotencyKey}:rollback`,
-      action: { type: 'rollback', of: r.action, toVersion: r.fromVersion },
+      clusterId: rollback.cluster.id,
+      idempotencyKey: `${rollback.idempotencyKey}:rollback`,
+      action: { type: 'rollback', of: rollback.action, toVersion: rollback.fromVersion },
       status: 'rolled_back',
-      message: r.message,
+      message: rollback.message,
     });
   });
 }
@@ -212,42 +214,17 @@ export interface SimApplyLogFilter {
 
 /** The request log, oldest first: what tests and benchmarks assert on. */
 export async function simApplyLog(db: Queryable, filter: SimApplyLogFilter = {}): Promise<SimApplyRequest[]> {
-  const values: unknown[] = [];
-  const where: string[] = [];
-  const add = (sql: string, value: unknown) => {
-    values.push(value);
-    where.push(sql.replace('?', `$${values.length}`));
-  };
-  if (filter.clusterId !== undefined) add('cluster_id = ?', filter.clusterId);
-  if (filter.clusterIds !== undefined) add('cluster_id = ANY(?::text[])', filter.clusterIds);
-  if (filter.idempotencyKey !== undefined) add('idempotency_key = ?', filter.idempotencyKey);
-  if (filter.status !== undefined) add('status = ANY(?::text[])', filter.status);
-  const { rows } = await db.query<{
-    id: string;
-    cluster_id: string;
-    idempotency_key: string;
-    action: unknown;
-    attempt: number;
-    status: SimRequestStatus;
-    message: string | null;
-    started_at: Date;
-    finished_at: Date | null;
-  }>(
+  const where = whereBuilder();
+  if (filter.clusterId !== undefined) where.add('cluster_id = ?', filter.clusterId);
+  if (filter.clusterIds !== undefined) where.add('cluster_id = ANY(?::text[])', filter.clusterIds);
+  if (filter.idempotencyKey !== undefined) where.add('idempotency_key = ?', filter.idempotencyKey);
+  if (filter.status !== undefined) where.add('status = ANY(?::text[])', filter.status);
+  const { rows } = await db.query<SimApplyRequestRow>(
     `SELECT id, cluster_id, idempotency_key, action, attempt, status, message, started_at, finished_at
-       FROM sim_apply_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`,
-    values,
+       FROM sim_apply_requests ${where.sql()} ORDER BY id`,
+    where.values,
   );
-  return rows.map((row) => ({
-    id: Number(row.id),
-    clusterId: row.cluster_id,
-    idempotencyKey: row.idempotency_key,
-    action: row.action,
-    attempt: row.attempt,
-    status: row.status,
-    message: row.message,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  }));
+  return rows.map((row) => ({ ...camelRow(row), id: Number(row.id) }));
 }
 
 /**
