@@ -5,23 +5,17 @@ import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound } from '../adapters/errors';
 import { applyIdempotencyKey } from '../domain/ids';
-import type { Action } from '../domain/operation';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
+import { attemptLogFields, type ClusterAttemptInput } from './cluster-attempt';
 import { withAdapterContext } from './context';
 
-export interface ApplyInput {
-  operationId: string;
-  clusterId: string;
-  wave: number;
-  attempt: number;
-  action: Action;
-}
-export interface ApplyOutput {
+export interface ApplyToClusterOutput {
   version: string | null;
   duplicate: boolean;
 }
-export interface RollbackInput extends ApplyInput {
+export interface RollbackClusterInput extends ClusterAttemptInput {
+  /** The version to go back to: the one the cluster had before this operation. */
   fromVersion: string;
 }
 
@@ -33,15 +27,9 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
   }
 
   return {
-    async applyToCluster(input: ApplyInput): Promise<ApplyOutput> {
+    async applyToCluster(input: ClusterAttemptInput): Promise<ApplyToClusterOutput> {
       const { log } = Context.current();
-      const fields = {
-        operationId: input.operationId,
-        clusterId: input.clusterId,
-        wave: input.wave,
-        operatorAttempt: input.attempt,
-        action: input.action.type,
-      };
+      const fields = { ...attemptLogFields(input), action: input.action.type };
       const cluster = await load(input.operationId, input.clusterId);
       await updateRun(deps.db, { ...input, state: 'applying' });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
@@ -74,16 +62,10 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
       }
     },
 
-    async rollbackCluster(input: RollbackInput): Promise<{ message: string }> {
+    async rollbackCluster(input: RollbackClusterInput): Promise<{ message: string }> {
       const cluster = await load(input.operationId, input.clusterId);
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
-      Context.current().log.info('rollback started', {
-        operationId: input.operationId,
-        clusterId: input.clusterId,
-        wave: input.wave,
-        operatorAttempt: input.attempt,
-        toVersion: input.fromVersion,
-      });
+      Context.current().log.info('rollback started', { ...attemptLogFields(input), toVersion: input.fromVersion });
       return withAdapterContext((ctx) =>
         adapterFor(deps.adapters, cluster).rollback(
           { cluster, action: input.action, idempotencyKey: key, fromVersion: input.fromVersion },

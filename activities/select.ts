@@ -1,10 +1,10 @@
 // selectCluster: re-checks eligibility against the live inventory, takes the lease, finds the window.
 import { Context } from '@temporalio/activity';
-import type { Action } from '../domain/operation';
 import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
 import { getClusterWithRun } from '../db/clusters';
+import type { ClusterAttemptInput } from './cluster-attempt';
 import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
 import { findOperationSelector } from '../db/operations';
@@ -20,14 +20,6 @@ export class LeaseHolderDraining extends Error {
 }
 
 export type HolderState = 'running' | 'draining' | 'gone';
-
-export interface SelectInput {
-  operationId: string;
-  clusterId: string;
-  wave: number;
-  attempt: number;
-  action: Action;
-}
 
 export type SelectResult =
   { proceed: true; fromVersion: string; windowWaitMs: number } | { proceed: false; reason: string };
@@ -56,7 +48,7 @@ export function createSelectActivities(deps: SelectDeps) {
     return selectors.get(operationId)!;
   }
 
-  async function skip(input: SelectInput, reason: string): Promise<SelectResult> {
+  async function skip(input: ClusterAttemptInput, reason: string): Promise<SelectResult> {
     Context.current().log.info('cluster skipped', {
       operationId: input.operationId,
       clusterId: input.clusterId,
@@ -68,7 +60,7 @@ export function createSelectActivities(deps: SelectDeps) {
   }
 
   return {
-    async selectCluster(input: SelectInput): Promise<SelectResult> {
+    async selectCluster(input: ClusterAttemptInput): Promise<SelectResult> {
       // An operator may have skipped it between the wave queueing it and now.
       const { cluster, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
       if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:'))
