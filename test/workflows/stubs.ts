@@ -127,6 +127,11 @@ export class StubActivities {
     return Math.max(0, ...this.mostRunning.values());
   }
 
+  /** Starts counting `mostAppliesAtOnce` afresh from the applies running now. */
+  resetMostAppliesAtOnce(): void {
+    for (const [wave, running] of this.running) this.mostRunning.set(wave, running);
+  }
+
   /** Clusters whose run was recorded finished (by finishCluster or by the monitor), with the outcome. */
   outcomes(): Map<string, string> {
     const out = new Map<string, string>();

@@ -1,0 +1,91 @@
+// Continue-as-new of a long wave and of an operation with many waves, with the state each carries; the
+// dev server suggests continue-as-new after 200 events (scripts/test.ts), so small fleets reach it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { waveWorkflowId } from '../../domain/ids';
+import { approveWaveSignal, setMaxParallelUpdate, skipClusterSignal, waveSkipSignal } from '../../workflows/messages';
+import { clusters, eventually, WorkflowTestEnv } from './harness';
+
+let env: WorkflowTestEnv;
+before(async () => {
+  env = await WorkflowTestEnv.create();
+});
+after(async () => {
+  await env.close();
+});
+
+describe('continue-as-new', () => {
+  test('when a wave outgrows its history, then it continues as new and carries its queue and counts', async () => {
+    const ids = clusters('c', 80);
+    const [early, late, skipped] = [ids[5]!, ids[75]!, ids[79]!];
+    await env.run(
+      {
+        waves: [{ clusters: ids, maxParallel: 10, maxFailures: 5 }],
+        stubs: { holdApplies: true, failApply: [early, late] },
+      },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.length === 10, 'the first ten in flight');
+        await op.handle.signal(skipClusterSignal, { clusterId: skipped, by: 'bob' });
+        await op.waitForRelay(waveSkipSignal);
+        op.stubs.applies.open();
+
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        const runs = await env.runsOf(waveWorkflowId(op.id, 1));
+        assert.ok(runs.length >= 2, `the wave ran in ${runs.length} run(s)`);
+        // Failures from before and after continue-as-new both reach the operation.
+        assert.equal(done.failuresTotal, 2);
+        assert.deepEqual(done.waves[0]!.runs, 1, 'continue-as-new is not a new child of the wave');
+        const applied = op.stubs.appliedIds();
+        assert.equal(applied.length, 79, 'a cluster was applied twice or lost');
+        assert.deepEqual(
+          [...new Set(applied)].sort(),
+          ids.filter((id) => id !== skipped),
+        );
+        const outcomes = op.stubs.outcomes();
+        assert.equal(outcomes.get(early), 'failed');
+        assert.equal(outcomes.get(late), 'failed');
+        assert.equal(op.stubs.callsOf('loadWaveClusters').length, 1, 'a continued wave loaded its plan again');
+      },
+    );
+  });
+
+  test('when an operation has many waves, then it continues as new between waves and carries approvals, skips and counts', async () => {
+    const waves = Array.from({ length: 26 }, (_, i) => ({ clusters: [`w${i + 1}`], maxFailures: 1 }));
+    Object.assign(waves[1]!, { approval: 'manual' });
+    Object.assign(waves[23]!, { approval: 'manual' });
+    await env.run({ waves, stubs: { holdApplies: true, failApply: ['w3'] } }, async (op) => {
+      await eventually(() => op.stubs.applies.keys.includes('w1'), 'w1 in flight');
+      await op.handle.signal(skipClusterSignal, { clusterId: 'w22', by: 'bob' });
+      await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin' }] });
+      op.stubs.applies.open();
+      await op.waitForStatus((s) => s.pendingApproval?.wave === 2, 'approval of wave 2');
+      await op.handle.signal(approveWaveSignal, { wave: 2, by: 'bob', comment: 'first' });
+
+      // The second approval arrives at a later run: its handlers were registered again.
+      const waiting = await op.waitForStatus((s) => s.pendingApproval?.wave === 24, 'approval of wave 24', 60_000);
+      assert.ok((await env.runsOf(op.id)).length >= 2, 'the operation did not continue as new before wave 24');
+      assert.equal(waiting.waves[1]!.approvedBy, 'bob');
+      assert.equal(waiting.waves[1]!.approvalComment, 'first');
+      await op.handle.signal(approveWaveSignal, { wave: 24, by: 'carol' });
+
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(
+        done.waves.map((w) => w.state),
+        waves.map(() => 'completed'),
+      );
+      assert.deepEqual(done.waves.map((w) => w.approvedBy).filter(Boolean), ['bob', 'carol']);
+      assert.deepEqual(done.skipped, [{ clusterId: 'w22', by: 'bob' }]);
+      assert.equal(done.failuresTotal, 1);
+      assert.equal(done.maxParallelOverride, 2);
+      assert.equal(done.waveIndex, 26);
+      assert.deepEqual(
+        op.stubs.appliedIds(),
+        waves.map((w) => w.clusters[0]!).filter((id) => id !== 'w22'),
+      );
+      assert.deepEqual(op.stubs.callsOf('closeOperation'), [{ operationId: op.id, outcome: 'completed' }]);
+      assert.deepEqual(op.stubs.callsOf('skipClusters').length, 1);
+    });
+  });
+});

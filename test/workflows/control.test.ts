@@ -1,0 +1,281 @@
+// Pause, resume, cancel and the setMaxParallel update, with stub activities (no database).
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  approveWaveSignal,
+  cancelSignal,
+  pauseSignal,
+  resumeSignal,
+  setMaxParallelUpdate,
+  skipClusterSignal,
+  waveCancelSignal,
+  wavePauseSignal,
+  waveSetMaxParallelSignal,
+} from '../../workflows/messages';
+import { clusters, eventually, WorkflowTestEnv } from './harness';
+
+let env: WorkflowTestEnv;
+before(async () => {
+  env = await WorkflowTestEnv.create();
+});
+after(async () => {
+  await env.close();
+});
+
+describe('pause and resume', () => {
+  test('when paused mid-wave, then in-flight applies finish and no new apply starts until resume', async () => {
+    const ids = clusters('a', 6);
+    await env.run({ waves: [{ clusters: ids, maxParallel: 2 }], stubs: { holdApplies: true } }, async (op) => {
+      await eventually(() => op.stubs.applies.keys.length === 2, 'two applies in flight');
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+      const paused = await op.status();
+      assert.equal(paused.state, 'paused');
+      assert.equal(paused.pauseReason, 'operator');
+      assert.equal(paused.paused, true);
+      assert.equal(paused.waves[0]!.state, 'paused');
+      await op.waitForRelay(wavePauseSignal);
+
+      op.stubs.applies.open();
+      await eventually(() => op.stubs.outcomes().size === 2, 'the in-flight clusters to finish');
+      await sleep(500);
+      assert.deepEqual(op.stubs.appliedIds().sort(), ids.slice(0, 2), 'an apply started while paused');
+      assert.equal((await op.status()).state, 'paused');
+
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      const resumed = await op.status();
+      assert.equal(resumed.state, 'running');
+      assert.equal(resumed.pauseReason, null);
+      assert.equal(resumed.waves[0]!.state, 'running');
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.appliedIds().sort(), ids);
+      assert.equal(op.stubs.mostAppliesAtOnce(), 2);
+    });
+  });
+
+  test('when paused between waves, then the next wave waits for resume', async () => {
+    await env.run({ waves: [{ clusters: ['a'], bakeSeconds: 0.5 }, { clusters: ['b'] }] }, async (op) => {
+      await op.waitForStatus((s) => s.waves[0]!.state === 'baking', 'wave 1 baking');
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+      const waiting = await op.waitForStatus((s) => s.waves[0]!.state === 'completed', 'the bake to end');
+      assert.equal(waiting.state, 'paused');
+      assert.equal(waiting.waves[1]!.state, 'pending');
+      await sleep(300);
+      assert.deepEqual(op.stubs.appliedIds(), ['a']);
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      assert.equal((await op.result()).state, 'completed');
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b']);
+    });
+  });
+
+  test('when paused while awaiting approval, then an approval is recorded but the wave waits for resume', async () => {
+    await env.run({ waves: [{ clusters: ['a', 'b'], approval: 'manual' }] }, async (op) => {
+      await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+      const paused = await op.status();
+      assert.equal(paused.state, 'paused');
+      assert.equal(paused.pauseReason, 'operator');
+      assert.deepEqual(paused.pendingApproval, { wave: 1 });
+      assert.equal(paused.waves[0]!.state, 'awaiting_approval');
+
+      // Resume returns to waiting for the approval, not to running.
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      assert.equal((await op.status()).state, 'awaiting_approval');
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+
+      await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob', comment: 'go when resumed' });
+      const approved = await op.status();
+      assert.equal(approved.state, 'paused');
+      assert.equal(approved.pendingApproval, null);
+      assert.equal(approved.waves[0]!.approvedBy, 'bob');
+      assert.equal(approved.waves[0]!.approvalComment, 'go when resumed');
+      await sleep(300);
+      assert.deepEqual(op.stubs.calls, [], 'the wave started while paused');
+
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.appliedIds().sort(), ['a', 'b']);
+    });
+  });
+
+  test('when pause or resume repeats, then the repeat changes nothing', async () => {
+    await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { holdApplies: true } }, async (op) => {
+      await eventually(() => op.stubs.applies.keys.length === 1, 'one apply in flight');
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      assert.equal((await op.status()).state, 'running');
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+      const first = await op.status();
+      await op.handle.signal(pauseSignal, { by: 'erin' });
+      assert.deepEqual(await op.status(), first);
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      op.stubs.applies.open();
+      assert.equal((await op.result()).state, 'completed');
+    });
+  });
+});
+
+describe('cancel', () => {
+  test('when cancelled mid-wave, then in-flight clusters finish, nothing new starts and the result is cancelled', async () => {
+    const ids = clusters('a', 5);
+    await env.run(
+      { waves: [{ clusters: ids, maxParallel: 2 }, { clusters: ['b'] }], stubs: { holdApplies: true } },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.length === 2, 'two applies in flight');
+        await op.handle.signal(cancelSignal, { by: 'carol' });
+        assert.equal((await op.status()).cancelRequested, true);
+        await op.waitForRelay(waveCancelSignal);
+        op.stubs.applies.open();
+
+        const done = await op.result();
+        assert.equal(done.state, 'cancelled');
+        assert.deepEqual(
+          done.waves.map((w) => w.state),
+          ['cancelled', 'cancelled'],
+        );
+        assert.deepEqual(op.stubs.appliedIds().sort(), ids.slice(0, 2));
+        // The two in flight were monitored and recorded, not abandoned.
+        assert.deepEqual([...op.stubs.outcomes().keys()].sort(), ids.slice(0, 2));
+        assert.deepEqual(
+          op.stubs
+            .callsOf('selectCluster')
+            .map((s) => s.clusterId)
+            .sort(),
+          ids.slice(0, 2),
+        );
+        assert.deepEqual(op.stubs.callsOf('closeOperation'), [{ operationId: op.id, outcome: 'cancelled' }]);
+        assert.deepEqual(await op.status(), done);
+      },
+    );
+  });
+
+  test('when cancelled while a cluster waits for its maintenance window, then the wait ends and it is skipped', async () => {
+    await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { windowWaitMs: { a: 120_000 } } }, async (op) => {
+      await eventually(() => op.stubs.callsOf('selectCluster').length === 1, 'a selected');
+      await sleep(200);
+      await op.handle.signal(cancelSignal, { by: 'carol' });
+      const done = await op.result();
+      assert.equal(done.state, 'cancelled');
+      assert.deepEqual(op.stubs.applied, []);
+      assert.deepEqual(
+        op.stubs.callsOf('finishCluster').map((f) => [f.clusterId, f.outcome, f.reason]),
+        [['a', 'skipped', 'operation_cancelled']],
+      );
+    });
+  });
+
+  test('when awaiting approval and cancelled, then the waiting wave and the later ones are cancelled', async () => {
+    await env.run({ waves: [{ clusters: ['a'], approval: 'manual' }, { clusters: ['b'] }] }, async (op) => {
+      await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+      await op.handle.signal(cancelSignal, { by: 'carol' });
+      const done = await op.result();
+      assert.equal(done.state, 'cancelled');
+      assert.equal(done.pendingApproval, null);
+      assert.deepEqual(
+        done.waves.map((w) => w.state),
+        ['cancelled', 'cancelled'],
+      );
+      assert.deepEqual(op.stubs.applied, []);
+    });
+  });
+});
+
+describe('setMaxParallel', () => {
+  test('when maxParallel is raised mid-wave, then the running wave and the later ones use the new value', async () => {
+    await env.run(
+      {
+        waves: [
+          { clusters: clusters('a', 6), maxParallel: 1 },
+          { clusters: clusters('b', 6), maxParallel: 1 },
+        ],
+        stubs: { holdApplies: true },
+      },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.length === 1, 'one apply in flight');
+        const answer = await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 3, by: 'erin' }] });
+        assert.deepEqual(answer, { maxParallel: 3 });
+        assert.equal((await op.status()).maxParallelOverride, 3);
+        await op.waitForRelay(waveSetMaxParallelSignal);
+        await eventually(() => op.stubs.applies.keys.length === 3, 'three applies in flight');
+
+        op.stubs.applyMs = 150;
+        op.stubs.applies.open();
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.equal(done.maxParallelOverride, 3);
+        assert.equal(op.stubs.mostAppliesAtOnce(1), 3);
+        assert.equal(op.stubs.mostAppliesAtOnce(2), 3);
+      },
+    );
+  });
+
+  test('when maxParallel is lowered, then no more than the new value run at once', async () => {
+    await env.run(
+      { waves: [{ clusters: clusters('a', 8), maxParallel: 4 }], stubs: { holdApplies: true } },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.length === 4, 'four applies in flight');
+        await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 1, by: 'erin' }] });
+        await op.waitForRelay(waveSetMaxParallelSignal);
+        op.stubs.applyMs = 100;
+        op.stubs.applies.open();
+        await eventually(() => op.stubs.outcomes().size >= 4, 'the first four to finish');
+        op.stubs.resetMostAppliesAtOnce();
+        assert.equal((await op.result()).state, 'completed');
+        assert.equal(op.stubs.mostAppliesAtOnce(1), 1);
+        assert.equal(op.stubs.applied.length, 8);
+      },
+    );
+  });
+
+  test('when maxParallel is outside 1..1000 or not whole, then the validator rejects it and nothing changes', async () => {
+    await env.run({ waves: [{ clusters: ['a'], approval: 'manual' }] }, async (op) => {
+      await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+      for (const maxParallel of [0, 1001, 2.5, -1]) {
+        await assert.rejects(
+          op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel, by: 'erin' }] }),
+          (err) => {
+            assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+            assert.match(String(err.cause?.message), /maxParallel must be an integer from 1 to 1000/);
+            return true;
+          },
+          `maxParallel ${maxParallel} was accepted`,
+        );
+      }
+      assert.equal((await op.status()).maxParallelOverride, null);
+      assert.deepEqual(
+        await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 1000, by: 'erin' }] }),
+        { maxParallel: 1000 },
+      );
+      assert.equal((await op.status()).maxParallelOverride, 1000);
+      await op.handle.signal(cancelSignal, { by: 'carol' });
+      assert.equal((await op.result()).state, 'cancelled');
+    });
+  });
+
+  test('when the operation has finished, then setMaxParallel is rejected', async () => {
+    // A skip still being recorded keeps the finished operation's workflow open for the validator to see.
+    await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { holdApplies: true, holdSkips: true } }, async (op) => {
+      await eventually(() => op.stubs.applies.keys.length === 1, 'a in flight');
+      await op.handle.signal(skipClusterSignal, { clusterId: 'b', by: 'frank' });
+      await eventually(() => op.stubs.skips.keys.length === 1, 'the skip being recorded');
+      op.stubs.applies.open();
+      await op.waitForStatus((s) => s.state === 'completed', 'completed');
+
+      await assert.rejects(
+        op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin' }] }),
+        (err) => {
+          assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+          assert.match(String(err.cause?.message), /the operation is completed/);
+          return true;
+        },
+      );
+      op.stubs.skips.open();
+      const done = await op.result();
+      assert.equal(done.maxParallelOverride, null);
+      assert.deepEqual(op.stubs.appliedIds(), ['a']);
+      await assert.rejects(op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin' }] }));
+    });
+  });
+});

@@ -1,0 +1,301 @@
+// The operator's fixes: retryCluster and skipCluster, alone and racing, with stub activities (no database).
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import {
+  approveWaveSignal,
+  pauseSignal,
+  resumeSignal,
+  retryClusterSignal,
+  skipClusterSignal,
+  wavePauseSignal,
+  waveRetrySignal,
+  waveSkipSignal,
+} from '../../workflows/messages';
+import { eventually, WorkflowTestEnv, type RunningOperation } from './harness';
+
+let env: WorkflowTestEnv;
+before(async () => {
+  env = await WorkflowTestEnv.create();
+});
+after(async () => {
+  await env.close();
+});
+
+/** Waits until `a` failed while `b` is held in flight (maxParallel 1, applies held). */
+async function aFailedWhileBHeld(op: RunningOperation): Promise<void> {
+  await eventually(() => op.stubs.applies.keys.includes('a'), 'a in flight');
+  op.stubs.applies.release('a');
+  await eventually(() => op.stubs.outcomes().get('a') === 'failed', 'a failed');
+  await eventually(() => op.stubs.applies.keys.includes('b'), 'b in flight');
+}
+
+const retry = (op: RunningOperation, clusterId: string) =>
+  op.handle.signal(retryClusterSignal, { clusterId, by: 'bob' });
+const skip = (op: RunningOperation, clusterId: string) => op.handle.signal(skipClusterSignal, { clusterId, by: 'bob' });
+
+describe('retryCluster', () => {
+  test('when a failed cluster is retried mid-wave, then it runs again in that wave with attempt 2', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+      async (op) => {
+        await aFailedWhileBHeld(op);
+        op.stubs.failApply.delete('a');
+        await retry(op, 'a');
+        const retried = await op.status();
+        assert.deepEqual(retried.retryAttempts, { a: 2 });
+        assert.deepEqual(retried.pendingRetries, [], 'a running wave takes the retry itself');
+        await op.waitForRelay(waveRetrySignal);
+        await eventually(() => op.stubs.callsOf('requeueCluster').length === 1, 'the re-queue');
+        assert.deepEqual(op.stubs.callsOf('requeueCluster'), [{ operationId: op.id, clusterId: 'a' }]);
+        op.stubs.applies.open();
+
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+        assert.deepEqual(
+          op.stubs.applied.filter((x) => x.clusterId === 'a').map((x) => x.wave),
+          [1, 1],
+        );
+        assert.deepEqual(
+          op.stubs
+            .callsOf('selectCluster')
+            .filter((s) => s.clusterId === 'a')
+            .map((s) => s.attempt),
+          [1, 2],
+        );
+        assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
+        assert.deepEqual(op.stubs.attemptsOf('c'), [1]);
+      },
+    );
+  });
+
+  test('when a cluster is retried twice, then each retry has the next attempt', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+      async (op) => {
+        await aFailedWhileBHeld(op);
+        await retry(op, 'a');
+        await op.waitForRelay(waveRetrySignal);
+        // Attempt 2 fails as well: the second failure spends the wave's budget.
+        op.stubs.applies.open();
+        const paused = await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+        assert.deepEqual(paused.retryAttempts, { a: 2 });
+        op.stubs.failApply.delete('a');
+        await retry(op, 'a');
+        assert.deepEqual((await op.status()).retryAttempts, { a: 3 });
+        await op.handle.signal(resumeSignal, { by: 'bob' });
+        assert.equal((await op.result()).state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2, 3]);
+        assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
+      },
+    );
+  });
+
+  test('when retried while the operation is paused by its failure budget, then it runs on resume with attempt 2', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'] }, { clusters: ['d'] }], stubs: { failApply: ['a'] } },
+      async (op) => {
+        await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+        op.stubs.failApply.delete('a');
+        await retry(op, 'a');
+        const paused = await op.status();
+        assert.equal(paused.state, 'paused');
+        assert.deepEqual(paused.pendingRetries, [{ clusterId: 'a', attempt: 2 }]);
+        await sleep(300);
+        assert.deepEqual(op.stubs.appliedIds(), ['a'], 'the retry ran while paused');
+
+        await op.handle.signal(resumeSignal, { by: 'bob' });
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(done.pendingRetries, []);
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+        assert.deepEqual(
+          op.stubs.applied.map((x) => [x.clusterId, x.wave, x.attempt]),
+          [
+            ['a', 1, 1],
+            ['b', 1, 1],
+            ['c', 1, 1],
+            ['a', 1, 2],
+            ['d', 2, 1],
+          ],
+        );
+      },
+    );
+  });
+
+  test('when retried while the operator paused the wave, then it waits for resume and runs with attempt 2', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+      async (op) => {
+        await aFailedWhileBHeld(op);
+        await op.handle.signal(pauseSignal, { by: 'dave' });
+        await op.waitForRelay(wavePauseSignal);
+        op.stubs.failApply.delete('a');
+        await retry(op, 'a');
+        await op.waitForRelay(waveRetrySignal);
+        op.stubs.applies.open();
+        await eventually(() => op.stubs.outcomes().get('b') === 'succeeded', 'b finished');
+        await sleep(300);
+        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b'], 'an apply started while paused');
+
+        await op.handle.signal(resumeSignal, { by: 'dave' });
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+        // The retry queued behind the clusters the wave had not started yet.
+        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c', 'a']);
+      },
+    );
+  });
+
+  test('when a cluster of an earlier wave is retried while a later wave awaits approval, then it runs after approval', async () => {
+    await env.run(
+      {
+        waves: [
+          { clusters: ['a', 'b'], maxFailures: 1 },
+          { clusters: ['c'], approval: 'manual' },
+        ],
+        stubs: { failApply: ['a'] },
+      },
+      async (op) => {
+        await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+        op.stubs.failApply.delete('a');
+        await retry(op, 'a');
+        assert.deepEqual((await op.status()).pendingRetries, [{ clusterId: 'a', attempt: 2 }]);
+        await sleep(300);
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1]);
+        await op.handle.signal(approveWaveSignal, { wave: 2, by: 'bob' });
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(
+          op.stubs.applied.filter((x) => x.clusterId === 'a').map((x) => [x.wave, x.attempt]),
+          [
+            [1, 1],
+            [2, 2],
+          ],
+        );
+      },
+    );
+  });
+});
+
+describe('skipCluster', () => {
+  test('when a queued cluster is skipped, then it is never applied and the skip is recorded with who asked', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'] }, { clusters: ['d', 'e'] }], stubs: { holdApplies: true } },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.includes('a'), 'a in flight');
+        await skip(op, 'c');
+        await op.waitForRelay(waveSkipSignal);
+        // A cluster of a later wave is left out when that wave starts.
+        await skip(op, 'e');
+        const skipping = await op.status();
+        assert.deepEqual(skipping.skipped, [
+          { clusterId: 'c', by: 'bob' },
+          { clusterId: 'e', by: 'bob' },
+        ]);
+        op.stubs.applies.open();
+
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'd']);
+        assert.deepEqual(op.stubs.callsOf('skipClusters'), [
+          { operationId: op.id, clusterIds: ['c'], reason: 'skipped_by:bob' },
+          { operationId: op.id, clusterIds: ['e'], reason: 'skipped_by:bob' },
+        ]);
+        assert.ok(!op.stubs.callsOf('selectCluster').some((s) => s.clusterId === 'c' || s.clusterId === 'e'));
+      },
+    );
+  });
+
+  test('when a not-started cluster is skipped during a budget pause, then the resumed wave leaves it out', async () => {
+    await env.run({ waves: [{ clusters: ['a', 'b', 'c'] }], stubs: { failApply: ['a'] } }, async (op) => {
+      const paused = await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+      assert.deepEqual(
+        paused.notStarted.map((w) => w.clusterId),
+        ['b', 'c'],
+      );
+      await skip(op, 'b');
+      assert.deepEqual(
+        (await op.status()).notStarted.map((w) => w.clusterId),
+        ['c'],
+      );
+      await op.handle.signal(resumeSignal, { by: 'bob' });
+      assert.equal((await op.result()).state, 'completed');
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'c']);
+    });
+  });
+});
+
+describe('retry and skip racing', () => {
+  test('when a retry is followed by a skip mid-wave, then the cluster is not applied again', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+      async (op) => {
+        await aFailedWhileBHeld(op);
+        await retry(op, 'a');
+        await skip(op, 'a');
+        await op.waitForRelay(waveSkipSignal);
+        op.stubs.applies.open();
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1]);
+        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c']);
+      },
+    );
+  });
+
+  test('when a retry is followed by a skip during a budget pause, then the resumed wave does not apply it again', async () => {
+    await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { failApply: ['a'] } }, async (op) => {
+      await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+      await retry(op, 'a');
+      await skip(op, 'a');
+      const paused = await op.status();
+      assert.deepEqual(paused.pendingRetries, []);
+      assert.deepEqual(paused.skipped, [{ clusterId: 'a', by: 'bob' }]);
+      await op.handle.signal(resumeSignal, { by: 'bob' });
+      assert.equal((await op.result()).state, 'completed');
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b']);
+    });
+  });
+
+  test('when a skip is followed by a retry mid-wave, then the later retry wins and runs attempt 2', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+      async (op) => {
+        await aFailedWhileBHeld(op);
+        op.stubs.failApply.delete('a');
+        await skip(op, 'a');
+        await retry(op, 'a');
+        await op.waitForRelay(waveRetrySignal);
+        op.stubs.applies.open();
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+      },
+    );
+  });
+
+  test(
+    'when a skip is followed by a retry during a budget pause, then the later retry wins as it does mid-wave',
+    {
+      todo:
+        'workflow bug: with no wave running, the earlier skip stays in state.skipped and the next wave run drops the ' +
+        'retried cluster, although the retry was accepted (pendingRetries, retryAttempts, requeueCluster); mid-wave ' +
+        'the same two signals re-apply it',
+    },
+    async () => {
+      await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { failApply: ['a'] } }, async (op) => {
+        await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+        op.stubs.failApply.delete('a');
+        await skip(op, 'a');
+        await retry(op, 'a');
+        assert.deepEqual((await op.status()).pendingRetries, [{ clusterId: 'a', attempt: 2 }]);
+        await op.handle.signal(resumeSignal, { by: 'bob' });
+        assert.equal((await op.result()).state, 'completed');
+        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+      });
+    },
+  );
+});
