@@ -1,6 +1,7 @@
 // Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
@@ -88,6 +89,29 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
       await Promise.allSettled([db.end(), connection.close(), health.close()]);
     },
   };
+}
+
+/**
+ * One API for the whole test file: started before its tests, closed after them, and every operation
+ * listed in `started` terminated first (no worker polls the test's task queue: they would wait forever).
+ * `api` is filled in by the time the tests run. Node runs a file's top-level `before` hooks at once, not
+ * in turn: set-up that needs the API goes in `whenStarted`.
+ */
+export function startApiWithCleanup(
+  opts: StartApiOptions = {},
+  whenStarted?: (api: TestApi) => Promise<void>,
+): { api: TestApi; started: string[] } {
+  const api = {} as TestApi;
+  const started: string[] = [];
+  before(async () => {
+    Object.assign(api, await startApi(opts));
+    await whenStarted?.(api);
+  });
+  after(async () => {
+    await Promise.allSettled(started.map((id) => api.client.workflow.getHandle(id).terminate('test finished')));
+    await api.close();
+  });
+  return { api, started };
 }
 
 export interface HttpAnswer<T = any> {

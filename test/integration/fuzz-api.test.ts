@@ -1,27 +1,25 @@
 // Bad-input fuzzing (fast-check) of every route over real HTTP: never a 5xx, refusals in the error shape without leaks, and a refusal changes nothing.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { CLUSTER_ID_PATTERN } from '../../domain/cluster';
-import { OperationRequestSchema } from '../../domain/operation';
-import {
-  RawJson,
-  adversarialJson,
-  badAuthorization,
-  clusterInputArb,
-  contentType,
-  idempotencyKey,
-  INJECTIONS,
-  mutated,
-  nonJsonBody,
-  operationRequestArb,
-  pathSegment,
-  queryString,
-  toJsonText,
-} from '../helpers/arbitraries';
+import { RawJson, badAuthorization, pathSegment, toJsonText } from '../helpers/arbitraries';
 import { call, startApi, type TestApi } from '../helpers/api';
 import { uid } from '../helpers/env';
+import { assertSane, parseJson, sendRaw, show, type Req, type Res } from '../helpers/fuzz-http';
+import {
+  ALL,
+  CLUSTER_READS,
+  CLUSTER_WRITES,
+  OP_ID_WRITES,
+  OP_READS,
+  OP_WRITES,
+  PUBLIC,
+  V1,
+  fuzzRequests,
+  opIdShaped,
+  type BodyKind,
+} from '../helpers/fuzz-requests';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUN = uid('fz');
@@ -49,90 +47,17 @@ let sent = 0;
 let failedProperties = 0;
 const startedAt = Date.now();
 
-interface Req {
-  method: string;
-  path: string;
-  headers: Record<string, string | undefined>;
-  body?: string;
-}
-interface Res {
-  status: number;
-  text: string;
-  json: any;
-}
-
-const parse = (text: string | undefined): any => {
-  try {
-    return text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-/** node:http, not fetch: the path reaches the server exactly as generated (fetch would normalise `..` and encode). */
+/** Counts every request, so the last test can say how many the fuzz sent. */
 function send(req: Req): Promise<Res> {
   sent += 1;
-  const headers = Object.fromEntries(
-    Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined),
-  );
-  if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-  return new Promise((resolve, reject) => {
-    const r = http.request(
-      { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false, timeout: 15_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, text, json: parse(text) });
-        });
-      },
-    );
-    r.on('timeout', () => r.destroy(new Error(`no answer within 15 s to ${req.method} ${req.path.slice(0, 200)}`)));
-    r.on('error', reject);
-    r.end(req.body);
-  });
+  return sendRaw(port, req);
 }
-
-const cut = (s: string | undefined, n = 400) =>
-  s === undefined ? '(none)' : s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s;
-const show = (req: Req, res?: Res) =>
-  `${req.method} ${cut(req.path, 300)}\n  headers: ${cut(JSON.stringify(req.headers), 300)}\n  body: ${cut(req.body)}` +
-  (res ? `\n  → ${res.status} ${cut(res.text)}` : '');
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const STACK = /\bat [^\s()]+ \((?:\/|node:|file:)[^)]*:\d+:\d+\)|(?:\n|\\n)\s+at \S/;
-const FILES = new RegExp(`${escapeRe(process.cwd())}|node_modules|file:///|\\.(?:ts|js):\\d+:\\d+`);
-const SQL =
-  /syntax error at or near|violates [a-z ]*constraint|relation "[^"]*"|column "[^"]*"|invalid input syntax|duplicate key value|invalid byte sequence|unsupported Unicode escape|stack depth limit|\bINSERT INTO\b|\bSELECT\b[^"]{0,200}\bFROM\b|\$\d+::/i;
-
-/** What is wrong with an answer: a 5xx, a refusal outside the error shape, or internals in it. */
-function problems(req: Req, res: Res, allow?: (res: Res) => boolean): string[] {
-  const out: string[] = [];
-  if (res.status >= 500 && !allow?.(res)) out.push(`answered ${res.status}`);
-  if (res.status < 400 || req.method === 'HEAD') return out;
-  const err = res.json?.error;
-  if (typeof err?.code !== 'string' || typeof err?.message !== 'string')
-    out.push('the refusal is not { error: { code, message } }');
-  // Echoes of the request (unknown keys, paths) are fine: strip the injection strings we sent before looking.
-  const scrubbed = INJECTIONS.reduce(
-    (t, s) => t.split(s).join('').split(JSON.stringify(s).slice(1, -1)).join(''),
-    res.text,
-  );
-  if (STACK.test(scrubbed)) out.push('a stack trace leaks');
-  if (FILES.test(scrubbed)) out.push('a file path leaks');
-  if (SQL.test(scrubbed)) out.push('SQL text leaks');
-  return out;
-}
-
-const assertSane = (req: Req, res: Res, allow?: (res: Res) => boolean) =>
-  assert.deepEqual(problems(req, res, allow), [], show(req, res));
 
 /** Every string of the request that could be a row id (cluster ids and operation ids share one grammar). */
 function candidates(req: Req): string[] {
   const found = new Set<string>([...POOL, realOp]);
   const unescape = (p: string) => p.replace(/%[0-9a-f]{2}/gi, (m) => String.fromCharCode(parseInt(m.slice(1), 16)));
-  const stack: unknown[] = [parse(req.body), ...req.path.split(/[/?&=]/).map(unescape)];
+  const stack: unknown[] = [parseJson(req.body), ...req.path.split(/[/?&=]/).map(unescape)];
   while (stack.length > 0 && found.size < 2000) {
     const v = stack.pop();
     if (typeof v === 'string' && CLUSTER_ID_PATTERN.test(v)) found.add(v);
@@ -193,150 +118,7 @@ function steer(req: Req): Req {
   return { ...req, path, body };
 }
 
-// ---- what requests look like ----
-
-type BodyKind = 'none' | 'cluster' | 'clusterPatch' | 'op' | 'action' | 'approve' | 'patchOp';
-interface Route {
-  method: string;
-  template: string;
-  body: BodyKind;
-}
-/** `METHOD /template [body kind]`: every route the app serves (test/integration/openapi.test.ts walks the same list). */
-const routes = (...specs: string[]) =>
-  specs.map((spec): Route => {
-    const [method = '', template = '', body = 'none'] = spec.split(' ');
-    return { method, template, body: body as BodyKind };
-  });
-
-const PUBLIC = routes('GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /docs/:id');
-const CLUSTER_READS = routes('GET /v1/clusters', 'GET /v1/clusters/:id');
-const CLUSTER_WRITES = routes(
-  'POST /v1/clusters cluster',
-  'PATCH /v1/clusters/:id clusterPatch',
-  'DELETE /v1/clusters/:id',
-);
-const OP_READS = routes(
-  'GET /v1/operations',
-  'GET /v1/operations/:id',
-  'GET /v1/operations/:id/clusters',
-  'GET /v1/operations/:id/events',
-);
-const OP_ID_WRITES = routes(
-  'PATCH /v1/operations/:id patchOp',
-  'POST /v1/operations/:id/pause action',
-  'POST /v1/operations/:id/resume action',
-  'POST /v1/operations/:id/cancel action',
-  'POST /v1/operations/:id/approve approve',
-  'POST /v1/operations/:id/clusters/:clusterId/retry action',
-  'POST /v1/operations/:id/clusters/:clusterId/skip action',
-);
-const OP_WRITES = [...routes('POST /v1/operations op'), ...OP_ID_WRITES];
-const V1 = [...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
-const ALL = [...PUBLIC, ...V1];
-
-const poolId = fc.constantFrom(...POOL);
-const cluster = clusterInputArb(poolId, KIND);
-const VALID: Record<BodyKind, fc.Arbitrary<unknown>> = {
-  none: fc.constant({}),
-  cluster: fc.oneof(
-    cluster,
-    fc.array(cluster, { minLength: 1, maxLength: 3 }).map((clusters) => ({ clusters })),
-  ),
-  clusterPatch: cluster.chain((c) =>
-    fc
-      .subarray(
-        Object.keys(c).filter((k) => k !== 'id'),
-        { minLength: 1 },
-      )
-      .map((keys) => Object.fromEntries(keys.map((k) => [k, c[k]]))),
-  ),
-  op: operationRequestArb(fc.constant({ kind: KIND })),
-  action: fc.record({ reason: fc.string({ minLength: 1, maxLength: 500 }) }, { requiredKeys: [] }),
-  approve: fc.record(
-    { wave: fc.integer({ min: 1, max: 4 }), comment: fc.string({ maxLength: 1000 }) },
-    { requiredKeys: ['wave'] },
-  ),
-  patchOp: fc.record({ maxParallel: fc.integer({ min: 1, max: 1000 }) }),
-};
-
-const bodyArb = (kind: BodyKind): fc.Arbitrary<string | undefined> =>
-  fc.oneof(
-    { weight: kind === 'none' ? 1 : 6, arbitrary: mutated(VALID[kind]).map(toJsonText) },
-    { weight: 2, arbitrary: VALID[kind].map(toJsonText) },
-    { weight: 2, arbitrary: adversarialJson.map(toJsonText) },
-    { weight: 1, arbitrary: nonJsonBody },
-    { weight: kind === 'none' ? 8 : 1, arbitrary: fc.constant(undefined) },
-  );
-
-const adminAuth = fc.oneof(
-  { weight: 9, arbitrary: fc.constant(`Bearer ${TOKEN.admin}`) },
-  { weight: 1, arbitrary: fc.constantFrom(...ROLES.map((x) => `Bearer ${TOKEN[x]}`)) },
-);
-
-interface Shape {
-  routes: Route[];
-  id: fc.Arbitrary<string>;
-  clusterId?: fc.Arbitrary<string>;
-  auth?: fc.Arbitrary<string | undefined>;
-  body?: (k: BodyKind) => fc.Arbitrary<string | undefined>;
-  query?: fc.Arbitrary<string>;
-  method?: fc.Arbitrary<string>;
-}
-
-/** A valid start is only ever sent for the fuzz's own clusters; any other selection becomes a dry run. */
-function scoped(req: Req): Req {
-  if (req.method !== 'POST' || !/^\/v1\/operations(?:\?|$)/.test(req.path)) return req;
-  const result = OperationRequestSchema.safeParse(parse(req.body));
-  if (!result.success) return req;
-  const { kind, ids } = result.data.selector;
-  const mine =
-    (kind !== undefined && [kind].flat().every((k) => k === KIND)) ||
-    (ids !== undefined && [ids].flat().every((id) => POOL.includes(id)));
-  return mine ? req : { ...req, path: '/v1/operations?dryRun=true' };
-}
-
-function requestArb(shape: Shape): fc.Arbitrary<Req> {
-  return fc.constantFrom(...shape.routes).chain((route) =>
-    fc
-      .record({
-        method: shape.method ?? fc.constant(route.method),
-        id: shape.id,
-        clusterId: shape.clusterId ?? shape.id,
-        query:
-          shape.query ?? fc.oneof({ weight: 2, arbitrary: fc.constant('') }, { weight: 3, arbitrary: queryString }),
-        body: (shape.body ?? bodyArb)(route.body),
-        contentType,
-        auth: shape.auth ?? adminAuth,
-        idempotencyKey: fc.option(idempotencyKey, { freq: 5, nil: undefined }),
-        requestId: fc.option(fc.constantFrom('', 'x'.repeat(300), 'a b', "'; DROP TABLE clusters;--", 'ok-id-1'), {
-          freq: 8,
-          nil: undefined,
-        }),
-      })
-      .map((g) =>
-        steer(
-          scoped({
-            method: g.method,
-            path: route.template.replace(':id', g.id).replace(':clusterId', g.clusterId) + g.query,
-            headers: {
-              authorization: g.auth,
-              'content-type': g.body === undefined ? undefined : g.contentType,
-              'idempotency-key': g.idempotencyKey,
-              'x-request-id': g.requestId,
-            },
-            body: g.body,
-          }),
-        ),
-      ),
-  );
-}
-
-const anyId = fc.oneof(
-  { weight: 3, arbitrary: pathSegment },
-  { weight: 1, arbitrary: poolId },
-  { weight: 1, arbitrary: fc.constantFrom('swagger-ui.css', 'swagger-ui-init.js', 'favicon-16x16.png', 'index.html') },
-);
-const opIdShaped = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,62}$/);
+const { poolId, VALID, bodyArb, requestArb, anyId } = fuzzRequests({ kind: KIND, pool: POOL, tokens: TOKEN, steer });
 
 async function fuzz(
   arb: fc.Arbitrary<Req>,

@@ -2,25 +2,16 @@
 // the worker's metrics endpoint, and the request id that travels into Temporal.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/client';
 import { instrumentActivities } from '../../activities/instrument';
 import { ClusterUnhealthy } from '../../adapters/errors';
 import { createWorkerMetrics, serveMetrics, temporalMetricsTelemetry } from '../../worker/metrics';
-import { call, startApi, type TestApi } from '../helpers/api';
+import { call, startApi, startApiWithCleanup } from '../helpers/api';
 import { uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
 
-let api: TestApi;
-const started: string[] = [];
-before(async () => {
-  api = await startApi();
-});
-after(async () => {
-  // No worker polls the test's task queue: the workflows would wait forever.
-  await Promise.allSettled(started.map((id) => api.client.workflow.getHandle(id).terminate('test finished')));
-  await api.close();
-});
+const { api, started } = startApiWithCleanup();
 
 async function scrape(base: string): Promise<{ status: number; type: string | null; text: string }> {
   const res = await fetch(`${base}/metrics`);

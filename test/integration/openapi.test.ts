@@ -1,6 +1,6 @@
 // /openapi.json and /docs against the real app: complete both ways, valid, true to real answers, and the page renders from local assets.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { RequestHandler } from 'express';
 import { createApp } from '../../api/app';
 import { DOCS_CSP } from '../../api/routes/docs';
@@ -14,27 +14,18 @@ import { OperationRequestSchema } from '../../domain/operation';
 import { ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
 import { createLogger } from '../../logger';
 import { version } from '../../package.json';
-import { call, startApi, TOKENS, type HttpAnswer, type TestApi } from '../helpers/api';
+import { call, startApiWithCleanup, TOKENS, type HttpAnswer } from '../helpers/api';
 import { uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ERROR_STATUSES = ['400', '401', '403', '404', '409', '413', '415', '503'];
 
-let api: TestApi;
 let doc: any;
-const started: string[] = [];
-
-before(async () => {
-  api = await startApi();
-  const res = await call(api.url, 'GET', '/openapi.json', { token: null });
+const { api, started } = startApiWithCleanup({}, async (ready) => {
+  const res = await call(ready.url, 'GET', '/openapi.json', { token: null });
   assert.equal(res.status, 200);
   doc = res.body;
-});
-after(async () => {
-  // No worker polls the test's task queue: a started workflow would wait forever.
-  await Promise.allSettled(started.map((id) => api.client.workflow.getHandle(id).terminate('test finished')));
-  await api.close();
 });
 
 /** Every documented operation as `METHOD /template`, with its OpenAPI object. */

@@ -1,23 +1,13 @@
 // The operations API without a worker: planning, start, idempotency, run pages, audit, roles and state checks.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/client';
-import { call, startApi, TOKENS, type TestApi } from '../helpers/api';
+import { call, startApi, startApiWithCleanup, TOKENS, type TestApi } from '../helpers/api';
 import { testEnv, uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 
-let api: TestApi;
-const started: string[] = [];
-
-before(async () => {
-  api = await startApi();
-});
-after(async () => {
-  // No worker polls the test's task queue: the workflows would wait forever.
-  await Promise.allSettled(started.map((id) => api.client.workflow.getHandle(id).terminate('test finished')));
-  await api.close();
-});
+const { api, started } = startApiWithCleanup();
 
 /** Creates `n` clusters (3.6.0 unless overridden) with unique ids; returns the ids in id order. */
 async function fleet(n: number, overrides: (i: number) => Record<string, unknown> = () => ({})): Promise<string[]> {
