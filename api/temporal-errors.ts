@@ -13,15 +13,15 @@ const GRPC_UNAVAILABLE = 14;
 
 /** An error and its causes, outermost first, at most five deep (the client wraps gRPC errors in ServiceError). */
 function* causeChain(err: unknown): Generator<Error> {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) yield e;
+  for (let link = err, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) yield link;
 }
 
 const codeOf = (err: Error): unknown => (err as { code?: unknown }).code;
 
 /** The gRPC status code on a client error or its cause. */
 export function grpcCode(err: unknown): number | undefined {
-  for (const e of causeChain(err)) {
-    const code = codeOf(e);
+  for (const cause of causeChain(err)) {
+    const code = codeOf(cause);
     if (typeof code === 'number') return code;
   }
   return undefined;
@@ -29,10 +29,11 @@ export function grpcCode(err: unknown): number | undefined {
 
 /** Errors from the Temporal client that mean "Temporal is not reachable", however deeply wrapped. */
 export function isTemporalUnavailable(err: unknown): boolean {
-  for (const e of causeChain(err)) {
-    const code = codeOf(e);
+  for (const cause of causeChain(err)) {
+    const code = codeOf(cause);
     if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) return true;
-    if (e.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(e.message)) return true;
+    if (cause.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(cause.message))
+      return true;
   }
   return false;
 }

@@ -35,9 +35,9 @@ export function tallyRuns(rows: readonly { wave: number; state: RunState; count:
     if (wave === noWave) continue;
     const perWave = byWave.get(wave) ?? emptyCounts();
     byWave.set(wave, perWave);
-    for (const c of [operation, perWave]) {
-      c.total += count;
-      c[key] += count;
+    for (const tally of [operation, perWave]) {
+      tally.total += count;
+      tally[key] += count;
     }
   }
   return { operation, byWave };
@@ -78,10 +78,10 @@ export interface StatusSources {
 }
 
 /** A wave's state from its counts alone, for when no worker answers the status query. */
-export function waveStateFromCounts(c: RunCounts, size: number, operationEnded: boolean): WaveStateName {
-  const done = c.succeeded + c.failed + c.rolled_back + c.skipped;
+export function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: boolean): WaveStateName {
+  const done = counts.succeeded + counts.failed + counts.rolled_back + counts.skipped;
   if (size > 0 && done >= size) return 'completed';
-  if (c.running === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
+  if (counts.running === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
   return operationEnded ? 'stopped' : 'running';
 }
 
@@ -89,27 +89,27 @@ export function buildStatus({ record, live, counts, inFlight, noWave }: StatusSo
   const { op } = live;
   const tally = tallyRuns(counts, noWave);
   const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
-  const updatedAt = [record.createdAt, op?.updatedAt, ...counts.map((c) => c.lastUpdate)]
-    .filter((t): t is string => typeof t === 'string')
-    .reduce((a, b) => (a > b ? a : b));
-  const waves = record.plan.waves.map((w) => {
-    const waveCounts = tally.byWave.get(w.number) ?? emptyCounts();
-    const ws = op?.waves.find((x) => x.number === w.number);
+  const updatedAt = [record.createdAt, op?.updatedAt, ...counts.map((row) => row.lastUpdate)]
+    .filter((time): time is string => typeof time === 'string')
+    .reduce((latest, time) => (latest > time ? latest : time));
+  const waves = record.plan.waves.map((planned) => {
+    const waveCounts = tally.byWave.get(planned.number) ?? emptyCounts();
+    const reported = op?.waves.find((wave) => wave.number === planned.number);
     return {
-      number: w.number,
-      name: w.name,
-      size: w.clusterIds.length,
-      maxParallel: op?.maxParallelOverride ?? w.maxParallel,
-      maxFailures: w.maxFailures,
-      bakeSeconds: w.bakeSeconds,
-      approval: w.approval,
-      state: ws?.state ?? waveStateFromCounts(waveCounts, w.clusterIds.length, ended),
+      number: planned.number,
+      name: planned.name,
+      size: planned.clusterIds.length,
+      maxParallel: op?.maxParallelOverride ?? planned.maxParallel,
+      maxFailures: planned.maxFailures,
+      bakeSeconds: planned.bakeSeconds,
+      approval: planned.approval,
+      state: reported?.state ?? waveStateFromCounts(waveCounts, planned.clusterIds.length, ended),
       counts: waveCounts,
-      approvedBy: ws?.approvedBy ?? null,
-      approvedAt: ws?.approvedAt ?? null,
-      approvalComment: ws?.approvalComment ?? null,
-      startedAt: ws?.startedAt ?? null,
-      finishedAt: ws?.finishedAt ?? null,
+      approvedBy: reported?.approvedBy ?? null,
+      approvedAt: reported?.approvedAt ?? null,
+      approvalComment: reported?.approvalComment ?? null,
+      startedAt: reported?.startedAt ?? null,
+      finishedAt: reported?.finishedAt ?? null,
     };
   });
   return {
