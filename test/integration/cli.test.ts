@@ -98,22 +98,13 @@ const startedId = (run: Run) => {
 describe('the fleetwave CLI', () => {
   test('when a YAML fleet is imported, then clusters list by its label shows every cluster', async () => {
     const { ids, team } = await importFleet();
-    const list = await fleetwave(['clusters', 'list', '--label', `team=${team}`]);
+    const byTeam = ['clusters', 'list', '--label', `team=${team}`];
+    const list = await fleetwave(byTeam);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ID\s+KIND\s+CLOUD\s+REGION\s+ENVIRONMENT\s+TIER\s+VERSION\s+LABELS$/m);
     for (const id of ids) assert.match(list.stdout, new RegExp(`^${id}\\s+kafka\\s+aws\\s+us-east-1`, 'm'));
     assert.match(list.stdout, /4 clusters/);
-    const json = await fleetwave([
-      'clusters',
-      'list',
-      '--label',
-      `team=${team}`,
-      '--environment',
-      'internal',
-      '--all',
-      '-o',
-      'json',
-    ]);
+    const json = await fleetwave([...byTeam, '--environment', 'internal', '--all', '-o', 'json']);
     assert.deepEqual(
       JSON.parse(json.stdout).clusters.map((c: any) => c.id),
       ids.slice(0, 2),
@@ -122,26 +113,15 @@ describe('the fleetwave CLI', () => {
 
   test('when a list is longer than --limit, then one page names the next cursor and --all follows every page', async () => {
     const { ids, team } = await importFleet();
-    const first = await fleetwave(['clusters', 'list', '--label', `team=${team}`, '--limit', '1']);
+    const byTeam = ['clusters', 'list', '--label', `team=${team}`, '--limit', '1'];
+    const first = await fleetwave(byTeam);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`^${ids[0]}\\s`, 'm'));
     assert.match(first.stdout, /^1 cluster$/m);
     const cursor = /more clusters match: add --all, or --cursor (\S+)/.exec(first.stdout)?.[1];
     assert.ok(cursor, `no cursor in: ${first.stdout}`);
 
-    const rest = await fleetwave([
-      'clusters',
-      'list',
-      '--label',
-      `team=${team}`,
-      '--limit',
-      '1',
-      '--cursor',
-      cursor,
-      '--all',
-      '-o',
-      'json',
-    ]);
+    const rest = await fleetwave([...byTeam, '--cursor', cursor, '--all', '-o', 'json']);
     assert.equal(rest.code, 0, rest.stderr);
     const page = JSON.parse(rest.stdout);
     assert.deepEqual(

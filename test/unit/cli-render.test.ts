@@ -15,17 +15,9 @@ import {
   statusSummary,
 } from '../../cli/render-operations';
 import type { OperationStatus, RunCounts } from '../../cli/types';
+import { emptyCounts } from '../../domain/operation-status';
 
-const counts = (c: Partial<RunCounts> = {}): RunCounts => ({
-  total: 0,
-  pending: 0,
-  running: 0,
-  succeeded: 0,
-  failed: 0,
-  rolled_back: 0,
-  skipped: 0,
-  ...c,
-});
+const counts = (c: Partial<RunCounts> = {}): RunCounts => ({ ...emptyCounts(), ...c });
 
 function status(overrides: Partial<OperationStatus> = {}): OperationStatus {
   return {
