@@ -3,7 +3,8 @@
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { withTransaction, type Db } from '../db/pool';
+import { readFleetGauges } from '../db/fleet-gauges';
+import type { Db } from '../db/pool';
 import { OPERATION_WORKFLOW_TYPE } from '../domain/ids';
 import { FINAL_RUN_STATES, RUN_STATES } from '../domain/states';
 import type { Logger } from '../logger';
@@ -26,18 +27,6 @@ const OPEN_STATES = ['running', 'awaiting_approval', 'paused'] as const;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Runs not finished yet: pending ones count too, as the operation still has work. */
 const UNFINISHED_RUN_STATES = RUN_STATES.filter((state) => !FINAL_RUN_STATES.includes(state));
-
-// One round trip. Runs are counted for operations that still have unfinished clusters: a gauge of
-// every run ever would only grow, and would scan the whole history at every scrape.
-const FLEET_SQL = `
-  SELECT 'clusters' AS metric, cloud AS a, environment AS b, count(*)::int AS n FROM clusters GROUP BY cloud, environment
-  UNION ALL
-  SELECT 'leases', NULL, NULL, count(*)::int FROM leases
-  UNION ALL
-  SELECT 'runs', r.state, COALESCE(o.request->'action'->>'type', 'unknown'), count(*)::int
-    FROM cluster_runs r JOIN operations o ON o.id = r.operation_id
-   WHERE r.operation_id IN (SELECT DISTINCT operation_id FROM cluster_runs WHERE state = ANY($1::text[]))
-   GROUP BY 2, 3`;
 
 export function createApiMetrics(deps: ApiMetricsDeps) {
   const timeoutMs = deps.timeoutMs ?? 2000;
@@ -111,16 +100,7 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
 
   async function readPostgres(): Promise<void> {
     try {
-      const rows = await bounded('PostgreSQL', () =>
-        withTransaction(deps.db, async (tx) => {
-          // The server gives up too, so a slow scrape never keeps working after we stopped waiting.
-          await tx.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
-          const result = await tx.query<{ metric: string; a: string | null; b: string | null; n: number }>(FLEET_SQL, [
-            UNFINISHED_RUN_STATES,
-          ]);
-          return result.rows;
-        }),
-      );
+      const rows = await bounded('PostgreSQL', () => readFleetGauges(deps.db, UNFINISHED_RUN_STATES, timeoutMs));
       clusters.reset();
       clusterRuns.reset();
       leasesHeld.set(0);

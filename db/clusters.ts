@@ -37,6 +37,11 @@ export async function upsertClusters(db: Queryable, clusters: ClusterInput[]): P
   return clusters.map((c) => byId.get(c.id)!);
 }
 
+/** Locks these rows (those that exist) until the transaction ends, in id order so two writers never deadlock. */
+export async function lockClusters(tx: Queryable, ids: readonly string[]): Promise<void> {
+  await tx.query('SELECT id FROM clusters WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+}
+
 export async function getCluster(db: Queryable, id: string, forUpdate = false): Promise<Cluster | undefined> {
   const result = await db.query<ClusterRow>(
     `SELECT ${COLUMNS} FROM clusters WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,

@@ -17,6 +17,11 @@ export function createPool(databaseUrl: string, max = 10): Db {
   return pool;
 }
 
+/** The cheapest round trip: readiness asks whether PostgreSQL answers at all. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 export async function withTransaction<T>(db: Db, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
   try {

@@ -1,6 +1,6 @@
 // Readiness: can we reach PostgreSQL and Temporal right now? Each check is bounded in time.
 import { Connection } from '@temporalio/client';
-import type { Db } from '../../db/pool';
+import { ping, type Db } from '../../db/pool';
 import type { TemporalConnectionOptions } from '../../temporal-connection';
 import { withinTimeout } from '../timeout';
 
@@ -39,7 +39,7 @@ export function createHealthService(deps: {
   return {
     async readiness(): Promise<Readiness> {
       const [postgres, temporal] = await Promise.all([
-        timed(() => deps.db.query('SELECT 1'), timeoutMs),
+        timed(() => ping(deps.db), timeoutMs),
         timed(() => probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({})), timeoutMs + 200),
       ]);
       return { ready: postgres.ok && temporal.ok, checks: { postgres, temporal } };

@@ -32,7 +32,7 @@ export function createInventoryService(db: Db) {
       }
       return withTransaction(db, async (tx) => {
         // Lock the rows we are about to replace so a lease cannot be taken in between.
-        await tx.query('SELECT id FROM clusters WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+        await clustersRepo.lockClusters(tx, ids);
         const leases = await leasesFor(tx, ids);
         if (leases.length > 0) throw leasedConflict(leases);
         const saved = await clustersRepo.upsertClusters(tx, clusters);
