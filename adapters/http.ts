@@ -1,4 +1,4 @@
-// The http adapter: the user's own control plane over the spec's REST contract, every failure mapped to a named error.
+// The http adapter: the user's own control plane over the REST contract in docs/adapters.md, every failure mapped to a named error.
 //
 // Rollback: the activity knows only the apply's idempotency key, not the provider's operation id. When this
 // process started the apply it remembers the id and calls `POST /operations/{operationId}/rollback`; otherwise

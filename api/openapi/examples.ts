@@ -1,10 +1,10 @@
-// Examples shown in /openapi.json: the spec's own request bodies, so the reference reads like the spec.
+// Examples shown in /openapi.json: the request bodies the docs use, so the reference reads like the docs.
 import type { ClusterInput } from '../../domain/cluster';
 import type { OperationRequestInput } from '../../domain/operation';
 
 /**
- * The example request body of POST /v1/operations in SPEC.md, word for word. The near-copy in
- * test/unit/operation-schema.test.ts is deliberate: the test pins the spec's text, not this file's.
+ * The example request body of POST /v1/operations in docs/concepts.md. The near-copy in
+ * test/unit/operation-schema.test.ts is deliberate: the test pins the documented text, not this file's.
  */
 export const operationRequestExample: OperationRequestInput = {
   name: 'kafka-3.7.1',
@@ -29,7 +29,7 @@ export const operationRequestExample: OperationRequestInput = {
   rollbackOnFailure: true,
 };
 
-/** A by-cloud policy instead of waves (SPEC.md): internal first, then a 10% canary per cloud. */
+/** A by-cloud policy instead of waves: internal first, then a 10% canary per cloud. */
 export const operationPolicyExample: OperationRequestInput = {
   name: 'kafka-restart',
   action: { type: 'restart' },

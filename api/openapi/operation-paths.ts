@@ -120,7 +120,7 @@ const routes: RouteSpec[] = [
     body: {
       required: true,
       examples: {
-        waves: { summary: 'an upgrade in declared waves (the spec example)', value: operationRequestExample },
+        waves: { summary: 'an upgrade in declared waves (the documented example)', value: operationRequestExample },
         policy: { summary: 'a rolling restart with waves from the by-cloud policy', value: operationPolicyExample },
       },
     },

@@ -252,7 +252,7 @@ describe('GET /openapi.json', () => {
     assert.deepEqual(Object.keys(error.properties).sort(), ['code', 'details', 'message', 'requestId']);
   });
 
-  test('when the request examples are parsed with the schemas the routes use, then they pass, the spec example included', () => {
+  test('when the request examples are parsed with the schemas the routes use, then they pass, the documented example included', () => {
     const body = (method: string, path: string) => doc.paths[path][method].requestBody.content['application/json'];
     const start = body('post', '/v1/operations');
     assert.equal(start.schema.$ref, '#/components/schemas/OperationRequest');

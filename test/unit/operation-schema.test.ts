@@ -14,7 +14,7 @@ void describe('OperationRequestSchema accepts', () => {
   const accepted: [string, unknown][] = [
     ['the minimal body (everything in remainder)', base],
     [
-      'the example from the spec',
+      'the documented example (docs/concepts.md)',
       withBody({
         requestId: 'optional idempotency key',
         waves: [
