@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, resumeSignal } from '../../workflows/messages';
-import { WorkflowTestEnv } from './harness';
+import { WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
 import { FROM_VERSION } from './stubs';
 
 let env: WorkflowTestEnv;
@@ -16,7 +16,7 @@ after(async () => {
   await env.close();
 });
 
-describe('wave failure budget', () => {
+describe('wave failure budget', SIDE_BY_SIDE, () => {
   test('when failures exceed maxFailures, then the operation pauses; resume runs the rest with a fresh budget', async () => {
     await env.run(
       {
@@ -118,7 +118,7 @@ describe('wave failure budget', () => {
   });
 });
 
-describe('total failure budget', () => {
+describe('total failure budget', SIDE_BY_SIDE, () => {
   test('when maxFailuresTotal is reached across waves, then the operation pauses; resume gives a fresh total budget', async () => {
     await env.run(
       {
@@ -174,7 +174,7 @@ describe('total failure budget', () => {
   });
 });
 
-describe('rollback', () => {
+describe('rollback', SIDE_BY_SIDE, () => {
   test('when rollbackOnFailure is set, then a failed apply or monitor is rolled back to the version select saw', async () => {
     await env.run(
       {

@@ -22,6 +22,12 @@ import { StubActivities, type StubOptions } from './stubs';
 
 export const NAMESPACE = 'default';
 
+/**
+ * The tests of one describe run side by side (each has its own worker, task queue, workflow id and
+ * stubs): they mostly wait on Temporal round trips, so this divides a file's time.
+ */
+export const SIDE_BY_SIDE = { concurrency: Number(process.env.WORKFLOW_TEST_CONCURRENCY ?? 4) };
+
 /** Monitor settings that never wait: the stubs answer at once anyway. */
 export const FAST_MONITOR = { timeoutSeconds: 5, intervalSeconds: 0.1, stableChecks: 1 };
 

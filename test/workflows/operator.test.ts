@@ -12,7 +12,7 @@ import {
   waveRetrySignal,
   waveSkipSignal,
 } from '../../workflows/messages';
-import { eventually, WorkflowTestEnv, type RunningOperation } from './harness';
+import { eventually, WorkflowTestEnv, type RunningOperation, SIDE_BY_SIDE } from './harness';
 
 let env: WorkflowTestEnv;
 before(async () => {
@@ -34,7 +34,7 @@ const retry = (op: RunningOperation, clusterId: string) =>
   op.handle.signal(retryClusterSignal, { clusterId, by: 'bob' });
 const skip = (op: RunningOperation, clusterId: string) => op.handle.signal(skipClusterSignal, { clusterId, by: 'bob' });
 
-describe('retryCluster', () => {
+describe('retryCluster', SIDE_BY_SIDE, () => {
   test('when a failed cluster is retried mid-wave, then it runs again in that wave with attempt 2', async () => {
     await env.run(
       { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
@@ -180,7 +180,7 @@ describe('retryCluster', () => {
   });
 });
 
-describe('skipCluster', () => {
+describe('skipCluster', SIDE_BY_SIDE, () => {
   test('when a queued cluster is skipped, then it is never applied and the skip is recorded with who asked', async () => {
     await env.run(
       { waves: [{ clusters: ['a', 'b', 'c'] }, { clusters: ['d', 'e'] }], stubs: { holdApplies: true } },
@@ -228,7 +228,7 @@ describe('skipCluster', () => {
   });
 });
 
-describe('retry and skip racing', () => {
+describe('retry and skip racing', SIDE_BY_SIDE, () => {
   test('when a retry is followed by a skip mid-wave, then the cluster is not applied again', async () => {
     await env.run(
       { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },

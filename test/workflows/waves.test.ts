@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { approveWaveSignal, cancelSignal } from '../../workflows/messages';
-import { clusters, WorkflowTestEnv } from './harness';
+import { clusters, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
 
 let env: WorkflowTestEnv;
 before(async () => {
@@ -13,7 +13,7 @@ after(async () => {
   await env.close();
 });
 
-describe('waves', () => {
+describe('waves', SIDE_BY_SIDE, () => {
   test('when an operation has two waves, then they run in order, each cluster once, and it completes', async () => {
     const first = clusters('a', 3);
     const second = clusters('b', 4);
@@ -114,7 +114,7 @@ describe('waves', () => {
   });
 });
 
-describe('manual approval', () => {
+describe('manual approval', SIDE_BY_SIDE, () => {
   test('when a wave needs approval, then it waits; a wrong wave is ignored; the approval runs it and is recorded', async () => {
     await env.run({ waves: [{ clusters: ['a'] }, { clusters: ['b', 'c'], approval: 'manual' }] }, async (op) => {
       const waiting = await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
@@ -165,7 +165,7 @@ describe('manual approval', () => {
   });
 });
 
-describe('bake', () => {
+describe('bake', SIDE_BY_SIDE, () => {
   test('when a wave bakes, then the next wave starts only after bakeSeconds and the status says baking', async () => {
     await env.run({ waves: [{ clusters: ['a'], bakeSeconds: 1.5 }, { clusters: ['b'] }] }, async (op) => {
       const baking = await op.waitForStatus((s) => s.waves[0]!.state === 'baking', 'wave 1 baking');
