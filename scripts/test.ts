@@ -3,8 +3,10 @@
 // test:workflows`) it runs only the stub-activity workflow tests, which need Temporal and no database.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, migrate } from '../db/migrate';
+import { bundleWorkflows, WORKFLOW_BUNDLE_ENV } from '../test/workflows/bundle';
 import { freePort, launchTemporal } from './lib/temporal';
 
 const root = path.join(__dirname, '..');
@@ -53,6 +55,21 @@ async function createDatabase(): Promise<Database> {
   return database;
 }
 
+interface SharedBundle {
+  env: NodeJS.ProcessEnv;
+  remove(): void;
+}
+
+/** The workflow tests' bundle, made once here instead of once per test file (webpack takes seconds). */
+async function shareWorkflowBundle(files: string[]): Promise<SharedBundle> {
+  const workflowTests = files.some((f) => path.normalize(f).startsWith(path.normalize('test/workflows/')));
+  if (!workflowTests) return { env: {}, remove: () => undefined };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetwave-workflows-'));
+  const codePath = path.join(dir, 'workflow-bundle.js');
+  fs.writeFileSync(codePath, (await bundleWorkflows()).code);
+  return { env: { [WORKFLOW_BUNDLE_ENV]: codePath }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise<number>((resolve) => {
     const child = spawn(
@@ -88,20 +105,24 @@ async function main(): Promise<number> {
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
   });
   let database: Database | undefined;
+  let bundle: SharedBundle | undefined;
   try {
     database = workflowsOnly ? undefined : await createDatabase();
+    bundle = await shareWorkflowBundle(files);
     console.error(
       `test stack: ${temporal.description} on ${temporal.address}; ` +
         (database ? `database ${database.name}` : 'no database (workflow tests with stub activities)'),
     );
     return await runTests(files, {
       ...process.env,
+      ...bundle.env,
       ...(database ? { DATABASE_URL: database.url } : {}),
       TEMPORAL_ADDRESS: temporal.address,
       FLEETWAVE_TEST: '1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     });
   } finally {
+    bundle?.remove();
     await database?.drop();
     await temporal.stop();
   }

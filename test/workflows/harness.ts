@@ -1,10 +1,9 @@
 // Workflow tests with stub activities: the real workflow bundle on a real Temporal dev server
-// (TEMPORAL_ADDRESS), a worker of its own per test, no database and no API. Bundled once per file.
+// (TEMPORAL_ADDRESS), a worker of its own per test, no database and no API.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
@@ -12,12 +11,13 @@ import {
   type CompiledWorkerOptions,
   type LogLevel,
   type WorkerOptions,
-  type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
 import type { OperationInput, OperationState, WaveSummary } from '../../domain/workflow-contracts';
 import type { fleetOperationWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/messages';
+import { workflowBundle } from './bundle';
 import { StubActivities, type StubOptions } from './stubs';
 
 export const NAMESPACE = 'default';
@@ -119,21 +119,10 @@ export function operationInput(id: string, spec: OperationSpec): OperationInput 
 }
 
 let runtimeInstalled = false;
-let bundle: Promise<WorkflowBundle> | undefined;
 
 function logLevel(): LogLevel {
   const level = (process.env.WORKFLOW_TEST_LOG_LEVEL ?? 'ERROR').toUpperCase();
   return ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level) ? (level as LogLevel) : 'ERROR';
-}
-
-/** The workflows as the worker bundles them, request-id interceptor included; built once per process. */
-function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [require.resolve('../../workflows/request-id-interceptor')],
-    logger: new DefaultLogger('WARN'),
-  });
-  return bundle;
 }
 
 export class WorkflowTestEnv {
@@ -141,7 +130,7 @@ export class WorkflowTestEnv {
     readonly client: Client,
     private readonly connection: Connection,
     private readonly nativeConnection: NativeConnection,
-    private readonly bundle: WorkflowBundle,
+    private readonly bundle: WorkflowBundleOption,
   ) {}
 
   static async create(): Promise<WorkflowTestEnv> {

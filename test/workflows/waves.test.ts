@@ -91,7 +91,7 @@ describe('waves', SIDE_BY_SIDE, () => {
           { clusters: clusters('a', 6), maxParallel: 2 },
           { clusters: clusters('b', 6), maxParallel: 3 },
         ],
-        stubs: { applyMs: 150 },
+        stubs: { applyMs: 250 },
       },
       async (op) => {
         assert.equal((await op.result()).state, 'completed');
