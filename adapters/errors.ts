@@ -1,5 +1,5 @@
 // Named adapter failures. The error's name is its Temporal failure type: permanent ones are listed in
-// domain/engine.ts PERMANENT_FAILURE_TYPES (the workflows' nonRetryableErrorTypes); the rest retry.
+// domain/workflow-contracts.ts PERMANENT_FAILURE_TYPES (the workflows' nonRetryableErrorTypes); the rest retry.
 
 abstract class AdapterError extends Error {
   constructor(message: string) {

@@ -69,6 +69,12 @@ function implicitErrors(spec: RouteSpec): ErrorStatus[] {
   return statuses;
 }
 
+/** Roles are not cumulative: any role reads, admin may do everything, the others only their own routes. */
+function roleText(role: Role): string {
+  if (role === 'viewer') return '`viewer` (any role)';
+  return role === 'admin' ? '`admin`' : `\`${role}\` (or \`admin\`)`;
+}
+
 export function defineRoute(registry: OpenAPIRegistry, spec: RouteSpec): void {
   const responses: RouteConfig['responses'] = {};
   for (const [status, answer] of Object.entries(spec.answers)) {
@@ -94,7 +100,7 @@ export function defineRoute(registry: OpenAPIRegistry, spec: RouteSpec): void {
   for (const status of [...errorStatuses].sort()) responses[status] = errorAnswer(status, spec.errors?.[status]);
 
   const roleLine = spec.role
-    ? `**Role:** \`${spec.role}\`${spec.role === 'admin' ? '' : ' (or `admin`)'}; send \`Authorization: Bearer <token>\`.`
+    ? `**Role:** ${roleText(spec.role)}; send \`Authorization: Bearer <token>\`.`
     : '**Role:** none (public, no token).';
   const route: RouteConfig = {
     method: spec.method,

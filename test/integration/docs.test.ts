@@ -92,7 +92,6 @@ function linkProblem(from: string, target: string): string | null {
   const [file = '', anchor] = target.split('#', 2);
   const resolved = file === '' ? from : path.posix.normalize(path.posix.join(path.posix.dirname(from), file));
   if (resolved === '..' || resolved.startsWith('../')) return `leaves the repository (${resolved})`;
-  if (/(^|\/)shared\//.test(resolved)) return 'points into a shared/ folder that is not part of the repository';
   const absolute = path.join(ROOT, resolved);
   if (!fs.existsSync(absolute)) return `no such file: ${resolved}`;
   if (gitIgnored(resolved)) return `${resolved} is ignored by git, so a clone does not have it`;
@@ -208,16 +207,6 @@ describe('links in README.md and docs/', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('when the docs are read alone, then they name no file outside the repository', () => {
-    const outside = /\.\.\/shared|\/work\/shared|\bSPEC\.md\b|\bSTYLE\.md\b/;
-    const problems = markdownFiles().flatMap((file) =>
-      read(file)
-        .split('\n')
-        .flatMap((line, i) => (outside.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
-    );
-    assert.deepEqual(problems, []);
-  });
-
   test('when the docs name a file or folder of the repository in code, then it exists', () => {
     const problems = markdownFiles().flatMap((file) =>
       prose(read(file)).flatMap((line, i) =>
@@ -230,10 +219,10 @@ describe('links in README.md and docs/', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('when the checker reads a sample, then it finds broken, escaping and shared links and GitHub anchors', () => {
+  test('when the checker reads a sample, then it finds broken and escaping links and GitHub anchors', () => {
     const sample = [
       '# Removing a patch: `deprecatePatch()`',
-      '[ok](README.md) [up](../x.md) [shared](../shared/SPEC.md) [gone](docs/nope.md)',
+      '[ok](README.md) [up](../x.md) [far](../notes/x.md) [gone](docs/nope.md)',
       '`[not a link](nowhere.md)`',
       '```',
       '[in a fence](nowhere.md)',
@@ -241,13 +230,12 @@ describe('links in README.md and docs/', () => {
     ].join('\n');
     assert.deepEqual(
       links(sample).map((l) => l.target),
-      ['README.md', '../x.md', '../shared/SPEC.md', 'docs/nope.md'],
+      ['README.md', '../x.md', '../notes/x.md', 'docs/nope.md'],
     );
     assert.ok(anchors(sample).has('removing-a-patch-deprecatepatch'));
     assert.equal(linkProblem('README.md', 'README.md'), null);
     assert.match(linkProblem('README.md', '../x.md') ?? '', /leaves the repository/);
-    assert.match(linkProblem('docs/design.md', '../../shared/SPEC.md') ?? '', /leaves the repository/);
-    assert.match(linkProblem('README.md', 'shared/SPEC.md') ?? '', /shared/);
+    assert.match(linkProblem('docs/design.md', '../../notes/x.md') ?? '', /leaves the repository/);
     assert.match(linkProblem('README.md', 'docs/nope.md') ?? '', /no such file/);
     assert.match(linkProblem('README.md', 'README.md#no-such-heading') ?? '', /no heading/);
     assert.equal(repoPathProblem('test/unit/cli-*.test.ts'), null);
