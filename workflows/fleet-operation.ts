@@ -103,6 +103,7 @@ async function runWave(run: OperationRun, input: OperationInput, wave: WaveSumma
     waveStatus.runs++;
     run.showRunningOrPaused();
     const maxParallel = state.maxParallelOverride ?? wave.maxParallel;
+    const controls = run.controlsAtWaveStart(maxParallel);
     run.waveChild = await startChild(waveWorkflow, {
       workflowId: waveWorkflowId(state.operationId, wave.number),
       args: [
@@ -128,6 +129,7 @@ async function runWave(run: OperationRun, input: OperationInput, wave: WaveSumma
       ],
       staticSummary: `wave ${wave.number} '${wave.name}' of ${state.operationId}: ${wave.size} clusters, maxParallel ${maxParallel} at start`,
     });
+    run.relayControlsMissedAtWaveStart(controls);
     const result = await run.waveChild.result();
     run.waveChild = undefined;
     state.failuresTotal += result.failed;

@@ -67,6 +67,15 @@ function initialState(input: OperationInput): OperationState {
   };
 }
 
+/** The controls a wave's child workflow was started with. */
+export interface ControlsAtWaveStart {
+  paused: boolean;
+  cancelRequested: boolean;
+  maxParallel: number;
+  /** How many operator skips the child's `skip` list held. */
+  skipped: number;
+}
+
 export class OperationRun {
   /** What the status query returns and continue-as-new carries. */
   readonly state: OperationState;
@@ -115,6 +124,44 @@ export class OperationRun {
   private toWave(send: (wave: ChildWorkflowHandle<typeof waveWorkflow>) => Promise<void>, orElse?: () => void): void {
     if (!this.waveChild) return orElse?.();
     void send(this.waveChild).catch(() => orElse?.());
+  }
+
+  /** What a wave's child was started with, to find the controls that arrived while it was starting. */
+  controlsAtWaveStart(maxParallel: number): ControlsAtWaveStart {
+    const { paused, cancelRequested, skipped } = this.state;
+    return { paused, cancelRequested, maxParallel, skipped: skipped.length };
+  }
+
+  /**
+   * A control that arrives while a wave's child is starting finds no child to relay it to, and the
+   * child's input was taken before it: send the wave what changed since, once the child runs.
+   */
+  relayControlsMissedAtWaveStart(started: ControlsAtWaveStart): void {
+    const state = this.state;
+    const maxParallel = state.maxParallelOverride ?? started.maxParallel;
+    const missed =
+      state.paused !== started.paused ||
+      state.cancelRequested !== started.cancelRequested ||
+      maxParallel !== started.maxParallel ||
+      state.skipped.length !== started.skipped ||
+      state.pendingRetries.length > 0;
+    // Histories recorded before this fix never relayed these: they replay unchanged.
+    if (!missed || !patched('relay-controls-missed-at-wave-start')) return;
+    if (state.paused !== started.paused)
+      this.toWave((wave) => wave.signal(state.paused ? wavePauseSignal : waveResumeSignal));
+    if (state.cancelRequested && !started.cancelRequested) this.toWave((wave) => wave.signal(waveCancelSignal));
+    if (maxParallel !== started.maxParallel) {
+      this.toWave((wave) => wave.signal(waveSetMaxParallelSignal, { maxParallel }));
+    }
+    for (const { clusterId } of state.skipped.slice(started.skipped)) {
+      this.toWave((wave) => wave.signal(waveSkipSignal, { clusterId }));
+    }
+    for (const work of state.pendingRetries.splice(0)) {
+      this.toWave(
+        (wave) => wave.signal(waveRetrySignal, work),
+        () => void state.pendingRetries.push(work),
+      );
+    }
   }
 
   pause({ by }: ActorRef): void {
@@ -166,6 +213,10 @@ export class OperationRun {
     const attempt = (state.retryAttempts[clusterId] ?? 1) + 1;
     state.retryAttempts[clusterId] = attempt;
     const work: ClusterWork = { clusterId, attempt };
+    // A retry after a skip wins, as it does inside a running wave; earlier histories kept the skip.
+    if (state.skipped.some((entry) => entry.clusterId === clusterId) && patched('retry-overrides-earlier-skip')) {
+      state.skipped = state.skipped.filter((entry) => entry.clusterId !== clusterId);
+    }
     log.info('cluster retry requested', { operationId: this.operationId, clusterId, operatorAttempt: attempt, by });
     this.toWave(
       (wave) => wave.signal(waveRetrySignal, work),

@@ -182,68 +182,51 @@ describe('cancel', SIDE_BY_SIDE, () => {
 // While the operation starts a wave's child workflow, there is no child to relay an operator message
 // to: the wave must still learn about it.
 describe('messages while a wave starts', SIDE_BY_SIDE, () => {
-  const relayBug =
-    'workflow bug: OperationRun.toWave drops pause, cancel, skip and setMaxParallel while startChild has not ' +
-    'resolved yet (waveChild is undefined), and startChild took its input before the message; an operator ' +
-    'message sent right after an approval (or a resume, or the start) is recorded but never reaches the wave';
+  test('when paused right after approving a wave, then no cluster starts after the in-flight one until resume', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], approval: 'manual' }], stubs: { holdApplies: true } },
+      async (op) => {
+        await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+        await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
+        await op.handle.signal(pauseSignal, { by: 'dave' });
+        assert.equal((await op.status()).state, 'paused');
+        await sleep(500);
+        op.stubs.applies.open();
+        await sleep(1000);
+        assert.ok(op.stubs.appliedIds().length <= 1, `applied ${op.stubs.appliedIds().join(', ')} while paused`);
+        await op.handle.signal(resumeSignal, { by: 'dave' });
+        assert.equal((await op.result()).state, 'completed');
+      },
+    );
+  });
 
-  test(
-    'when paused right after approving a wave, then no cluster starts after the in-flight one until resume',
-    { todo: relayBug },
-    async () => {
-      await env.run(
-        { waves: [{ clusters: ['a', 'b', 'c'], approval: 'manual' }], stubs: { holdApplies: true } },
-        async (op) => {
-          await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
-          await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
-          await op.handle.signal(pauseSignal, { by: 'dave' });
-          assert.equal((await op.status()).state, 'paused');
-          await sleep(500);
-          op.stubs.applies.open();
-          await sleep(1000);
-          assert.ok(op.stubs.appliedIds().length <= 1, `applied ${op.stubs.appliedIds().join(', ')} while paused`);
-          await op.handle.signal(resumeSignal, { by: 'dave' });
-          assert.equal((await op.result()).state, 'completed');
-        },
-      );
-    },
-  );
+  test('when cancelled right after approving a wave, then no cluster starts after the in-flight one', async () => {
+    await env.run(
+      { waves: [{ clusters: ['a', 'b', 'c'], approval: 'manual' }], stubs: { holdApplies: true } },
+      async (op) => {
+        await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+        await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
+        await op.handle.signal(cancelSignal, { by: 'carol' });
+        await sleep(500);
+        op.stubs.applies.open();
+        const done = await op.result();
+        assert.equal(done.state, 'cancelled');
+        assert.ok(op.stubs.appliedIds().length <= 1, `applied ${op.stubs.appliedIds().join(', ')} after the cancel`);
+      },
+    );
+  });
 
-  test(
-    'when cancelled right after approving a wave, then no cluster starts after the in-flight one',
-    { todo: relayBug },
-    async () => {
-      await env.run(
-        { waves: [{ clusters: ['a', 'b', 'c'], approval: 'manual' }], stubs: { holdApplies: true } },
-        async (op) => {
-          await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
-          await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
-          await op.handle.signal(cancelSignal, { by: 'carol' });
-          await sleep(500);
-          op.stubs.applies.open();
-          const done = await op.result();
-          assert.equal(done.state, 'cancelled');
-          assert.ok(op.stubs.appliedIds().length <= 1, `applied ${op.stubs.appliedIds().join(', ')} after the cancel`);
-        },
-      );
-    },
-  );
-
-  test(
-    'when maxParallel is raised right after approving a wave, then that wave uses it',
-    { todo: relayBug },
-    async () => {
-      await env.run(
-        { waves: [{ clusters: clusters('a', 6), maxParallel: 1, approval: 'manual' }], stubs: { holdApplies: true } },
-        async (op) => {
-          await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
-          await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
-          await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 3, by: 'erin' }] });
-          await eventually(() => op.stubs.applies.keys.length === 3, 'three applies in flight', 5_000);
-          op.stubs.applies.open();
-          assert.equal((await op.result()).state, 'completed');
-        },
-      );
-    },
-  );
+  test('when maxParallel is raised right after approving a wave, then that wave uses it', async () => {
+    await env.run(
+      { waves: [{ clusters: clusters('a', 6), maxParallel: 1, approval: 'manual' }], stubs: { holdApplies: true } },
+      async (op) => {
+        await op.waitForStatus((s) => s.state === 'awaiting_approval', 'awaiting_approval');
+        await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
+        await op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 3, by: 'erin' }] });
+        await eventually(() => op.stubs.applies.keys.length === 3, 'three applies in flight', 5_000);
+        op.stubs.applies.open();
+        assert.equal((await op.result()).state, 'completed');
+      },
+    );
+  });
 });
