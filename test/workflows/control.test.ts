@@ -1,5 +1,6 @@
 // Pause, resume and cancel, also sent while a wave's child workflow starts, with stub activities (no database).
 import assert from 'node:assert/strict';
+import { recordHistories } from './record-history';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -226,6 +227,7 @@ describe('messages while a wave starts', SIDE_BY_SIDE, () => {
         await eventually(() => op.stubs.applies.keys.length === 3, 'three applies in flight', 5_000);
         op.stubs.applies.open();
         assert.equal((await op.result()).state, 'completed');
+        await recordHistories(op.client, op.id, [1], 'max-parallel-while-wave-starts');
       },
     );
   });

@@ -1,5 +1,6 @@
 // The operator's fixes: retryCluster and skipCluster, alone and racing, with stub activities (no database).
 import assert from 'node:assert/strict';
+import { recordHistories } from './record-history';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -228,6 +229,8 @@ describe('skipCluster', SIDE_BY_SIDE, () => {
   });
 });
 
+// Mid-wave, each message is sent once the one before reached the wave: two relays sent in one workflow
+// task may reach it in either order (see 'relaying operator messages to the wave' in control.test.ts).
 describe('retry and skip racing', SIDE_BY_SIDE, () => {
   test('when a retry is followed by a skip mid-wave, then the cluster is not applied again', async () => {
     await env.run(
@@ -235,6 +238,7 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
       async (op) => {
         await aFailedWhileBHeld(op);
         await retry(op, 'a');
+        await op.waitForRelay(waveRetrySignal);
         await skip(op, 'a');
         await op.waitForRelay(waveSkipSignal);
         op.stubs.applies.open();
@@ -267,6 +271,7 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
         await aFailedWhileBHeld(op);
         op.stubs.failApply.delete('a');
         await skip(op, 'a');
+        await op.waitForRelay(waveSkipSignal);
         await retry(op, 'a');
         await op.waitForRelay(waveRetrySignal);
         op.stubs.applies.open();
@@ -287,6 +292,7 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
       await op.handle.signal(resumeSignal, { by: 'bob' });
       assert.equal((await op.result()).state, 'completed');
       assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+      await recordHistories(op.client, op.id, [1], 'retry-after-skip');
     });
   });
 });
