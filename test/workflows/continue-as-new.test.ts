@@ -76,7 +76,7 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
       assert.equal(waiting.waves[1]!.approvalComment, 'first');
       await op.handle.signal(approveWaveSignal, { wave: 22, by: 'carol' });
 
-      const done = await op.result();
+      const done = await op.result(90_000);
       assert.equal(done.state, 'completed');
       assert.deepEqual(
         done.waves.map((w) => w.state),

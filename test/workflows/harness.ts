@@ -51,7 +51,8 @@ export interface RunningOperation {
   status(): Promise<OperationState>;
   /** Polls the status query until `predicate` holds; fails with the last status after `timeoutMs`. */
   waitForStatus(predicate: (s: OperationState) => boolean, what: string, timeoutMs?: number): Promise<OperationState>;
-  result(): Promise<OperationState>;
+  /** The workflow's result; fails with the last status when it has not finished within `timeoutMs`. */
+  result(timeoutMs?: number): Promise<OperationState>;
   /**
    * Waits until the operation has delivered the wave signal `signal` (e.g. wavePauseSignal) to its wave
    * child `count` times: from then on the wave acts on it before on any later activity result.
@@ -116,6 +117,30 @@ export function operationInput(id: string, spec: OperationSpec): OperationInput 
       ...wave,
     })),
   };
+}
+
+/** A test waiting on an operation that never ends (paused, say) fails instead of hanging the run. */
+async function resultWithin(
+  handle: OperationHandle,
+  status: () => Promise<OperationState>,
+  timeoutMs: number,
+): Promise<OperationState> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const fail = (last: string) =>
+        reject(new Error(`the operation did not finish within ${timeoutMs} ms; last status: ${last}`));
+      status().then(
+        (s) => fail(JSON.stringify(s)),
+        (err: unknown) => fail(String(err)),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([handle.result(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let runtimeInstalled = false;
@@ -194,7 +219,7 @@ export class WorkflowTestEnv {
           stubs,
           client: this.client,
           status,
-          result: () => handle.result(),
+          result: (timeoutMs = 45_000) => resultWithin(handle, status, timeoutMs),
           waitForStatus: (predicate, what, timeoutMs) =>
             eventually(
               async () => {
