@@ -230,7 +230,7 @@ describe('skipCluster', SIDE_BY_SIDE, () => {
 });
 
 // Mid-wave, each message is sent once the one before reached the wave: two relays sent in one workflow
-// task may reach it in either order (see 'relaying operator messages to the wave' in control.test.ts).
+// task may reach it in either order (see relay-order.test.ts).
 describe('retry and skip racing', SIDE_BY_SIDE, () => {
   test('when a retry is followed by a skip mid-wave, then the cluster is not applied again', async () => {
     await env.run(
