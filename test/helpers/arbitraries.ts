@@ -244,6 +244,7 @@ const labels = fc.dictionary(mapKey(fc.stringMatching(/^[A-Za-z0-9._/-]{1,20}$/)
 });
 const anyOf = fc.oneof(text(20), fc.array(text(20), { minLength: 1, maxLength: 3 }));
 
+// Lists SelectorSchema's fields again on purpose: the fuzzer names each one it tries, so a new field fails loudly.
 export const selectorArb = fc.record(
   {
     ids: anyOf,
