@@ -81,6 +81,8 @@ export class OperationRun {
   readonly state: OperationState;
   /** The running wave's child workflow, while one runs. */
   waveChild: ChildWorkflowHandle<typeof waveWorkflow> | undefined;
+  /** The last relay to the wave, so the next one is sent only after it was delivered. */
+  private relayed: Promise<void> = Promise.resolve();
 
   constructor(input: OperationInput) {
     this.state = input.carried ?? initialState(input);
@@ -122,8 +124,16 @@ export class OperationRun {
 
   /** Sends to the running wave, if any; `orElse` runs when there is none or it already closed. */
   private toWave(send: (wave: ChildWorkflowHandle<typeof waveWorkflow>) => Promise<void>, orElse?: () => void): void {
-    if (!this.waveChild) return orElse?.();
-    void send(this.waveChild).catch(() => orElse?.());
+    const child = this.waveChild;
+    if (!child) return orElse?.();
+    // Two signals sent at once may reach the wave in either order (a pause overtaking the resume after
+    // it would leave the wave paused for good): each relay now waits for the one before it. Histories
+    // recorded before this sent them all at once.
+    if (patched('relay-wave-signals-in-order')) {
+      this.relayed = this.relayed.then(() => send(child)).catch(() => orElse?.());
+      return;
+    }
+    void send(child).catch(() => orElse?.());
   }
 
   /** What a wave's child was started with, to find the controls that arrived while it was starting. */
