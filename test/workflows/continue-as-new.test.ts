@@ -1,18 +1,12 @@
 // Continue-as-new of a long wave and of an operation with many waves, with the state each carries; the
 // dev server suggests continue-as-new after 200 events (scripts/test.ts), so small fleets reach it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { approveWaveSignal, setMaxParallelUpdate, skipClusterSignal, waveSkipSignal } from '../../workflows/messages';
-import { clusters, eventually, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 describe('continue-as-new', SIDE_BY_SIDE, () => {
   test('when a wave outgrows its history, then it continues as new and carries its queue and counts', async () => {

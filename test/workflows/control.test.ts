@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { recordHistories } from './record-history';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   approveWaveSignal,
   cancelSignal,
@@ -12,15 +12,9 @@ import {
   waveCancelSignal,
   wavePauseSignal,
 } from '../../workflows/messages';
-import { clusters, eventually, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 describe('pause and resume', SIDE_BY_SIDE, () => {
   test('when paused mid-wave, then in-flight applies finish and no new apply starts until resume', async () => {

@@ -1,20 +1,14 @@
 // Failure budgets (per wave and in total), onFailure abort and rollback, with stub activities (no database).
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, resumeSignal } from '../../workflows/messages';
-import { WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { workflowTestEnv, SIDE_BY_SIDE } from './harness';
 import { FROM_VERSION } from './stubs';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 describe('wave failure budget', SIDE_BY_SIDE, () => {
   test('when failures exceed maxFailures, then the operation pauses; resume runs the rest with a fresh budget', async () => {

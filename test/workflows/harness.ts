@@ -1,5 +1,6 @@
 // Workflow tests with stub activities: the real workflow bundle on a real Temporal dev server
 // (TEMPORAL_ADDRESS), a worker of its own per test, no database and no API.
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -270,4 +271,23 @@ export class WorkflowTestEnv {
       chain.push(next);
     }
   }
+}
+
+/** One environment per test file, opened before its first test and closed after its last. */
+export function workflowTestEnv(): Pick<WorkflowTestEnv, 'run' | 'runsOf'> {
+  let env: WorkflowTestEnv | undefined;
+  before(async () => {
+    env = await WorkflowTestEnv.create();
+  });
+  after(async () => {
+    await env?.close();
+  });
+  const opened = (): WorkflowTestEnv => {
+    if (!env) throw new Error('the workflow test environment is not open yet (use it inside a test)');
+    return env;
+  };
+  return {
+    run: (spec, body) => opened().run(spec, body),
+    runsOf: (workflowId) => opened().runsOf(workflowId),
+  };
 }

@@ -1,7 +1,7 @@
 // The setMaxParallel update: the running wave and later ones follow it; its validator refuses bad values
 // and a finished operation. With stub activities (no database).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   cancelSignal,
@@ -9,15 +9,9 @@ import {
   skipClusterSignal,
   waveSetMaxParallelSignal,
 } from '../../workflows/messages';
-import { clusters, eventually, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 describe('setMaxParallel', SIDE_BY_SIDE, () => {
   test('when maxParallel is raised mid-wave, then the running wave and the later ones use the new value', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { recordHistories } from './record-history';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   approveWaveSignal,
   pauseSignal,
@@ -13,15 +13,9 @@ import {
   waveRetrySignal,
   waveSkipSignal,
 } from '../../workflows/messages';
-import { eventually, WorkflowTestEnv, type RunningOperation, SIDE_BY_SIDE } from './harness';
+import { eventually, workflowTestEnv, type RunningOperation, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 /** Waits until `a` failed while `b` is held in flight (maxParallel 1, applies held). */
 async function aFailedWhileBHeld(op: RunningOperation): Promise<void> {

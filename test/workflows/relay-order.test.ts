@@ -2,18 +2,12 @@
 // (no database). Two messages handled in one workflow task must reach the wave's child workflow in the
 // order the operation handled them.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { pauseSignal, resumeSignal } from '../../workflows/messages';
 import { recordHistories } from './record-history';
-import { eventually, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 const OPERATIONS = 6;
 

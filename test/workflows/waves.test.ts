@@ -1,17 +1,11 @@
 // Waves in order, maxParallel, manual approval and bake time, with stub activities (no database).
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { approveWaveSignal, cancelSignal } from '../../workflows/messages';
-import { clusters, WorkflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { clusters, workflowTestEnv, SIDE_BY_SIDE } from './harness';
 
-let env: WorkflowTestEnv;
-before(async () => {
-  env = await WorkflowTestEnv.create();
-});
-after(async () => {
-  await env.close();
-});
+const env = workflowTestEnv();
 
 describe('waves', SIDE_BY_SIDE, () => {
   test('when an operation has two waves, then they run in order, each cluster once, and it completes', async () => {
