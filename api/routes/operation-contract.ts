@@ -6,9 +6,7 @@ import { OperationRequestSchema } from '../../domain/operation';
 import {
   ActionBodySchema,
   ApproveBodySchema,
-  CLUSTER_CONTROLS,
   EventListQuerySchema,
-  OPERATION_CONTROLS,
   OperationListQuerySchema,
   PatchOperationBodySchema,
   RunListQuerySchema,
@@ -24,15 +22,8 @@ export interface RouteContract {
   body?: z.ZodType;
 }
 
-/** The routes of a list of controls: each a POST with an optional reason, for an operator. */
-function controlRoutes<C extends string>(controls: readonly C[], path: (control: C) => string) {
-  const route = (control: C) =>
-    ({ method: 'post', path: path(control), role: 'operator', body: ActionBodySchema }) as const;
-  return Object.fromEntries(controls.map((control) => [control, route(control)])) as Record<
-    C,
-    ReturnType<typeof route>
-  >;
-}
+/** A control (OPERATION_CONTROLS, CLUSTER_CONTROLS): a POST with an optional reason, for an operator. */
+const control = (path: string) => ({ method: 'post', path, role: 'operator', body: ActionBodySchema }) as const;
 
 export const OPERATION_ROUTES = {
   start: { method: 'post', path: '/', role: 'operator', query: StartQuerySchema, body: OperationRequestSchema },
@@ -41,7 +32,10 @@ export const OPERATION_ROUTES = {
   setMaxParallel: { method: 'patch', path: '/:id', role: 'operator', body: PatchOperationBodySchema },
   runs: { method: 'get', path: '/:id/clusters', role: 'viewer', query: RunListQuerySchema },
   events: { method: 'get', path: '/:id/events', role: 'viewer', query: EventListQuerySchema },
-  ...controlRoutes(OPERATION_CONTROLS, (control) => `/:id/${control}`),
+  pause: control('/:id/pause'),
+  resume: control('/:id/resume'),
+  cancel: control('/:id/cancel'),
   approve: { method: 'post', path: '/:id/approve', role: 'approver', body: ApproveBodySchema },
-  ...controlRoutes(CLUSTER_CONTROLS, (control) => `/:id/clusters/:clusterId/${control}`),
+  retry: control('/:id/clusters/:clusterId/retry'),
+  skip: control('/:id/clusters/:clusterId/skip'),
 } as const satisfies Record<string, RouteContract>;
