@@ -70,16 +70,19 @@ export function rethrowUpdateError(operationId: string, err: unknown, refusedCod
   return rethrowTemporalError(operationId, err);
 }
 
+/** How a failed call's error becomes an answer: rethrowTemporalError unless the call says otherwise. */
+type Rethrow = (operationId: string, err: unknown) => never;
+
 /** Runs one Temporal call about an operation under a deadline, its errors mapped as above. */
-export type TemporalCall = <T>(operationId: string, call: () => Promise<T>) => Promise<T>;
+export type TemporalCall = <T>(operationId: string, call: () => Promise<T>, rethrow?: Rethrow) => Promise<T>;
 
 /** A deadline on every call, so a Temporal outage is a prompt 503 rather than a hung request. */
 export function temporalCaller(client: Client, timeoutMs: number): TemporalCall {
-  return async (operationId, call) => {
+  return async (operationId, call, rethrow = rethrowTemporalError) => {
     try {
       return await client.withDeadline(Date.now() + timeoutMs, call);
     } catch (err) {
-      return rethrowTemporalError(operationId, err);
+      return rethrow(operationId, err);
     }
   };
 }

@@ -23,8 +23,6 @@ export interface OperationActionsDeps {
   liveView: ReadLiveView;
   statusCache: SingleFlight<OperationStatus>;
   allowSelfApproval: boolean;
-  /** Deadline of the maxParallel update. */
-  rpcTimeoutMs: number;
 }
 
 const invalidState = (message: string) => new Conflict('invalid_state', message);
@@ -155,16 +153,14 @@ export function createOperationActions(deps: OperationActionsDeps) {
           'workflow_unavailable',
           `no worker answered for operation '${id}'; try again when the worker runs`,
         );
-      let result: { maxParallel: number };
-      try {
-        result = await client.withDeadline(Date.now() + deps.rpcTimeoutMs, () =>
+      const result = await temporal(
+        id,
+        () =>
           workflow(id).executeUpdate(msg.setMaxParallelUpdate, {
             args: [{ maxParallel: body.maxParallel, by: actor.identity }],
           }),
-        );
-      } catch (err) {
-        rethrowUpdateError(id, err, 'invalid_max_parallel');
-      }
+        (operationId, err) => rethrowUpdateError(operationId, err, 'invalid_max_parallel'),
+      );
       await recorded(actor, id, 'set_max_parallel', body);
       return { id, ...result };
     },

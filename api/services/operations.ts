@@ -31,7 +31,7 @@ export function createOperationsService(deps: OperationsDeps) {
   return {
     ...createOperationStart({ db, client, taskQueue, temporal, liveView }),
     ...createOperationStatus({ db, client, temporal, liveView, statusCache }),
-    ...createOperationActions({ db, client, temporal, liveView, statusCache, allowSelfApproval, rpcTimeoutMs }),
+    ...createOperationActions({ db, client, temporal, liveView, statusCache, allowSelfApproval }),
   };
 }
 
