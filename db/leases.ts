@@ -1,5 +1,6 @@
 // Leases: which operation holds which cluster right now.
 import type { Queryable } from './pool';
+import { recordOf } from './rows';
 
 export interface Lease {
   clusterId: string;
@@ -13,12 +14,7 @@ export async function leasesFor(db: Queryable, clusterIds: string[]): Promise<Le
     'SELECT cluster_id, operation_id, workflow_id, acquired_at FROM leases WHERE cluster_id = ANY($1::text[]) ORDER BY cluster_id',
     [clusterIds],
   );
-  return result.rows.map((r) => ({
-    clusterId: r.cluster_id,
-    operationId: r.operation_id,
-    workflowId: r.workflow_id,
-    acquiredAt: r.acquired_at.toISOString(),
-  }));
+  return result.rows.map(recordOf);
 }
 
 export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
