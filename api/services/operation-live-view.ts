@@ -22,6 +22,12 @@ export type ReadLiveView = (record: OperationRecord, withQuery?: boolean) => Pro
 export function createLiveView({ client, temporal, queryTimeoutMs }: LiveViewDeps): ReadLiveView {
   return async function liveView(record, withQuery = true) {
     const handle = client.workflow.getHandle(record.id);
+    /** Temporal's execution status, and the operation state it implies with the FleetState last recorded. */
+    const describeExecution = async () => {
+      const described = await temporal(record.id, () => handle.describe());
+      const status = described.status.name;
+      return { status, state: stateFromExecution(status, described.typedSearchAttributes.get(FLEET_STATE)) };
+    };
     if (withQuery && record.workflowStartedAt !== null) {
       try {
         const op = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
@@ -29,10 +35,8 @@ export function createLiveView({ client, temporal, queryTimeoutMs }: LiveViewDep
           return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
         // A closed workflow still answers queries with its last state: one terminated mid-run would
         // look running forever. Ask Temporal whether it still runs.
-        const described = await temporal(record.id, () => handle.describe());
-        const status = described.status.name;
+        const { status, state } = await describeExecution();
         if (status === 'RUNNING') return { source: 'query', state: op.state, op, workflowStatus: null, note: null };
-        const state = stateFromExecution(status, described.typedSearchAttributes.get(FLEET_STATE));
         return {
           source: 'query',
           state,
@@ -46,13 +50,11 @@ export function createLiveView({ client, temporal, queryTimeoutMs }: LiveViewDep
       }
     }
     try {
-      const described = await temporal(record.id, () => handle.describe());
-      const status = described.status.name;
+      const { status, state } = await describeExecution();
       const note =
         status === 'RUNNING'
           ? 'no worker answered the status query in time: state is the last one the workflow recorded; counts are exact'
           : `the workflow has ended (${status}); counts are exact`;
-      const state = stateFromExecution(status, described.typedSearchAttributes.get(FLEET_STATE));
       return { source: 'describe', state, op: null, workflowStatus: status, note };
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
