@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { readFleetGauges } from '../db/fleet-gauges';
 import type { Db } from '../db/pool';
 import { OPERATION_WORKFLOW_TYPE } from '../domain/ids';
-import { FINAL_RUN_STATES, RUN_STATES } from '../domain/states';
+import { FINAL_OPERATION_STATES, FINAL_RUN_STATES, OPERATION_STATES, RUN_STATES } from '../domain/states';
 import type { Logger } from '../logger';
 import { routeOf } from './middleware/route-pattern';
 import { operationListQuery } from './temporal-visibility';
@@ -23,7 +23,7 @@ export interface ApiMetricsDeps {
 }
 
 /** The FleetState values of a workflow that still runs (planning happens before Temporal). */
-const OPEN_STATES = ['running', 'awaiting_approval', 'paused'] as const;
+const OPEN_STATES = OPERATION_STATES.filter((state) => state !== 'planning' && !FINAL_OPERATION_STATES.includes(state));
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Runs not finished yet: pending ones count too, as the operation still has work. */
 const UNFINISHED_RUN_STATES = RUN_STATES.filter((state) => !FINAL_RUN_STATES.includes(state));
