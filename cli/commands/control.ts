@@ -8,31 +8,20 @@ import type { AuditEventView } from '../types';
 
 type Reason = { reason?: string };
 
-interface ActionCommand {
-  /** The command and its arguments, e.g. `retry <id> <cluster>`. */
-  usage: string;
-  description: string;
-  example: string;
-  /** From the positional arguments: where to POST, and the line printed once the API accepted it. */
-  target(args: string[]): { path: string; said: string };
+/** An operator action with an optional `--reason` for the audit log; its action handler is the caller's. */
+function actionCommand(program: Command, usage: string, description: string, example: string): Command {
+  return program
+    .command(usage)
+    .description(description)
+    .option('--reason <text>', 'kept in the audit log')
+    .addHelpText('after', `\nExample:\n  ${example}`);
 }
 
-/** An operator action that takes an optional `--reason` for the audit log and POSTs it. */
-function addActionCommand(program: Command, spec: ActionCommand): void {
-  program
-    .command(spec.usage)
-    .description(spec.description)
-    .option('--reason <text>', 'kept in the audit log')
-    .addHelpText('after', `\nExample:\n  ${spec.example}`)
-    .action(async (...args: unknown[]) => {
-      // Commander passes the positional arguments, then the options, then the command.
-      const cmd = args.at(-1) as Command;
-      const opts = args.at(-2) as Reason;
-      const { path, said } = spec.target(args.slice(0, -2) as string[]);
-      const ctx = contextOf(cmd);
-      const answer = await ctx.client.post(path, opts.reason === undefined ? {} : { reason: opts.reason });
-      ctx.emit(answer, () => said);
-    });
+/** POSTs the action with its reason, if one was given; `said` is printed once the API accepted it. */
+async function requestAction(cmd: Command, opts: Reason, path: string, said: string): Promise<void> {
+  const ctx = contextOf(cmd);
+  const answer = await ctx.client.post(path, opts.reason === undefined ? {} : { reason: opts.reason });
+  ctx.emit(answer, () => said);
 }
 
 export function registerControl(program: Command): void {
@@ -64,12 +53,14 @@ Example:
     ['cancel', 'stop new work, let in-flight clusters finish, release leases; ends cancelled'],
   ] as const;
   for (const [action, description] of operationActions) {
-    addActionCommand(program, {
-      usage: `${action} <id>`,
+    actionCommand(
+      program,
+      `${action} <id>`,
       description,
-      example: `fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`,
-      target: ([id = '']) => ({ path: `/v1/operations/${seg(id)}/${action}`, said: `${action} requested for ${id}` }),
-    });
+      `fleetwave ${action} kafka-3.7.1-a1b2c3 --reason "incident INC-42"`,
+    ).action((id: string, opts: Reason, cmd: Command) =>
+      requestAction(cmd, opts, `/v1/operations/${seg(id)}/${action}`, `${action} requested for ${id}`),
+    );
   }
 
   const clusterActions = [
@@ -77,15 +68,19 @@ Example:
     ['skip', 'mark a pending cluster skipped'],
   ] as const;
   for (const [action, description] of clusterActions) {
-    addActionCommand(program, {
-      usage: `${action} <id> <cluster>`,
+    actionCommand(
+      program,
+      `${action} <id> <cluster>`,
       description,
-      example: `fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`,
-      target: ([id = '', cluster = '']) => ({
-        path: `/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`,
-        said: `${action} requested for cluster ${cluster} of ${id}`,
-      }),
-    });
+      `fleetwave ${action} kafka-3.7.1-a1b2c3 cust-aws-us-east-1-007`,
+    ).action((id: string, cluster: string, opts: Reason, cmd: Command) =>
+      requestAction(
+        cmd,
+        opts,
+        `/v1/operations/${seg(id)}/clusters/${seg(cluster)}/${action}`,
+        `${action} requested for cluster ${cluster} of ${id}`,
+      ),
+    );
   }
 
   program

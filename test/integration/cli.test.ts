@@ -176,6 +176,12 @@ describe('the fleetwave CLI', () => {
     ]) {
       assert.ok(actions.includes(action), `${action} missing from ${actions.join(', ')}`);
     }
+    // --reason reaches the audit log; without it the body is empty.
+    const payloadOf = (action: string) => events.find((e: any) => e.action === action)?.payload;
+    assert.deepEqual(payloadOf('operation.pause'), { reason: 'INC-42' });
+    assert.deepEqual(payloadOf('operation.resume'), {});
+    assert.deepEqual(payloadOf('operation.cancel'), { reason: 'not today' });
+    assert.deepEqual(payloadOf('operation.skip'), { clusterId: ids[3] });
   });
 
   test('when a spec is planned, then the waves table shows each wave with its settings and the skipped count', async () => {
