@@ -19,7 +19,7 @@ function* causeChain(err: unknown): Generator<Error> {
 const codeOf = (err: Error): unknown => (err as { code?: unknown }).code;
 
 /** The gRPC status code on a client error or its cause. */
-export function grpcCode(err: unknown): number | undefined {
+function grpcCode(err: unknown): number | undefined {
   for (const cause of causeChain(err)) {
     const code = codeOf(cause);
     if (typeof code === 'number') return code;
@@ -39,7 +39,7 @@ export function isTemporalUnavailable(err: unknown): boolean {
 }
 
 /** Unreachable Temporal becomes 503; a missing workflow 404, or 409 when it has finished. */
-export function rethrowTemporalError(operationId: string, err: unknown): never {
+function rethrowTemporalError(operationId: string, err: unknown): never {
   if (err instanceof WorkflowNotFoundError) {
     throw /already completed/i.test(err.message)
       ? new Conflict('invalid_state', `operation '${operationId}' has finished`)

@@ -18,7 +18,7 @@ const EXECUTION_STATUS = [
   'CONTINUED_AS_NEW',
   'TIMED_OUT',
 ];
-export const executionStatusName = (code: number | null | undefined) => EXECUTION_STATUS[code ?? 0] ?? 'UNSPECIFIED';
+const executionStatusName = (code: number | null | undefined) => EXECUTION_STATUS[code ?? 0] ?? 'UNSPECIFIED';
 
 const ENDED_AS: Record<string, OperationStateName> = {
   COMPLETED: 'completed',
@@ -43,7 +43,7 @@ export function stateFromExecution(status: string, recorded: unknown): Operation
 }
 
 /** A visibility string literal; names are validated already, this keeps a quote from ever ending one. */
-export const visibilityLiteral = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const visibilityLiteral = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 const live = (state: string) => `ExecutionStatus = 'Running' AND FleetState = ${visibilityLiteral(state)}`;
 /** The same rule as stateFromExecution, as a visibility query per state. */

@@ -78,7 +78,7 @@ export interface StatusSources {
 }
 
 /** A wave's state from its counts alone, for when no worker answers the status query. */
-export function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: boolean): WaveStateName {
+function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: boolean): WaveStateName {
   const done = counts.succeeded + counts.failed + counts.rolled_back + counts.skipped;
   if (size > 0 && done >= size) return 'completed';
   if (counts.running === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
