@@ -103,35 +103,33 @@ async function runWave(run: OperationRun, input: OperationInput, wave: WaveSumma
     waveStatus.runs++;
     run.showRunningOrPaused();
     const maxParallel = state.maxParallelOverride ?? wave.maxParallel;
-    const controls = run.controlsAtWaveStart(maxParallel);
-    run.waveChild = await startChild(waveWorkflow, {
-      workflowId: waveWorkflowId(state.operationId, wave.number),
-      args: [
-        {
-          operationId: state.operationId,
-          wave,
-          action: input.action,
-          monitor: input.monitor,
-          rollbackOnFailure: input.rollbackOnFailure,
-          maxParallel,
-          maxFailures: wave.maxFailures,
-          totalFailuresLeft:
-            input.maxFailuresTotal === null ? null : Math.max(0, input.maxFailuresTotal - state.failuresTotal),
-          paused: state.paused,
-          onlyClusters,
-          retries: state.pendingRetries.splice(0),
-          skip: state.skipped.map((x) => x.clusterId),
-        },
-      ],
-      typedSearchAttributes: [
-        { key: FLEET_OPERATION_ID, value: state.operationId },
-        { key: FLEET_WAVE, value: wave.number },
-      ],
-      staticSummary: `wave ${wave.number} '${wave.name}' of ${state.operationId}: ${wave.size} clusters, maxParallel ${maxParallel} at start`,
-    });
-    run.relayControlsMissedAtWaveStart(controls);
-    const result = await run.waveChild.result();
-    run.waveChild = undefined;
+    const result = await run.runWaveChild(() =>
+      startChild(waveWorkflow, {
+        workflowId: waveWorkflowId(state.operationId, wave.number),
+        args: [
+          {
+            operationId: state.operationId,
+            wave,
+            action: input.action,
+            monitor: input.monitor,
+            rollbackOnFailure: input.rollbackOnFailure,
+            maxParallel,
+            maxFailures: wave.maxFailures,
+            totalFailuresLeft:
+              input.maxFailuresTotal === null ? null : Math.max(0, input.maxFailuresTotal - state.failuresTotal),
+            paused: state.paused,
+            onlyClusters,
+            retries: state.pendingRetries.splice(0),
+            skip: state.skipped.map((x) => x.clusterId),
+          },
+        ],
+        typedSearchAttributes: [
+          { key: FLEET_OPERATION_ID, value: state.operationId },
+          { key: FLEET_WAVE, value: wave.number },
+        ],
+        staticSummary: `wave ${wave.number} '${wave.name}' of ${state.operationId}: ${wave.size} clusters, maxParallel ${maxParallel} at start`,
+      }),
+    );
     state.failuresTotal += result.failed;
     if (result.outcome === 'cancelled') {
       waveStatus.state = 'cancelled';

@@ -17,6 +17,7 @@ import type {
   OperationInput,
   OperationState,
   SetMaxParallelInput,
+  WaveResult,
   WaveStatus,
 } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
@@ -29,6 +30,8 @@ import {
   waveSkipSignal,
 } from './messages';
 import type { waveWorkflow } from './wave';
+
+type WaveHandle = ChildWorkflowHandle<typeof waveWorkflow>;
 
 export const now = (): string => new Date().toISOString();
 
@@ -67,20 +70,13 @@ function initialState(input: OperationInput): OperationState {
   };
 }
 
-/** The controls a wave's child workflow was started with. */
-export interface ControlsAtWaveStart {
-  paused: boolean;
-  cancelRequested: boolean;
-  maxParallel: number;
-  /** How many operator skips the child's `skip` list held. */
-  skipped: number;
-}
-
 export class OperationRun {
   /** What the status query returns and continue-as-new carries. */
   readonly state: OperationState;
-  /** The running wave's child workflow, while one runs. */
-  waveChild: ChildWorkflowHandle<typeof waveWorkflow> | undefined;
+  /** The running wave's child workflow: set from the moment it is asked to start until it closes. */
+  private waveStarting: Promise<WaveHandle> | undefined;
+  /** The same child once it runs (histories from before relays waited for a starting child read this). */
+  private waveStarted: WaveHandle | undefined;
   /** The last relay to the wave, so the next one is sent only after it was delivered. */
   private relayed: Promise<void> = Promise.resolve();
 
@@ -122,56 +118,33 @@ export class OperationRun {
     this.setState(this.state.paused ? 'paused' : 'running', this.state.paused ? 'operator' : null);
   }
 
+  /** Runs one child workflow of a wave: controls that arrive while it starts are relayed once it runs. */
+  async runWaveChild(start: () => Promise<WaveHandle>): Promise<WaveResult> {
+    this.waveStarting = start();
+    try {
+      this.waveStarted = await this.waveStarting;
+      return await this.waveStarted.result();
+    } finally {
+      this.waveStarting = undefined;
+      this.waveStarted = undefined;
+    }
+  }
+
   /** Sends to the running wave, if any; `orElse` runs when there is none or it already closed. */
-  private toWave(send: (wave: ChildWorkflowHandle<typeof waveWorkflow>) => Promise<void>, orElse?: () => void): void {
-    const child = this.waveChild;
-    if (!child) return orElse?.();
-    // Two signals sent at once may reach the wave in either order (a pause overtaking the resume after
-    // it would leave the wave paused for good): each relay now waits for the one before it. Histories
-    // recorded before this sent them all at once.
+  private toWave(send: (wave: WaveHandle) => Promise<void>, orElse?: () => void): void {
+    const starting = this.waveStarting;
+    if (!starting) return orElse?.();
+    // Each relay waits for the child to run and for the relay before it: two signals sent at once may
+    // reach the wave in either order (a pause overtaking the resume after it leaves the wave paused for
+    // good), and a control sent while the child starts would find no child. Histories recorded before
+    // this sent relays at once, to a running child only.
     if (patched('relay-wave-signals-in-order')) {
-      this.relayed = this.relayed.then(() => send(child)).catch(() => orElse?.());
+      this.relayed = this.relayed.then(async () => send(await starting)).catch(() => orElse?.());
       return;
     }
-    void send(child).catch(() => orElse?.());
-  }
-
-  /** What a wave's child was started with, to find the controls that arrived while it was starting. */
-  controlsAtWaveStart(maxParallel: number): ControlsAtWaveStart {
-    const { paused, cancelRequested, skipped } = this.state;
-    return { paused, cancelRequested, maxParallel, skipped: skipped.length };
-  }
-
-  /**
-   * A control that arrives while a wave's child is starting finds no child to relay it to, and the
-   * child's input was taken before it: send the wave what changed since, once the child runs.
-   */
-  relayControlsMissedAtWaveStart(started: ControlsAtWaveStart): void {
-    const state = this.state;
-    const maxParallel = state.maxParallelOverride ?? started.maxParallel;
-    const missed =
-      state.paused !== started.paused ||
-      state.cancelRequested !== started.cancelRequested ||
-      maxParallel !== started.maxParallel ||
-      state.skipped.length !== started.skipped ||
-      state.pendingRetries.length > 0;
-    // Histories recorded before this fix never relayed these: they replay unchanged.
-    if (!missed || !patched('relay-controls-missed-at-wave-start')) return;
-    if (state.paused !== started.paused)
-      this.toWave((wave) => wave.signal(state.paused ? wavePauseSignal : waveResumeSignal));
-    if (state.cancelRequested && !started.cancelRequested) this.toWave((wave) => wave.signal(waveCancelSignal));
-    if (maxParallel !== started.maxParallel) {
-      this.toWave((wave) => wave.signal(waveSetMaxParallelSignal, { maxParallel }));
-    }
-    for (const { clusterId } of state.skipped.slice(started.skipped)) {
-      this.toWave((wave) => wave.signal(waveSkipSignal, { clusterId }));
-    }
-    for (const work of state.pendingRetries.splice(0)) {
-      this.toWave(
-        (wave) => wave.signal(waveRetrySignal, work),
-        () => void state.pendingRetries.push(work),
-      );
-    }
+    const started = this.waveStarted;
+    if (!started) return orElse?.();
+    void send(started).catch(() => orElse?.());
   }
 
   pause({ by }: ActorRef): void {

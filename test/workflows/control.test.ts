@@ -191,6 +191,7 @@ describe('messages while a wave starts', SIDE_BY_SIDE, () => {
         assert.ok(op.stubs.appliedIds().length <= 1, `applied ${op.stubs.appliedIds().join(', ')} while paused`);
         await op.handle.signal(resumeSignal, { by: 'dave' });
         assert.equal((await op.result()).state, 'completed');
+        await recordHistories(op.client, op.id, [1], 'pause-while-wave-starts');
       },
     );
   });
