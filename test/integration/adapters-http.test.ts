@@ -259,6 +259,8 @@ describe('http adapter: health, describe, rollback', () => {
       recordingContext().ctx,
     );
     assert.match(result.message, /3\.6\.0|operation/);
+    // The provider's own words about its rollback operation, as the poll answered them.
+    assert.equal(result.message, 'operation succeeded');
     const call = cp.requests.find(
       (r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`,
     );
