@@ -15,7 +15,7 @@ import { abortReason, sleepUnlessAborted } from './cancellation';
 import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
 import type { AdapterContext, ClusterAdapter } from './types';
 
-export const HttpConfigSchema = z.object({
+const HttpConfigSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL' }),
   token: z.string().min(1).optional(),
   timeoutMs: z.number().int().positive().max(600_000).default(10_000),
@@ -64,7 +64,7 @@ function networkCause(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
-export function parseHttpConfig(cluster: Cluster): HttpConfig {
+function parseHttpConfig(cluster: Cluster): HttpConfig {
   const config = parseAdapterConfig(HttpConfigSchema, cluster, 'http');
   return { ...config, baseUrl: config.baseUrl.replace(/\/+$/, '') };
 }

@@ -16,7 +16,7 @@ export interface Clock {
 const systemClock: Clock = { now: () => new Date() };
 
 /** `cluster.adapter.config` of a simulated cluster; unknown keys are ignored so configs can grow. */
-export const SimulatedConfigSchema = z.object({
+const SimulatedConfigSchema = z.object({
   applyMs: z.number().min(0).max(3_600_000).default(200),
   failApply: z.boolean().default(false),
   failApplyTimes: z.number().int().min(0).default(0),
@@ -30,7 +30,7 @@ export type SimulatedConfig = z.infer<typeof SimulatedConfigSchema>;
 /** A long broker restart still heartbeats this often, so a heartbeat timeout only catches a dead worker. */
 const HEARTBEAT_EVERY_MS = 2000;
 
-export function parseSimulatedConfig(cluster: Cluster): SimulatedConfig {
+function parseSimulatedConfig(cluster: Cluster): SimulatedConfig {
   return parseAdapterConfig(SimulatedConfigSchema, cluster, 'simulated');
 }
 

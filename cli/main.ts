@@ -6,9 +6,9 @@ import { registerControl } from './commands/control';
 import { registerOperations } from './commands/operations';
 import { CliError, EXIT, EXIT_CODES_HELP, formatError } from './errors';
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('fleetwave');
   program
     .description(

@@ -7,7 +7,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** Clusters that reached an end state: the numerator of every progress figure. */
 export const doneOf = (c: RunCounts) => c.succeeded + c.failed + c.rolled_back + c.skipped;
 
-export function planTable(plan: PlanView): string {
+function planTable(plan: PlanView): string {
   return table(
     ['WAVE', 'NAME', 'CLUSTERS', 'MAX PARALLEL', 'MAX FAILURES', 'BAKE', 'APPROVAL'],
     plan.waves.map((w) => [
@@ -39,7 +39,7 @@ export function planSummary(plan: PlanView): string {
   return lines.join('\n');
 }
 
-export function actionText(action: OperationStatus['action']): string {
+function actionText(action: OperationStatus['action']): string {
   switch (action.type) {
     case 'upgrade':
       return `upgrade to ${action.targetVersion}`;
@@ -83,7 +83,7 @@ export function finalLine(s: Pick<OperationStatus, 'id' | 'state' | 'counts'>): 
   return `operation ${s.id} ${s.state}: ${c.succeeded} succeeded, ${c.failed} failed, ${c.rolled_back} rolled back, ${c.skipped} skipped of ${c.total}`;
 }
 
-export function wavesTable(s: OperationStatus): string {
+function wavesTable(s: OperationStatus): string {
   return table(
     [
       'WAVE',

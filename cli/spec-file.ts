@@ -73,7 +73,7 @@ export function parseDataText(text: string, name: string): DataFile {
 }
 
 /** Reads a file, or standard input when the name is `-`. */
-export async function readDataFile(file: string): Promise<DataFile> {
+async function readDataFile(file: string): Promise<DataFile> {
   let text: string;
   try {
     if (file === '-') {
@@ -91,11 +91,7 @@ export async function readDataFile(file: string): Promise<DataFile> {
 }
 
 /** One line per zod issue, naming the file, the line and the field path. */
-export function issueLines(
-  file: DataFile,
-  issues: readonly z.core.$ZodIssue[],
-  base: readonly PropertyKey[] = [],
-): string[] {
+function issueLines(file: DataFile, issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): string[] {
   const lines = issues.slice(0, MAX_ISSUES).map((issue) => {
     const path = [...base, ...issue.path];
     // An unknown key is reported on its parent object; point at the key itself.
@@ -107,7 +103,7 @@ export function issueLines(
   return lines;
 }
 
-export function validateData<S extends z.ZodType>(
+function validateData<S extends z.ZodType>(
   schema: S,
   file: DataFile,
   what: string,

@@ -8,7 +8,7 @@ import { approvalHint, doneOf, pauseHint, progressLine } from './render-operatio
 import type { OperationStatus } from './types';
 
 /** States after which nothing will change; `unknown` means Temporal no longer keeps the workflow. */
-export const ENDED_STATES: readonly string[] = ['completed', 'failed', 'cancelled', 'unknown'];
+const ENDED_STATES: readonly string[] = ['completed', 'failed', 'cancelled', 'unknown'];
 
 /** A blip of the API (a restart, a 503 while Temporal fails over) should not end a long watch. */
 const MAX_CONSECUTIVE_ERRORS = 10;

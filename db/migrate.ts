@@ -8,7 +8,7 @@ export interface MigrateResult {
 }
 
 /** Creates the database named in `databaseUrl` if it does not exist (connecting to `postgres`). */
-export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');

@@ -8,7 +8,7 @@ import { readClusterFile } from '../spec-file';
 import type { Cluster, ClusterRunView } from '../types';
 
 /** Below the API's bulk limit (5000), and small enough that one request stays quick. */
-export const IMPORT_CHUNK = 1000;
+const IMPORT_CHUNK = 1000;
 
 interface ListOptions {
   cloud?: string;
