@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { call, startApi, type TestApi } from '../helpers/api';
+import { describe, test } from 'node:test';
+import { call, startApiWithCleanup } from '../helpers/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REST_DOC = 'docs/rest-api.md';
@@ -149,22 +149,17 @@ function documentedRoutes(): Map<string, { role: string; line: number }> {
   return rows;
 }
 
-let api: TestApi;
-let served: Map<string, string>;
+/** `METHOD /template` → role, as /openapi.json names them. */
+const served = new Map<string, string>();
 
-before(async () => {
-  api = await startApi();
+startApiWithCleanup({}, async (api) => {
   const res = await call(api.url, 'GET', '/openapi.json', { token: null });
   assert.equal(res.status, 200);
-  served = new Map();
   for (const [routePath, item] of Object.entries(res.body.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(item)) {
       if (HTTP_METHODS.includes(method)) served.set(routeKey(method, routePath), String(op['x-fleetwave-role']));
     }
   }
-});
-after(async () => {
-  await api.close();
 });
 
 describe('the REST reference in docs/rest-api.md', () => {
