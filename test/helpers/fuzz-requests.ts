@@ -22,7 +22,7 @@ export interface Route {
   template: string;
   body: BodyKind;
 }
-/** `METHOD /template [body kind]`: every route the app serves (test/integration/openapi.test.ts walks the same list). */
+/** `METHOD /template [body kind]`: every route the app serves (test/integration/openapi.test.ts holds the list to the router). */
 const routes = (...specs: string[]) =>
   specs.map((spec): Route => {
     const [method = '', template = '', body = 'none'] = spec.split(' ');

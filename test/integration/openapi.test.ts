@@ -17,6 +17,7 @@ import { version } from '../../package.json';
 import { call, startApiWithCleanup, TOKENS, type HttpAnswer } from '../helpers/api';
 import { uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
+import { ALL as FUZZED_ROUTES } from '../helpers/fuzz-requests';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ERROR_STATUSES = ['400', '401', '403', '404', '409', '413', '415', '503'];
@@ -139,7 +140,7 @@ describe('GET /openapi.json', () => {
     assert.deepEqual({ type, scheme }, { type: 'http', scheme: 'bearer' });
   });
 
-  test('when the app router stack is walked, then every route the app serves is documented and nothing else is', () => {
+  test('when the app router stack is walked, then every route the app serves is documented (and fuzzed), and nothing else is', () => {
     const pass: RequestHandler = (_req, _res, next) => next();
     // Only the structure matters here: every dependency is a pass-through handler.
     const stub = new Proxy({}, { get: () => pass }) as never;
@@ -163,6 +164,13 @@ describe('GET /openapi.json', () => {
       [...docd].filter((r) => !served.has(r)),
       [],
       'documented but not served',
+    );
+    // The API fuzz sends what its own list names: a route missing there would never get bad input.
+    const fuzzed = new Set(FUZZED_ROUTES.map((r) => `${r.method} ${toTemplate(r.template)}`));
+    assert.deepEqual(
+      [...served].filter((r) => !fuzzed.has(r)),
+      [],
+      'served but not fuzzed (test/helpers/fuzz-requests.ts)',
     );
   });
 
