@@ -25,66 +25,70 @@ async function aFailedWhileBHeld(op: RunningOperation): Promise<void> {
   await eventually(() => op.stubs.applies.keys.includes('b'), 'b in flight');
 }
 
+/** Runs an operation of a, b and c (maxParallel 1, maxFailures 1, applies held) from the point where `a`
+ * has failed and `b` is in flight. */
+function withAFailedWhileBHeld(body: (op: RunningOperation) => Promise<void>): Promise<void> {
+  return env.run(
+    { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
+    async (op) => {
+      await aFailedWhileBHeld(op);
+      await body(op);
+    },
+  );
+}
+
 const retry = (op: RunningOperation, clusterId: string) =>
   op.handle.signal(retryClusterSignal, { clusterId, by: 'bob' });
 const skip = (op: RunningOperation, clusterId: string) => op.handle.signal(skipClusterSignal, { clusterId, by: 'bob' });
 
 describe('retryCluster', SIDE_BY_SIDE, () => {
   test('when a failed cluster is retried mid-wave, then it runs again in that wave with attempt 2', async () => {
-    await env.run(
-      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
-      async (op) => {
-        await aFailedWhileBHeld(op);
-        op.stubs.failApply.delete('a');
-        await retry(op, 'a');
-        const retried = await op.status();
-        assert.deepEqual(retried.retryAttempts, { a: 2 });
-        assert.deepEqual(retried.pendingRetries, [], 'a running wave takes the retry itself');
-        await op.waitForRelay(waveRetrySignal);
-        await eventually(() => op.stubs.callsOf('requeueCluster').length === 1, 'the re-queue');
-        assert.deepEqual(op.stubs.callsOf('requeueCluster'), [{ operationId: op.id, clusterId: 'a' }]);
-        op.stubs.applies.open();
+    await withAFailedWhileBHeld(async (op) => {
+      op.stubs.failApply.delete('a');
+      await retry(op, 'a');
+      const retried = await op.status();
+      assert.deepEqual(retried.retryAttempts, { a: 2 });
+      assert.deepEqual(retried.pendingRetries, [], 'a running wave takes the retry itself');
+      await op.waitForRelay(waveRetrySignal);
+      await eventually(() => op.stubs.callsOf('requeueCluster').length === 1, 'the re-queue');
+      assert.deepEqual(op.stubs.callsOf('requeueCluster'), [{ operationId: op.id, clusterId: 'a' }]);
+      op.stubs.applies.open();
 
-        const done = await op.result();
-        assert.equal(done.state, 'completed');
-        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
-        assert.deepEqual(
-          op.stubs.applied.filter((x) => x.clusterId === 'a').map((x) => x.wave),
-          [1, 1],
-        );
-        assert.deepEqual(
-          op.stubs
-            .callsOf('selectCluster')
-            .filter((s) => s.clusterId === 'a')
-            .map((s) => s.attempt),
-          [1, 2],
-        );
-        assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
-        assert.deepEqual(op.stubs.attemptsOf('c'), [1]);
-      },
-    );
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+      assert.deepEqual(
+        op.stubs.applied.filter((x) => x.clusterId === 'a').map((x) => x.wave),
+        [1, 1],
+      );
+      assert.deepEqual(
+        op.stubs
+          .callsOf('selectCluster')
+          .filter((s) => s.clusterId === 'a')
+          .map((s) => s.attempt),
+        [1, 2],
+      );
+      assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
+      assert.deepEqual(op.stubs.attemptsOf('c'), [1]);
+    });
   });
 
   test('when a cluster is retried twice, then each retry has the next attempt', async () => {
-    await env.run(
-      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
-      async (op) => {
-        await aFailedWhileBHeld(op);
-        await retry(op, 'a');
-        await op.waitForRelay(waveRetrySignal);
-        // Attempt 2 fails as well: the second failure spends the wave's budget.
-        op.stubs.applies.open();
-        const paused = await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
-        assert.deepEqual(paused.retryAttempts, { a: 2 });
-        op.stubs.failApply.delete('a');
-        await retry(op, 'a');
-        assert.deepEqual((await op.status()).retryAttempts, { a: 3 });
-        await op.handle.signal(resumeSignal, { by: 'bob' });
-        assert.equal((await op.result()).state, 'completed');
-        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2, 3]);
-        assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
-      },
-    );
+    await withAFailedWhileBHeld(async (op) => {
+      await retry(op, 'a');
+      await op.waitForRelay(waveRetrySignal);
+      // Attempt 2 fails as well: the second failure spends the wave's budget.
+      op.stubs.applies.open();
+      const paused = await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
+      assert.deepEqual(paused.retryAttempts, { a: 2 });
+      op.stubs.failApply.delete('a');
+      await retry(op, 'a');
+      assert.deepEqual((await op.status()).retryAttempts, { a: 3 });
+      await op.handle.signal(resumeSignal, { by: 'bob' });
+      assert.equal((await op.result()).state, 'completed');
+      assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2, 3]);
+      assert.equal(op.stubs.outcomes().get('a'), 'succeeded');
+    });
   });
 
   test('when retried while the operation is paused by its failure budget, then it runs on resume with attempt 2', async () => {
@@ -120,28 +124,24 @@ describe('retryCluster', SIDE_BY_SIDE, () => {
   });
 
   test('when retried while the operator paused the wave, then it waits for resume and runs with attempt 2', async () => {
-    await env.run(
-      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
-      async (op) => {
-        await aFailedWhileBHeld(op);
-        await op.handle.signal(pauseSignal, { by: 'dave' });
-        await op.waitForRelay(wavePauseSignal);
-        op.stubs.failApply.delete('a');
-        await retry(op, 'a');
-        await op.waitForRelay(waveRetrySignal);
-        op.stubs.applies.open();
-        await eventually(() => op.stubs.outcomes().get('b') === 'succeeded', 'b finished');
-        await sleep(300);
-        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b'], 'an apply started while paused');
+    await withAFailedWhileBHeld(async (op) => {
+      await op.handle.signal(pauseSignal, { by: 'dave' });
+      await op.waitForRelay(wavePauseSignal);
+      op.stubs.failApply.delete('a');
+      await retry(op, 'a');
+      await op.waitForRelay(waveRetrySignal);
+      op.stubs.applies.open();
+      await eventually(() => op.stubs.outcomes().get('b') === 'succeeded', 'b finished');
+      await sleep(300);
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b'], 'an apply started while paused');
 
-        await op.handle.signal(resumeSignal, { by: 'dave' });
-        const done = await op.result();
-        assert.equal(done.state, 'completed');
-        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
-        // The retry queued behind the clusters the wave had not started yet.
-        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c', 'a']);
-      },
-    );
+      await op.handle.signal(resumeSignal, { by: 'dave' });
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+      // The retry queued behind the clusters the wave had not started yet.
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c', 'a']);
+    });
   });
 
   test('when a cluster of an earlier wave is retried while a later wave awaits approval, then it runs after approval', async () => {
@@ -227,21 +227,17 @@ describe('skipCluster', SIDE_BY_SIDE, () => {
 // task may reach it in either order (see relay-order.test.ts).
 describe('retry and skip racing', SIDE_BY_SIDE, () => {
   test('when a retry is followed by a skip mid-wave, then the cluster is not applied again', async () => {
-    await env.run(
-      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
-      async (op) => {
-        await aFailedWhileBHeld(op);
-        await retry(op, 'a');
-        await op.waitForRelay(waveRetrySignal);
-        await skip(op, 'a');
-        await op.waitForRelay(waveSkipSignal);
-        op.stubs.applies.open();
-        const done = await op.result();
-        assert.equal(done.state, 'completed');
-        assert.deepEqual(op.stubs.attemptsOf('a'), [1]);
-        assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c']);
-      },
-    );
+    await withAFailedWhileBHeld(async (op) => {
+      await retry(op, 'a');
+      await op.waitForRelay(waveRetrySignal);
+      await skip(op, 'a');
+      await op.waitForRelay(waveSkipSignal);
+      op.stubs.applies.open();
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.attemptsOf('a'), [1]);
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'c']);
+    });
   });
 
   test('when a retry is followed by a skip during a budget pause, then the resumed wave does not apply it again', async () => {
@@ -259,21 +255,17 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
   });
 
   test('when a skip is followed by a retry mid-wave, then the later retry wins and runs attempt 2', async () => {
-    await env.run(
-      { waves: [{ clusters: ['a', 'b', 'c'], maxFailures: 1 }], stubs: { holdApplies: true, failApply: ['a'] } },
-      async (op) => {
-        await aFailedWhileBHeld(op);
-        op.stubs.failApply.delete('a');
-        await skip(op, 'a');
-        await op.waitForRelay(waveSkipSignal);
-        await retry(op, 'a');
-        await op.waitForRelay(waveRetrySignal);
-        op.stubs.applies.open();
-        const done = await op.result();
-        assert.equal(done.state, 'completed');
-        assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
-      },
-    );
+    await withAFailedWhileBHeld(async (op) => {
+      op.stubs.failApply.delete('a');
+      await skip(op, 'a');
+      await op.waitForRelay(waveSkipSignal);
+      await retry(op, 'a');
+      await op.waitForRelay(waveRetrySignal);
+      op.stubs.applies.open();
+      const done = await op.result();
+      assert.equal(done.state, 'completed');
+      assert.deepEqual(op.stubs.attemptsOf('a'), [1, 2]);
+    });
   });
 
   test('when a skip is followed by a retry during a budget pause, then the later retry wins as it does mid-wave', async () => {
