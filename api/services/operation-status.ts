@@ -5,14 +5,14 @@ import { listAudit } from '../../db/audit';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { inFlightRuns, listRuns, runCounts } from '../../db/runs';
-import { NotFound, ValidationFailed } from '../../domain/errors';
+import { NotFound } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
 import type { EventListQuery, OperationListQuery, RunListQuery } from '../../domain/operation-requests';
 import { buildStatus } from '../../domain/operation-status';
 import type { TemporalCall } from '../temporal-errors';
 import { decodePageToken, encodePageToken, listedOperation, operationListQuery } from '../temporal-visibility';
 import type { ReadLiveView } from './operation-live-view';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, decodeNumericCursor, encodeCursor } from './page-cursor';
 import type { SingleFlight } from './single-flight';
 
 export type OperationStatus = ReturnType<typeof buildStatus>;
@@ -69,11 +69,7 @@ export function createOperationStatus({ db, client, temporal, liveView, statusCa
 
     async events(id: string, query: EventListQuery) {
       await findOperationOrThrow(db, id);
-      const afterId = query.cursor === undefined ? undefined : Number(decodeCursor(query.cursor));
-      if (afterId !== undefined && !Number.isSafeInteger(afterId))
-        throw new ValidationFailed('the cursor is not valid', [
-          { path: 'cursor', message: 'use nextCursor from a previous page' },
-        ]);
+      const afterId = query.cursor === undefined ? undefined : decodeNumericCursor(query.cursor);
       const events = await listAudit(db, { operationId: id }, { limit: query.limit + 1, afterId });
       const page = events.slice(0, query.limit);
       return { events: page, nextCursor: events.length > query.limit ? encodeCursor(String(page.at(-1)!.id)) : null };
