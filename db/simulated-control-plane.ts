@@ -17,6 +17,9 @@ interface SimClusterRow {
 
 export type SimClusterState = CamelRow<SimClusterRow>;
 
+/** In the order of SimClusterRow. */
+const CLUSTER_COLUMNS = 'cluster_id, version, settings, healthy, healthy_at';
+
 interface SimApplyRequestRow {
   id: string;
   cluster_id: string;
@@ -44,7 +47,7 @@ export async function ensureSimCluster(
       [cluster.id, cluster.version],
     );
     const { rows } = await db.query<SimClusterRow>(
-      'SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 FOR UPDATE',
+      `SELECT ${CLUSTER_COLUMNS} FROM sim_clusters WHERE cluster_id = $1 FOR UPDATE`,
       [cluster.id],
     );
     return camelRow(rows[0]!);
@@ -53,11 +56,11 @@ export async function ensureSimCluster(
   const { rows } = await db.query<SimClusterRow>(
     `WITH created AS (
        INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, $2) ON CONFLICT (cluster_id) DO NOTHING
-       RETURNING cluster_id, version, settings, healthy, healthy_at
+       RETURNING ${CLUSTER_COLUMNS}
      )
      SELECT * FROM created
      UNION ALL
-     SELECT cluster_id, version, settings, healthy, healthy_at FROM sim_clusters WHERE cluster_id = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
+     SELECT ${CLUSTER_COLUMNS} FROM sim_clusters WHERE cluster_id = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
     [cluster.id, cluster.version],
   );
   return camelRow(rows[0]!);
