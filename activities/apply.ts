@@ -3,7 +3,6 @@ import type { LeasedClusters } from './leased-clusters';
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
-import { ClusterNotFound } from '../adapters/errors';
 import { applyIdempotencyKey } from '../domain/ids';
 import type { Db } from '../db/pool';
 import { updateRun } from '../db/runs';
@@ -20,17 +19,11 @@ export interface RollbackClusterInput extends ClusterAttemptInput {
 }
 
 export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry; leased: LeasedClusters }) {
-  async function load(operationId: string, clusterId: string) {
-    const cluster = await deps.leased.get(deps.db, operationId, clusterId);
-    if (!cluster) throw new ClusterNotFound(`cluster '${clusterId}' was removed from the inventory`);
-    return cluster;
-  }
-
   return {
     async applyToCluster(input: ClusterAttemptInput): Promise<ApplyToClusterOutput> {
       const { log } = Context.current();
       const fields = { ...attemptLogFields(input), action: input.action.type };
-      const cluster = await load(input.operationId, input.clusterId);
+      const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
       await updateRun(deps.db, { ...input, state: 'applying' });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       log.info('apply started', {
@@ -63,7 +56,7 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
     },
 
     async rollbackCluster(input: RollbackClusterInput): Promise<{ message: string }> {
-      const cluster = await load(input.operationId, input.clusterId);
+      const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       Context.current().log.info('rollback started', { ...attemptLogFields(input), toVersion: input.fromVersion });
       return withAdapterContext((ctx) =>

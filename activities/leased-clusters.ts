@@ -1,6 +1,7 @@
 // Clusters this worker holds a lease on, as select read them: apply and monitor reuse the snapshot
 // instead of reading the row again. Safe because a leased cluster cannot be changed (PATCH, DELETE
 // and replace answer 409), so the snapshot stays true until the run finishes.
+import { ClusterNotFound } from '../adapters/errors';
 import type { Cluster } from '../domain/cluster';
 import { getCluster } from '../db/clusters';
 import type { Queryable } from '../db/pool';
@@ -18,11 +19,16 @@ export function createLeasedClusters() {
     forget(clusterId: string): void {
       held.delete(clusterId);
     },
-    /** The snapshot when this operation holds it here; otherwise (another worker selected it) the row. */
-    async get(db: Queryable, operationId: string, clusterId: string): Promise<Cluster | undefined> {
+    /**
+     * The snapshot when this operation holds it here; otherwise (another worker selected it) the row;
+     * ClusterNotFound (permanent) when the inventory no longer has the cluster.
+     */
+    async get(db: Queryable, operationId: string, clusterId: string): Promise<Cluster> {
       const entry = held.get(clusterId);
       if (entry?.operationId === operationId) return entry.cluster;
-      return getCluster(db, clusterId);
+      const cluster = await getCluster(db, clusterId);
+      if (!cluster) throw new ClusterNotFound(`cluster '${clusterId}' was removed from the inventory`);
+      return cluster;
     },
   };
 }

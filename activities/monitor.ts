@@ -32,7 +32,6 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
       const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave };
       const started = Date.now();
       const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
-      if (!cluster) throw new ClusterNotFound(`cluster '${input.clusterId}' was removed from the inventory`);
       await updateRun(deps.db, { ...input, state: 'monitoring' });
       const adapter = adapterFor(deps.adapters, cluster);
       const deadline = Date.now() + input.monitor.timeoutSeconds * 1000;
