@@ -4,6 +4,7 @@ import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
 import { getClusterWithRun } from '../db/clusters';
+import { targetVersionOf } from './bookkeeping';
 import type { ClusterAttemptInput } from './cluster-attempt';
 import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
@@ -102,7 +103,7 @@ export function createSelectActivities(deps: SelectDeps) {
         ...input,
         state: windowWaitMs > 0 ? 'waiting_window' : 'pending',
         fromVersion: cluster.version,
-        toVersion: input.action.type === 'upgrade' ? input.action.targetVersion : cluster.version,
+        toVersion: targetVersionOf(input.action) ?? cluster.version,
         start: true,
       });
       return { proceed: true, fromVersion: cluster.version, windowWaitMs };
