@@ -200,12 +200,9 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
     requests,
     effects,
     script(clusterId, behaviour = {}) {
-      const current = clusters.get(clusterId);
-      clusters.set(clusterId, {
-        behaviour: { ...behaviour },
-        version: current?.version ?? behaviour.version ?? '1.0.0',
-      });
-      if (behaviour.version) clusters.get(clusterId)!.version = behaviour.version;
+      // A re-script keeps the version earlier changes moved it to, unless it names one.
+      const version = behaviour.version || (clusters.get(clusterId)?.version ?? '1.0.0');
+      clusters.set(clusterId, { behaviour: { ...behaviour }, version });
     },
     async close() {
       closing.abort();
