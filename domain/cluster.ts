@@ -155,4 +155,3 @@ export const ClusterListQuerySchema = z
     }
     return { filter, limit, cursor };
   });
-export type ClusterListQuery = z.output<typeof ClusterListQuerySchema>;

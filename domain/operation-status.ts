@@ -11,8 +11,8 @@ import type { RecordedOperation } from './operation-start';
 import type { Plan } from './planner';
 import type { OperationState } from './workflow-contracts';
 
-export const COUNT_KEYS = ['pending', 'running', 'succeeded', 'failed', 'rolled_back', 'skipped'] as const;
-export type RunCounts = { total: number } & Record<(typeof COUNT_KEYS)[number], number>;
+type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
+export type RunCounts = { total: number } & Record<CountKey, number>;
 
 export const emptyCounts = (): RunCounts => ({
   total: 0,
@@ -25,11 +25,11 @@ export const emptyCounts = (): RunCounts => ({
 });
 
 /** Folds (wave, state, count) rows into per-wave counts and operation counts; in-flight states count as `running`. */
-export function tallyRuns(rows: readonly { wave: number; state: RunState; count: number }[], noWave: number) {
+function tallyRuns(rows: readonly { wave: number; state: RunState; count: number }[], noWave: number) {
   const operation = emptyCounts();
   const byWave = new Map<number, RunCounts>();
   for (const { wave, state, count } of rows) {
-    const key = (IN_FLIGHT_RUN_STATES.includes(state) ? 'running' : state) as (typeof COUNT_KEYS)[number];
+    const key = (IN_FLIGHT_RUN_STATES.includes(state) ? 'running' : state) as CountKey;
     // Clusters the planner skipped belong to no wave and are listed in plan.skipped, so the
     // operation counts add up to plan.total, as the waves' counts do.
     if (wave === noWave) continue;
@@ -44,9 +44,9 @@ export function tallyRuns(rows: readonly { wave: number; state: RunState; count:
 }
 
 /** Above this many clusters a status answer carries wave sizes, not ids (GET …/clusters pages them). */
-export const PLAN_IDS_LIMIT = 1000;
+const PLAN_IDS_LIMIT = 1000;
 
-export function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
+function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
   const waves = plan.waves.map((w) => ({ ...w, size: w.clusterIds.length }));
   if (plan.total + plan.skipped.length <= limit)
     return { ...plan, waves, skippedCount: plan.skipped.length, clusterIdsOmitted: false };
