@@ -1,7 +1,7 @@
 // Bookkeeping activities: a run's final state (with inventory version and lease), operator retries and
 // skips, a wave's cluster list, and closing the operation.
 import type { LeasedClusters } from './leased-clusters';
-import type { Action } from '../domain/operation';
+import { targetVersionOf, type Action } from '../domain/operation';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters } from '../db/runs';
@@ -16,11 +16,6 @@ export interface FinishInput {
   reason?: string;
   /** The version the cluster reported after apply, when known. */
   version?: string | null;
-}
-
-/** The inventory version a successful action leaves behind, when it changes one. */
-export function targetVersionOf(action: Action): string | null {
-  return action.type === 'upgrade' ? action.targetVersion : null;
 }
 
 export function createBookkeepingActivities(deps: { db: Db; leased: LeasedClusters }) {

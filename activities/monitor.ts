@@ -8,7 +8,7 @@ import type { MonitorSpec } from '../domain/operation';
 import type { Db } from '../db/pool';
 import { finishRun, updateRun } from '../db/runs';
 import type { Action } from '../domain/operation';
-import { targetVersionOf } from './bookkeeping';
+import { targetVersionOf } from '../domain/operation';
 
 export interface MonitorInput {
   operationId: string;

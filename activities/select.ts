@@ -4,7 +4,7 @@ import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
 import { getClusterWithRun } from '../db/clusters';
-import { targetVersionOf } from './bookkeeping';
+import { targetVersionOf } from '../domain/operation';
 import type { ClusterAttemptInput } from './cluster-attempt';
 import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/pool';
 import * as store from '../db/simulated-control-plane';
 import type { Cluster } from '../domain/cluster';
-import type { Action } from '../domain/operation';
+import { targetVersionOf, type Action } from '../domain/operation';
 import { parseAdapterConfig } from './adapter-config';
 import { sleepUnlessAborted, throwIfAborted } from './cancellation';
 import { ClusterApplyFailed, ClusterApplyRejected, ControlPlaneUnavailable } from './errors';
@@ -119,7 +119,7 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
       idempotencyKey,
       message,
       effect: {
-        version: action.type === 'upgrade' ? action.targetVersion : undefined,
+        version: targetVersionOf(action) ?? undefined,
         settings: action.type === 'config' ? action.settings : undefined,
         healthy: !config.unhealthy,
         healthyAt: config.unhealthy ? null : new Date(clock.now().getTime() + config.healthyAfterMs),

@@ -1,5 +1,5 @@
 // Operations repository: the operation row, created with its planned cluster_runs, looked up by id or key, closed.
-import type { OperationRequest } from '../domain/operation';
+import { targetVersionOf, type OperationRequest } from '../domain/operation';
 import type { Plan } from '../domain/planner';
 import type { Selector } from '../domain/selector';
 import { recordAudit, type AuditEventInput } from './audit';
@@ -87,7 +87,7 @@ async function insertRuns(tx: Queryable, op: NewOperation, versions: ReadonlyMap
     reasons.push(skipped.reason);
   }
   if (ids.length === 0) return;
-  const toVersion = op.request.action.type === 'upgrade' ? op.request.action.targetVersion : null;
+  const toVersion = targetVersionOf(op.request.action);
   await tx.query(
     `INSERT INTO cluster_runs (operation_id, cluster_id, wave, state, from_version, to_version, reason, finished_at)
      SELECT $1, r.cluster_id, r.wave, r.state, r.from_version, $2, r.reason,

@@ -30,6 +30,11 @@ export const ActionSchema = z.discriminatedUnion('type', [
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 
+/** The inventory version a successful action leaves behind, when it changes one. */
+export function targetVersionOf(action: Action): string | null {
+  return action.type === 'upgrade' ? action.targetVersion : null;
+}
+
 const percent = z.number().int('must be a whole percentage').min(1).max(100);
 
 /** Per-wave knobs; a wave that omits one takes it from `defaults`. */
