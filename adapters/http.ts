@@ -1,9 +1,10 @@
 // The http adapter: the user's own control plane over the REST contract in docs/adapters.md, every failure mapped to a named error.
 //
-// Rollback: the activity knows only the apply's idempotency key, not the provider's operation id. When this
-// process started the apply it remembers the id and calls `POST /operations/{operationId}/rollback`; otherwise
-// (another worker, a restart) it sends `POST /operations` with `{ action: { type: 'rollback', toVersion } }`.
-// Both send the key `<idempotencyKey>:rollback`, both must answer `{ operationId }`, which is polled like an apply.
+// Rollback: apply hands the provider's operation id to `ctx.recordProviderOperation` as soon as the provider accepts,
+// before polling, so it is stored with the cluster's run and outlives this process. Rollback gets it back as
+// `providerOperationId` and calls `POST /operations/{operationId}/rollback` under the key `<idempotencyKey>:rollback`;
+// the answer's `{ operationId }` is polled like an apply. Without a stored id the control plane never acknowledged an
+// apply for this attempt, so there is nothing to roll back: ClusterApplyRejected.
 //
 // Errors, as the contract says: 404 on a cluster → ClusterNotFound; every other 4xx → ClusterApplyRejected
 // (permanent: an operator fixes and retries); 5xx, network errors, timeouts and bodies that are not the
@@ -40,8 +41,6 @@ const HealthSchema = z.object({
 });
 
 const MAX_MESSAGE = 300;
-/** Provider operation ids of applies this process started, for rollback; bounded so a long-lived worker does not grow. */
-const MAX_REMEMBERED_OPERATIONS = 10_000;
 
 const truncate = (text: string, max = MAX_MESSAGE) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
@@ -86,13 +85,6 @@ export interface HttpAdapterDeps {
 }
 
 export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpAdapterDeps = {}): ClusterAdapter {
-  const operationIds = new Map<string, string>();
-  const remember = (key: string, operationId: string) => {
-    operationIds.delete(key);
-    operationIds.set(key, operationId);
-    if (operationIds.size > MAX_REMEMBERED_OPERATIONS) operationIds.delete(operationIds.keys().next().value!);
-  };
-
   async function send<T>(cfg: HttpConfig, req: Request<T>): Promise<T> {
     const what = `${req.method} ${req.path}`;
     const timeout = AbortSignal.timeout(cfg.timeoutMs);
@@ -213,7 +205,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       signal: ctx.signal,
       schema: CreatedSchema,
     });
-    remember(idempotencyKey, created.operationId);
+    await ctx.recordProviderOperation?.(created.operationId);
     ctx.heartbeat({ providerOperationId: created.operationId, state: 'accepted' });
     const message = await waitFor(cfg, cluster, created.operationId, ctx);
     // The change is done; a health read that fails now must not turn it into a failure (monitor checks health).
@@ -238,30 +230,27 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     }
   };
 
-  const rollback: ClusterAdapter['rollback'] = async ({ cluster, idempotencyKey, fromVersion }, ctx) => {
+  const rollback: ClusterAdapter['rollback'] = async (
+    { cluster, idempotencyKey, fromVersion, providerOperationId },
+    ctx,
+  ) => {
     const cfg = parseHttpConfig(cluster);
+    if (providerOperationId === null) {
+      throw new ClusterApplyRejected(
+        `cannot roll back '${cluster.id}': the control plane never acknowledged an apply for this cluster attempt (key ${idempotencyKey}), so there is no provider operation to roll back`,
+      );
+    }
     const key = `${idempotencyKey}:rollback`;
-    const known = operationIds.get(idempotencyKey);
-    const common = {
-      method: 'POST' as const,
+    const created = await send(cfg, {
+      method: 'POST',
+      path: `/operations/${encodeURIComponent(providerOperationId)}/rollback`,
+      body: { clusterId: cluster.id, toVersion: fromVersion, idempotencyKey: key },
       idempotencyKey: key,
+      notFoundIsCluster: false,
       clusterId: cluster.id,
       signal: ctx.signal,
       schema: CreatedSchema,
-    };
-    const created = known
-      ? await send(cfg, {
-          ...common,
-          path: `/operations/${encodeURIComponent(known)}/rollback`,
-          body: { clusterId: cluster.id, toVersion: fromVersion, idempotencyKey: key },
-          notFoundIsCluster: false,
-        })
-      : await send(cfg, {
-          ...common,
-          path: '/operations',
-          body: { clusterId: cluster.id, action: { type: 'rollback', toVersion: fromVersion }, idempotencyKey: key },
-          notFoundIsCluster: true,
-        });
+    });
     const message = await waitFor(cfg, cluster, created.operationId, ctx);
     return { message: message ?? `rolled back to ${fromVersion} (provider operation ${created.operationId})` };
   };

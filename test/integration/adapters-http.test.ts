@@ -10,7 +10,7 @@ import {
   ControlPlaneUnavailable,
 } from '../../adapters/errors';
 import { createHttpAdapter } from '../../adapters/http';
-import type { ClusterAdapter } from '../../adapters/types';
+import type { AdapterContext, ClusterAdapter } from '../../adapters/types';
 import type { Cluster } from '../../domain/cluster';
 import type { Action } from '../../domain/operation';
 import { startControlPlane, type ControlPlane, type ControlPlaneBehaviour } from '../helpers/control-plane';
@@ -46,6 +46,36 @@ const requestsOf = (cluster: Cluster) =>
       (r.body as { clusterId?: string } | undefined)?.clusterId === cluster.id || r.path.includes(`/${cluster.id}/`),
   );
 
+/**
+ * A recording context whose recordProviderOperation keeps each id with what the provider had been asked about it
+ * by then (polls) and the heartbeats sent so far; `fail` makes storing the id throw, as a database outage would.
+ */
+function storingContext(fail?: Error) {
+  const recording = recordingContext();
+  const stored: { operationId: string; pollsBefore: number; beatsBefore: number }[] = [];
+  const ctx: AdapterContext = {
+    ...recording.ctx,
+    recordProviderOperation: (operationId) => {
+      stored.push({
+        operationId,
+        pollsBefore: cp.requests.filter((r) => r.path === `/operations/${operationId}`).length,
+        beatsBefore: recording.beats.length,
+      });
+      return fail ? Promise.reject(fail) : Promise.resolve();
+    },
+  };
+  return { ...recording, ctx, stored };
+}
+
+/** Applies `upgrade` to the cluster and answers the key and the provider operation id the apply stored. */
+async function appliedWithStoredId(cluster: Cluster): Promise<{ key: string; providerOperationId: string }> {
+  const key = keyFor(cluster);
+  const { ctx, stored } = storingContext();
+  await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
+  assert.equal(stored.length, 1);
+  return { key, providerOperationId: stored[0]!.operationId };
+}
+
 function rejectsWith(promise: Promise<unknown>, type: new (...args: any[]) => Error, message: RegExp) {
   return assert.rejects(promise, (err: Error) => {
     assert.ok(err instanceof type, `expected ${type.name}, got ${err.name}: ${err.message}`);
@@ -79,6 +109,25 @@ describe('http adapter: apply', () => {
     );
     assert.ok(beats.every((b) => b.providerOperationId === operationId));
     assert.deepEqual(cp.effects.filter((e) => e.clusterId === cluster.id).length, 1);
+  });
+
+  test('when the provider accepts the apply, then its operation id is stored through the context before the first poll', async () => {
+    const cluster = httpCluster({ pollsUntilDone: 2 });
+    const { beats, ctx, stored } = storingContext();
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx);
+    const operationId = beats[0].providerOperationId as string;
+    assert.deepEqual(stored, [{ operationId, pollsBefore: 0, beatsBefore: 0 }]);
+    assert.equal(cp.requests.filter((r) => r.path === `/operations/${operationId}`).length, 3);
+  });
+
+  test('when storing the provider operation id fails, then apply fails with that error and does not poll', async () => {
+    const cluster = httpCluster();
+    const { ctx, stored } = storingContext(new Error('database unavailable'));
+    await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx), {
+      message: 'database unavailable',
+    });
+    assert.equal(stored.length, 1);
+    assert.equal(cp.requests.filter((r) => r.path === `/operations/${stored[0]!.operationId}`).length, 0);
   });
 
   test('when the same key is applied again, then the provider answers a duplicate and applies nothing twice', async () => {
@@ -249,42 +298,90 @@ describe('http adapter: health, describe, rollback', () => {
     await rejectsWith(adapter.health({ cluster }), ControlPlaneUnavailable, /healthy/);
   });
 
-  test('when this process applied the change, then rollback posts to the operation and restores the version', async () => {
+  test('when the run stored the provider operation id, then rollback posts to that operation under <key>:rollback, never to POST /operations, and restores the version', async () => {
     const cluster = httpCluster();
-    const key = keyFor(cluster);
-    const { beats, ctx } = recordingContext();
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
-    const result = await adapter.rollback(
-      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
+    const { key, providerOperationId } = await appliedWithStoredId(cluster);
+    // A fresh adapter, as after a worker restart: everything rollback needs is in the request.
+    const result = await createHttpAdapter().rollback(
+      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId },
       recordingContext().ctx,
     );
-    assert.match(result.message, /3\.6\.0|operation/);
     // The provider's own words about its rollback operation, as the poll answered them.
     assert.equal(result.message, 'operation succeeded');
-    const call = cp.requests.find(
-      (r) => r.endpoint === 'rollback' && r.path === `/operations/${beats[0].providerOperationId}/rollback`,
+    const calls = requestsOf(cluster).filter((r) => r.endpoint === 'rollback');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.method, 'POST');
+    assert.equal(calls[0]!.path, `/operations/${providerOperationId}/rollback`);
+    assert.equal(calls[0]!.headers['idempotency-key'], `${key}:rollback`);
+    assert.equal(calls[0]!.headers.authorization, `Bearer ${TOKEN}`);
+    assert.deepEqual(calls[0]!.body, { clusterId: cluster.id, toVersion: '3.6.0', idempotencyKey: `${key}:rollback` });
+    const creates = requestsOf(cluster).filter((r) => r.method === 'POST' && r.path === '/operations');
+    assert.deepEqual(
+      creates.map((r) => (r.body as { idempotencyKey?: string }).idempotencyKey),
+      [key],
+      'POST /operations only for the apply',
     );
-    assert.ok(call, 'rollback went to the provider operation');
-    assert.equal(call.headers['idempotency-key'], `${key}:rollback`);
     assert.equal((await adapter.health({ cluster })).version, '3.6.0');
   });
 
-  test('when another process applied the change, then rollback posts a rollback operation under <key>:rollback', async () => {
+  test('when rollback is retried under the same key, then the provider answers the same rollback operation and rolls back once', async () => {
+    const cluster = httpCluster();
+    const { key, providerOperationId } = await appliedWithStoredId(cluster);
+    const request = { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId };
+    await adapter.rollback(request, recordingContext().ctx);
+    await adapter.rollback(request, recordingContext().ctx);
+    const calls = requestsOf(cluster).filter((r) => r.endpoint === 'rollback');
+    assert.equal(calls.length, 2);
+    assert.ok(calls.every((r) => r.headers['idempotency-key'] === `${key}:rollback`));
+    const rollbacks = cp.effects.filter((e) => e.clusterId === cluster.id && e.action.type === 'rollback');
+    assert.equal(rollbacks.length, 1);
+    assert.equal(rollbacks[0]!.action.of, providerOperationId);
+  });
+
+  test('when no provider operation id was stored, then rollback fails permanently without calling the control plane', async () => {
     const cluster = httpCluster();
     const key = keyFor(cluster);
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
-    await createHttpAdapter().rollback(
-      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
-      recordingContext().ctx,
+    await rejectsWith(
+      adapter.rollback(
+        { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null },
+        recordingContext().ctx,
+      ),
+      ClusterApplyRejected,
+      /never acknowledged an apply for this cluster attempt.*no provider operation to roll back/,
     );
-    const call = cp.requests.find(
-      (r) => r.path === '/operations' && (r.body as any)?.idempotencyKey === `${key}:rollback`,
+    assert.deepEqual(requestsOf(cluster), []);
+  });
+
+  test('when the provider rollback operation ends failed, then rollback throws ClusterApplyFailed with its message', async () => {
+    const cluster = httpCluster();
+    const { key, providerOperationId } = await appliedWithStoredId(cluster);
+    cp.script(cluster.id, { outcome: 'failed', message: 'snapshot 3.6.0 could not be restored' });
+    await rejectsWith(
+      adapter.rollback(
+        { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId },
+        recordingContext().ctx,
+      ),
+      ClusterApplyFailed,
+      /snapshot 3\.6\.0 could not be restored/,
     );
-    assert.deepEqual(call?.body, {
-      clusterId: cluster.id,
-      action: { type: 'rollback', toVersion: '3.6.0' },
-      idempotencyKey: `${key}:rollback`,
-    });
-    assert.equal((await adapter.health({ cluster })).version, '3.6.0');
+    assert.equal((await adapter.health({ cluster })).version, '3.7.1');
+  });
+
+  test('when the provider does not know the stored operation, then rollback is rejected permanently (404)', async () => {
+    const cluster = httpCluster();
+    await rejectsWith(
+      adapter.rollback(
+        {
+          cluster,
+          action: upgrade,
+          idempotencyKey: keyFor(cluster),
+          fromVersion: '3.6.0',
+          providerOperationId: 'op-unknown',
+        },
+        recordingContext().ctx,
+      ),
+      ClusterApplyRejected,
+      /rollback \(404\).*op-unknown/,
+    );
   });
 });
