@@ -1,13 +1,15 @@
-// applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency.
+// applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency and
+// bounded by the cluster's deadline (limits.applyTimeoutSeconds), retries included.
 import type { LeasedClusters } from './leased-clusters';
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { applyIdempotencyKey } from '../domain/ids';
 import type { Db } from '../db/pool';
-import { updateRun } from '../db/runs';
+import { getRun, recordProviderOperation, updateRun } from '../db/runs';
 import { attemptLogFields, type ClusterAttemptInput } from './cluster-attempt';
 import { withAdapterContext } from './context';
+import { errorText, stepDeadline, underDeadline } from './deadline';
 
 export interface ApplyToClusterOutput {
   version: string | null;
@@ -19,12 +21,14 @@ export interface RollbackClusterInput extends ClusterAttemptInput {
 }
 
 export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry; leased: LeasedClusters }) {
+  const { db } = deps;
   return {
     async applyToCluster(input: ClusterAttemptInput): Promise<ApplyToClusterOutput> {
       const { log } = Context.current();
-      const fields = { ...attemptLogFields(input), action: input.action.type };
-      const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
-      await updateRun(deps.db, { ...input, state: 'applying' });
+      const deadline = stepDeadline('apply', input);
+      const fields = { ...attemptLogFields(input), action: input.action.type, adapterAttempt: deadline.attempt };
+      const cluster = await deps.leased.get(db, input.operationId, input.clusterId);
+      await updateRun(db, { ...input, state: 'applying', adapterAttempts: deadline.attempt });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       log.info('apply started', {
         ...fields,
@@ -34,8 +38,15 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
       });
       const started = Date.now();
       try {
-        const result = await withAdapterContext((ctx) =>
-          adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
+        const result = await underDeadline(db, deadline, input, (deadlineSignal) =>
+          withAdapterContext(
+            (ctx) =>
+              adapterFor(deps.adapters, cluster).apply({ cluster, action: input.action, idempotencyKey: key }, ctx),
+            {
+              deadline: deadlineSignal,
+              recordProviderOperation: (id) => recordProviderOperation(db, input.operationId, input.clusterId, id),
+            },
+          ),
         );
         log.info('apply finished', {
           ...fields,
@@ -49,20 +60,38 @@ export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry;
           ...fields,
           durationMs: Date.now() - started,
           errorType: err instanceof Error ? err.name : typeof err,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
         throw err;
       }
     },
 
     async rollbackCluster(input: RollbackClusterInput): Promise<{ message: string }> {
-      const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
+      const deadline = stepDeadline('rollback', input);
+      const cluster = await deps.leased.get(db, input.operationId, input.clusterId);
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
-      Context.current().log.info('rollback started', { ...attemptLogFields(input), toVersion: input.fromVersion });
-      return withAdapterContext((ctx) =>
-        adapterFor(deps.adapters, cluster).rollback(
-          { cluster, action: input.action, idempotencyKey: key, fromVersion: input.fromVersion },
-          ctx,
+      // Stored when the apply was accepted, so a rollback after a worker restart names the same provider operation.
+      const providerOperationId = (await getRun(db, input.operationId, input.clusterId))?.providerOperationId ?? null;
+      Context.current().log.info('rollback started', {
+        ...attemptLogFields(input),
+        toVersion: input.fromVersion,
+        providerOperationId,
+        adapterAttempt: deadline.attempt,
+      });
+      return underDeadline(db, deadline, input, (deadlineSignal) =>
+        withAdapterContext(
+          (ctx) =>
+            adapterFor(deps.adapters, cluster).rollback(
+              {
+                cluster,
+                action: input.action,
+                idempotencyKey: key,
+                fromVersion: input.fromVersion,
+                providerOperationId,
+              },
+              ctx,
+            ),
+          { deadline: deadlineSignal },
         ),
       );
     },

@@ -9,6 +9,8 @@ export interface ClusterAttemptInput {
   /** The operator attempt (1, then one more per retry): the idempotency key's last part. */
   attempt: number;
   action: Action;
+  /** How long this step may take, its retries included; absent in histories from before deadlines. */
+  applyTimeoutSeconds?: number;
 }
 
 /** The log fields that let one cluster's attempt be followed across apply and rollback lines. */

@@ -5,8 +5,13 @@ import type { Cluster } from '../domain/cluster';
 /** What an adapter may do while an activity runs: report progress, and notice cancellation. */
 export interface AdapterContext {
   heartbeat(details?: unknown): void;
-  /** Aborted when the activity is cancelled or times out. */
+  /** Aborted when the activity is cancelled or times out, or the cluster's deadline passes. */
   signal: AbortSignal;
+  /**
+   * Stores the provider's id of the operation an apply started, before the adapter waits for it, so a
+   * rollback after a worker restart can name it. Adapters whose control plane has no such id never call it.
+   */
+  recordProviderOperation?(operationId: string): Promise<void>;
 }
 
 export interface DescribeRequest {
@@ -48,6 +53,8 @@ export interface RollbackRequest {
   idempotencyKey: string;
   /** The version the cluster had before this operation touched it. */
   fromVersion: string;
+  /** The provider's id of the apply being rolled back, as stored with the run; null when none was recorded. */
+  providerOperationId: string | null;
 }
 export interface RollbackResult {
   message: string;

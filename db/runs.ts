@@ -14,6 +14,11 @@ interface RunRow {
   attempts: number;
   error: string | null;
   reason: string | null;
+  /** The last error an adapter call of this attempt answered (kept after success, cleared by a new attempt). */
+  last_error: string | null;
+  /** Adapter call attempts of the step running now (select's read, apply, rollback), retries included. */
+  adapter_attempts: number;
+  provider_operation_id: string | null;
   started_at: Date | null;
   finished_at: Date | null;
   updated_at: Date;
@@ -24,7 +29,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, last_error, adapter_attempts, provider_operation_id, started_at, finished_at, updated_at';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 
@@ -140,6 +145,8 @@ export async function updateRun(
     toVersion?: string | null;
     start?: boolean;
     final?: boolean;
+    /** The adapter call attempt now starting (apply's Temporal attempt), shown while it retries. */
+    adapterAttempts?: number;
   },
 ): Promise<void> {
   await db.query(
@@ -155,6 +162,9 @@ export async function updateRun(
        to_version = COALESCE(EXCLUDED.to_version, cluster_runs.to_version),
        error = CASE WHEN $4 IN ('failed', 'rolled_back') THEN EXCLUDED.error WHEN $10 THEN NULL ELSE cluster_runs.error END,
        reason = CASE WHEN $4 = 'skipped' THEN EXCLUDED.reason WHEN $10 THEN NULL ELSE cluster_runs.reason END,
+       last_error = CASE WHEN $10 THEN NULL ELSE cluster_runs.last_error END,
+       adapter_attempts = COALESCE($12, CASE WHEN $10 THEN 0 ELSE cluster_runs.adapter_attempts END),
+       provider_operation_id = CASE WHEN $10 THEN NULL ELSE cluster_runs.provider_operation_id END,
        started_at = CASE WHEN $10 THEN clock_timestamp() ELSE cluster_runs.started_at END,
        finished_at = CASE WHEN $11 THEN clock_timestamp() WHEN $10 THEN NULL ELSE cluster_runs.finished_at END,
        updated_at = clock_timestamp()`,
@@ -170,7 +180,34 @@ export async function updateRun(
       run.reason ?? null,
       run.start ?? false,
       run.final ?? false,
+      run.adapterAttempts ?? null,
     ],
+  );
+}
+
+/** An adapter call failed and will be retried (or not): the run shows the error and how many attempts it took. */
+export async function recordAdapterError(
+  db: Queryable,
+  run: { operationId: string; clusterId: string; adapterAttempts: number; lastError: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE cluster_runs SET last_error = $3, adapter_attempts = $4, updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND cluster_id = $2`,
+    [run.operationId, run.clusterId, run.lastError, run.adapterAttempts],
+  );
+}
+
+/** The provider's id of the apply a run started, stored before the apply is awaited. */
+export async function recordProviderOperation(
+  db: Queryable,
+  operationId: string,
+  clusterId: string,
+  providerOperationId: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE cluster_runs SET provider_operation_id = $3, updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND cluster_id = $2`,
+    [operationId, clusterId, providerOperationId],
   );
 }
 

@@ -69,6 +69,7 @@ export function operationInput(op: RecordedOperation): OperationInput {
     name: op.name,
     action: request.action,
     monitor: request.monitor,
+    limits: request.limits,
     waves: op.plan.waves.map(({ clusterIds, ...w }) => ({ ...w, size: clusterIds.length })),
     maxFailuresTotal: request.maxFailuresTotal ?? null,
     onFailure: request.onFailure,

@@ -1,6 +1,8 @@
 // The request that starts an operation (POST /v1/operations): action, selector, waves or policy, budgets.
 import { z } from 'zod';
 import { SemverSchema } from './cluster';
+import { DEFAULT_APPLY_TIMEOUT_SECONDS, MAX_APPLY_TIMEOUT_SECONDS } from './deadlines';
+import { HealthRuleSchema } from './health-rules';
 import { SelectorSchema } from './selector';
 
 export const OPERATION_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -104,6 +106,8 @@ export const MonitorSpecSchema = z
     timeoutSeconds: z.number().positive().default(600),
     intervalSeconds: z.number().positive().default(10),
     stableChecks: z.number().int().min(1).default(3),
+    // A check passes only when every rule holds on the metrics health reports.
+    require: z.array(HealthRuleSchema).max(50).default([]),
   })
   .strict()
   // A poll interval longer than the timeout would time out before the first health check.
@@ -111,7 +115,18 @@ export const MonitorSpecSchema = z
     message: 'intervalSeconds must not exceed timeoutSeconds',
     path: ['intervalSeconds'],
   });
-export type MonitorSpec = z.infer<typeof MonitorSpecSchema>;
+/** Histories recorded before health rules carry no `require`: read it as none. */
+export type MonitorSpec = Omit<z.infer<typeof MonitorSpecSchema>, 'require'> & {
+  require?: z.infer<typeof MonitorSpecSchema>['require'];
+};
+
+export const LimitsSchema = z
+  .object({
+    // Each adapter step of a cluster (reading its state, applying, rolling back) gets this long, retries included.
+    applyTimeoutSeconds: z.number().min(1).max(MAX_APPLY_TIMEOUT_SECONDS).default(DEFAULT_APPLY_TIMEOUT_SECONDS),
+  })
+  .strict();
+export type Limits = z.infer<typeof LimitsSchema>;
 
 export const OperationRequestSchema = z
   .object({
@@ -138,6 +153,7 @@ export const OperationRequestSchema = z
     // prefault, not default: zod 4 would return a default object as-is, skipping the inner defaults.
     defaults: WaveDefaultsSchema.prefault({}),
     monitor: MonitorSpecSchema.prefault({}),
+    limits: LimitsSchema.prefault({}),
     maxFailuresTotal: z.number().int().min(0).optional(),
     onFailure: z.enum(['pause', 'abort']).default('pause'),
     rollbackOnFailure: z.boolean().default(false),

@@ -1,5 +1,5 @@
 // The workflows' contracts: inputs, results, the state continue-as-new carries, and message payloads.
-import type { Action, MonitorSpec } from './operation';
+import type { Action, Limits, MonitorSpec } from './operation';
 import type { OperationStateName, PauseReason, WaveStateName } from './states';
 
 /** A wave as the parent workflow carries it: settings and size, never the cluster ids. */
@@ -19,6 +19,8 @@ export interface OperationInput {
   name: string;
   action: Action;
   monitor: MonitorSpec;
+  /** Absent in histories recorded before deadlines: the defaults apply. */
+  limits?: Limits;
   waves: WaveSummary[];
   maxFailuresTotal: number | null;
   onFailure: 'pause' | 'abort';
@@ -84,6 +86,8 @@ export interface WaveInput {
   wave: WaveSummary;
   action: Action;
   monitor: MonitorSpec;
+  /** How long each adapter step of a cluster may take, retries included (absent in older histories: the default). */
+  applyTimeoutSeconds?: number;
   rollbackOnFailure: boolean;
   maxParallel: number;
   maxFailures: number;
@@ -143,4 +147,5 @@ export const PERMANENT_FAILURE_TYPES = [
   'ClusterApplyFailed',
   'ClusterNotFound',
   'ClusterUnhealthy',
+  'DeadlineExceeded',
 ];

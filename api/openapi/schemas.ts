@@ -89,6 +89,14 @@ export const ClusterRunSchema = named(
       .string()
       .nullable()
       .meta({ description: 'why a cluster was skipped, e.g. already_at_target, leased_by:<operationId>' }),
+    lastError: z.string().nullable().meta({
+      description: 'the last error an adapter call of this attempt answered; shown while apply retries, kept after',
+    }),
+    adapterAttempts: int.meta({ description: 'attempts of the adapter call running now (or last), retries included' }),
+    providerOperationId: z
+      .string()
+      .nullable()
+      .meta({ description: "the control plane's id of the apply (http adapter); rollback names it" }),
     startedAt: nullableTimestamp,
     finishedAt: nullableTimestamp,
     updatedAt: timestamp,
