@@ -1,10 +1,12 @@
 // `npm run dev`: Temporal dev server (started unless one answers), migrations, demo fleet, worker
-// and API on one machine; Ctrl-C stops everything it started.
+// and API on one machine, plus a demo alarm source (scripts/lib/demo-signals.ts) that operations' alarms can
+// point at; Ctrl-C stops everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { startDemoSignals, type DemoSignals } from './lib/demo-signals';
 import { canConnect, launchTemporal, splitAddress, waitForPort, type TemporalHandle } from './lib/temporal';
 import { seedDemoFleet } from './seed';
 
@@ -25,6 +27,28 @@ function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): ChildPr
 let stopping = false;
 const children: ChildProcess[] = [];
 let temporal: TemporalHandle | undefined;
+let signals: DemoSignals | undefined;
+
+/** FLEET_DEMO_SIGNALS_PORT, default 7355 (0 picks a free port). */
+function demoSignalsPort(): number {
+  const raw = process.env.FLEET_DEMO_SIGNALS_PORT || '7355';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new Error(`FLEET_DEMO_SIGNALS_PORT must be a port number (0-65535), got '${raw}'`);
+  }
+  return port;
+}
+
+/** The demo alarm source, or undefined (said) when its port is taken: the rest of dev does not need it. */
+async function startSignals(port: number): Promise<DemoSignals | undefined> {
+  try {
+    return await startDemoSignals({ port });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
+    say(`port ${port} is taken: not starting the demo alarm source (FLEET_DEMO_SIGNALS_PORT moves it)`);
+    return undefined;
+  }
+}
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
@@ -38,6 +62,7 @@ async function stopAll(code: number): Promise<never> {
         }),
     ),
   );
+  if (signals) await signals.close();
   if (temporal) await temporal.stop();
   say('stopped');
   process.exit(code);
@@ -45,6 +70,7 @@ async function stopAll(code: number): Promise<never> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const signalsPort = demoSignalsPort();
   const { host, port } = splitAddress(config.temporal.address);
   if (await canConnect(host, port)) {
     say(`reusing the Temporal server already answering on ${config.temporal.address}`);
@@ -82,6 +108,7 @@ async function main(): Promise<void> {
     env.FLEET_ALLOW_SELF_APPROVAL = 'true';
     say('open mode (no FLEET_API_TOKENS): self-approval allowed so dev can pass manual gates');
   }
+  signals = await startSignals(signalsPort);
   children.push(startNode('worker', 'worker/main.ts', env));
   children.push(startNode('api', 'api/main.ts', env));
   await waitForPort('127.0.0.1', config.port, 60_000, children[1]);
@@ -91,6 +118,9 @@ async function main(): Promise<void> {
     `  API        http://127.0.0.1:${config.port}   (try: curl -s http://127.0.0.1:${config.port}/v1/clusters?cloud=gcp)`,
   );
   say(`  Web UI     ${temporal?.uiUrl ?? config.temporal.uiUrl}`);
+  if (signals) {
+    say(`  Alarms     ${signals.url}   (demo alarm source: PUT /alarms/<name>, PUT /metrics/<name>; GET / lists them)`);
+  }
   say(
     `  Temporal   ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
   );
