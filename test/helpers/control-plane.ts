@@ -37,6 +37,8 @@ export interface RecordedRequest {
   endpoint: ControlPlaneEndpoint | null;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** What the fake answered (status, and the JSON body or raw text), once it has; e.g. the operationId a create gave. */
+  answer?: { status: number; body: unknown };
 }
 
 /** A change the control plane made, once per provider operation that succeeded. */
@@ -79,7 +81,10 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
   const closing = new AbortController();
   let nextId = 1;
 
+  const answers = new WeakMap<http.ServerResponse, RecordedRequest>();
   const send = (res: http.ServerResponse, status: number, body: unknown, raw?: string) => {
+    const recorded = answers.get(res);
+    if (recorded) recorded.answer = { status, body: raw ?? body };
     if (res.destroyed) return;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(raw ?? JSON.stringify(body));
@@ -149,7 +154,9 @@ export async function startControlPlane(opts: { token?: string } = {}): Promise<
       endpoint = 'health';
       clusterId = segments[1];
     }
-    requests.push({ method, path, endpoint, headers: req.headers, body });
+    const recorded: RecordedRequest = { method, path, endpoint, headers: req.headers, body };
+    requests.push(recorded);
+    answers.set(res, recorded);
 
     if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
       return send(res, 401, { message: 'bad or missing token' });

@@ -113,9 +113,11 @@ describe('http adapter: apply', () => {
 
   test('when the provider accepts the apply, then its operation id is stored through the context before the first poll', async () => {
     const cluster = httpCluster({ pollsUntilDone: 2 });
-    const { beats, ctx, stored } = storingContext();
-    await adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, ctx);
-    const operationId = beats[0].providerOperationId as string;
+    const key = keyFor(cluster);
+    const { ctx, stored } = storingContext();
+    await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, ctx);
+    const create = cp.requests.find((r) => r.endpoint === 'create' && (r.body as any)?.idempotencyKey === key);
+    const operationId = (create!.answer!.body as { operationId: string }).operationId;
     assert.deepEqual(stored, [{ operationId, pollsBefore: 0, beatsBefore: 0 }]);
     assert.equal(cp.requests.filter((r) => r.path === `/operations/${operationId}`).length, 3);
   });
