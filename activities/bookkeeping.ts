@@ -1,7 +1,7 @@
 // Bookkeeping activities: a run's final state (with inventory version and lease), operator retries and
 // skips, a wave's cluster list, and closing the operation.
 import type { LeasedClusters } from './leased-clusters';
-import { targetVersionOf, type Action } from '../domain/operation';
+import type { Action } from '../domain/operation';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters } from '../db/runs';
@@ -29,7 +29,8 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
         state: input.outcome,
         error: input.error ?? null,
         reason: input.reason ?? null,
-        version: input.outcome === 'succeeded' ? targetVersionOf(input.action) : null,
+        // What the cluster reported, never what it was asked for.
+        version: input.outcome === 'succeeded' ? (input.version ?? null) : null,
       });
     },
 

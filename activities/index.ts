@@ -1,5 +1,7 @@
 // createActivities(deps): every activity the worker registers, built over injected dependencies.
+import { createAlarmSources, type AlarmSources } from '../adapters/alarm-sources';
 import type { AdapterRegistry } from '../adapters/types';
+import { createAlarmActivities } from './alarms';
 import type { Db } from '../db/pool';
 import { createApplyActivities } from './apply';
 import { createBookkeepingActivities } from './bookkeeping';
@@ -11,6 +13,8 @@ export interface ActivityDeps {
   db: Db;
   adapters: AdapterRegistry;
   holderState(workflowId: string): Promise<HolderState>;
+  /** Where alarms are read; the real Prometheus and HTTP sources unless a test hands others. */
+  alarmSources?: AlarmSources;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -21,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApplyActivities(withCache),
     ...createMonitorActivities(withCache),
     ...createBookkeepingActivities(withCache),
+    ...createAlarmActivities({ db: deps.db, alarmSources: deps.alarmSources ?? createAlarmSources() }),
   };
 }
 

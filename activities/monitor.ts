@@ -1,4 +1,5 @@
-// monitorCluster: polls the adapter's health until it is stable for `stableChecks` answers, or times out.
+// monitorCluster: polls the adapter's health until `stableChecks` checks in a row pass (healthy, the target
+// version for upgrades, every health rule), or fails at the timeout with the reason of the last failing check.
 import type { LeasedClusters } from './leased-clusters';
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
@@ -7,19 +8,22 @@ import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
 import type { MonitorSpec } from '../domain/operation';
 import type { Db } from '../db/pool';
 import { finishRun, updateRun } from '../db/runs';
-import type { Action } from '../domain/operation';
-import { targetVersionOf } from '../domain/operation';
+import { targetVersionOf, type Action } from '../domain/operation';
+import { judgeHealth, type HealthExpectation } from '../domain/health-rules';
 
 export interface MonitorInput {
   operationId: string;
   clusterId: string;
   wave: number;
   monitor: MonitorSpec;
+  /** The operation's action: an upgrade passes only when health reports its target version. */
+  action?: Action;
   /** When given, a cluster found healthy is also recorded succeeded here, saving a finish activity. */
   finish?: { action: Action };
 }
 export interface MonitorOutput {
   checks: number;
+  /** The version the cluster reported in its last passing check (what the inventory now holds). */
   version: string | null;
   /** True when the run was recorded succeeded (and the lease released) by this activity. */
   finished?: boolean;
@@ -30,29 +34,40 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
     async monitorCluster(input: MonitorInput): Promise<MonitorOutput> {
       const activity = Context.current();
       const fields = { operationId: input.operationId, clusterId: input.clusterId, wave: input.wave };
+      const { timeoutSeconds, intervalSeconds, stableChecks } = input.monitor;
+      // Histories from before verification name the action only in `finish`.
+      const action = input.action ?? input.finish?.action;
+      const expect: HealthExpectation = {
+        version: action ? targetVersionOf(action) : null,
+        require: input.monitor.require ?? [],
+      };
       const started = Date.now();
       const cluster = await deps.leased.get(deps.db, input.operationId, input.clusterId);
       await updateRun(deps.db, { ...input, state: 'monitoring' });
       const adapter = adapterFor(deps.adapters, cluster);
-      const deadline = Date.now() + input.monitor.timeoutSeconds * 1000;
+      // Counted from the first attempt: a worker lost mid-monitor does not give the cluster a new timeout.
+      const deadline = activity.info.scheduledTimestampMs + timeoutSeconds * 1000;
       let stable = 0;
       let checks = 0;
-      let last = 'no answer yet';
+      /** Why the latest failing check failed; it becomes the run's error if the timeout comes first. */
+      let failure: string | null = null;
       for (;;) {
         checks++;
         try {
           const health = await adapter.health({ cluster });
-          stable = health.healthy ? stable + 1 : 0;
-          last = health.healthy ? 'healthy' : (health.message ?? 'unhealthy');
-          if (stable >= input.monitor.stableChecks) {
-            activity.log.info('monitor passed: cluster healthy and stable', {
+          const verdict = judgeHealth(health, expect);
+          stable = verdict.passed ? stable + 1 : 0;
+          if (!verdict.passed) failure = verdict.reason;
+          if (stable >= stableChecks) {
+            activity.log.info('monitor passed: cluster healthy, verified and stable', {
               ...fields,
               checks,
               durationMs: Date.now() - started,
               version: health.version,
             });
             if (!input.finish) return { checks, version: health.version };
-            await finishRun(deps.db, { ...fields, state: 'succeeded', version: targetVersionOf(input.finish.action) });
+            // The inventory takes the version the cluster reported, never the one it was asked for.
+            await finishRun(deps.db, { ...fields, state: 'succeeded', version: health.version });
             deps.leased.forget(input.clusterId);
             return { checks, version: health.version, finished: true };
           }
@@ -60,23 +75,28 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           // A control plane that stops answering is not a healthy cluster; keep asking until the deadline.
           if (err instanceof ClusterNotFound) throw err;
           stable = 0;
-          last = err instanceof Error ? err.message : String(err);
+          failure = `unhealthy: no health answer: ${err instanceof Error ? err.message : String(err)}`;
         }
         // Heartbeat only when about to wait: a cluster healthy at the first check costs no extra call.
-        activity.heartbeat({ checks, stable, last });
-        if (Date.now() + input.monitor.intervalSeconds * 1000 > deadline) {
-          activity.log.warn('monitor gave up: cluster not healthy and stable in time', {
+        activity.heartbeat({ checks, stable, last: failure ?? 'passing' });
+        if (Date.now() + intervalSeconds * 1000 > deadline) {
+          activity.log.warn('monitor gave up: cluster not healthy, verified and stable in time', {
             ...fields,
             checks,
             stable,
             durationMs: Date.now() - started,
-            last,
+            last: failure,
           });
+          const why = failure ?? `unhealthy: only ${stable} of ${stableChecks} passing checks in a row`;
+          const needed = stableChecks === 1 ? '1 passing check' : `${stableChecks} passing checks in a row`;
           throw new ClusterUnhealthy(
-            `not healthy and stable within ${input.monitor.timeoutSeconds}s (${checks} checks, ${stable}/${input.monitor.stableChecks} stable; last: ${last})`,
+            `${why} (needed ${needed} within ${timeoutSeconds}s; ${checks} checks, ${stable} passing at the end)`.slice(
+              0,
+              1000,
+            ),
           );
         }
-        await activity.sleep(input.monitor.intervalSeconds * 1000);
+        await activity.sleep(intervalSeconds * 1000);
       }
     },
   };

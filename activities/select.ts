@@ -1,16 +1,24 @@
-// selectCluster: re-checks eligibility against the live inventory, takes the lease, finds the window.
+// selectCluster: re-checks eligibility against the live inventory, takes the lease, reads the cluster's
+// real state through its adapter (drift, already at target), finds the window.
 import { Context } from '@temporalio/activity';
+import { adapterFor } from '../adapters';
+import { ClusterNotFound } from '../adapters/errors';
+import type { AdapterRegistry } from '../adapters/types';
+import { recordAudit } from '../db/audit';
+import type { Cluster } from '../domain/cluster';
+import { withAdapterContext } from './context';
+import { stepDeadline, underDeadline } from './deadline';
 import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
 import { msUntilWindowOpen } from '../domain/maintenance';
-import { getClusterWithRun } from '../db/clusters';
+import { getClusterWithRun, setClusterVersion } from '../db/clusters';
 import { targetVersionOf } from '../domain/operation';
 import type { ClusterAttemptInput } from './cluster-attempt';
 import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
 import { findOperationSelector } from '../db/operations';
 import type { Db } from '../db/pool';
-import { updateRun } from '../db/runs';
+import { finishRun, updateRun } from '../db/runs';
 
 /** The lease holder closed so recently that its in-flight apply may still run: try again shortly. */
 export class LeaseHolderDraining extends Error {
@@ -25,8 +33,12 @@ export type HolderState = 'running' | 'draining' | 'gone';
 export type SelectResult =
   { proceed: true; fromVersion: string; windowWaitMs: number } | { proceed: false; reason: string };
 
+/** Who the audit log names for what the engine itself found, such as drift. */
+const ENGINE_ACTOR = { identity: 'fleetwave', role: 'system' } as const;
+
 export interface SelectDeps {
   db: Db;
+  adapters: AdapterRegistry;
   leased: LeasedClusters;
   /**
    * Whether the workflow that owns a lease still acts: running (leave it), draining (closed so
@@ -49,29 +61,63 @@ export function createSelectActivities(deps: SelectDeps) {
     return selectors.get(operationId)!;
   }
 
-  async function skip(input: ClusterAttemptInput, reason: string): Promise<SelectResult> {
+  /** Records the skip; a cluster this operation already leased is released with it. */
+  async function skip(input: ClusterAttemptInput, reason: string, { leased = false } = {}): Promise<SelectResult> {
     Context.current().log.info('cluster skipped', {
       operationId: input.operationId,
       clusterId: input.clusterId,
       wave: input.wave,
       reason,
     });
-    await updateRun(deps.db, { ...input, state: 'skipped', reason, final: true });
+    if (leased) await finishRun(deps.db, { ...input, state: 'skipped', reason });
+    else await updateRun(deps.db, { ...input, state: 'skipped', reason, final: true });
     return { proceed: false, reason };
+  }
+
+  /**
+   * What the cluster really runs, read through its adapter under the step's deadline; a reported version
+   * that differs from the inventory replaces it, audited as `cluster.drift`.
+   */
+  async function observe(input: ClusterAttemptInput, cluster: Cluster): Promise<Cluster> {
+    const deadline = stepDeadline("reading the cluster's state", input);
+    // Heartbeats while a slow control plane answers, so the select step notices a lost worker quickly.
+    const described = await underDeadline(deps.db, deadline, input, () =>
+      withAdapterContext(async () => {
+        const answer = await adapterFor(deps.adapters, cluster).describe({ cluster });
+        if (!answer.exists) throw new ClusterNotFound(`the control plane does not know cluster '${cluster.id}'`);
+        return answer;
+      }),
+    );
+    const reported = described.version;
+    if (reported === null || reported === cluster.version) return cluster;
+    Context.current().log.warn('cluster drifted from the inventory: taking the version it reports', {
+      operationId: input.operationId,
+      clusterId: input.clusterId,
+      wave: input.wave,
+      inventory: cluster.version,
+      reported,
+    });
+    await setClusterVersion(deps.db, cluster.id, reported);
+    await recordAudit(deps.db, {
+      ...ENGINE_ACTOR,
+      action: 'cluster.drift',
+      targetType: 'cluster',
+      targetId: cluster.id,
+      operationId: input.operationId,
+      payload: { inventory: cluster.version, reported },
+    });
+    return { ...cluster, version: reported };
   }
 
   return {
     async selectCluster(input: ClusterAttemptInput): Promise<SelectResult> {
       // An operator may have skipped it between the wave queueing it and now.
-      const { cluster, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
+      const { cluster: listed, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
       if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:'))
         return { proceed: false, reason: run.reason };
-      if (!cluster) return skip(input, 'no_longer_matches');
+      if (!listed) return skip(input, 'no_longer_matches');
       const selector = await operationSelector(input.operationId);
-      if (selector && !matchesSelector(cluster, selector)) return skip(input, 'no_longer_matches');
-      if (input.action.type === 'upgrade' && !isBelow(cluster.version, input.action.targetVersion)) {
-        return skip(input, 'already_at_target');
-      }
+      if (selector && !matchesSelector(listed, selector)) return skip(input, 'no_longer_matches');
       const lease = await acquireLease(
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
@@ -97,6 +143,11 @@ export function createSelectActivities(deps: SelectDeps) {
         },
       );
       if (!lease.acquired) return skip(input, `leased_by:${lease.holder.operationId}`);
+      // Asked only under the lease, so no other operation is changing the cluster while it is read.
+      const cluster = await observe(input, listed);
+      if (input.action.type === 'upgrade' && !isBelow(cluster.version, input.action.targetVersion)) {
+        return skip(input, 'already_at_target', { leased: true });
+      }
       deps.leased.remember(input.operationId, cluster);
       const windowWaitMs = msUntilWindowOpen(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());
       await updateRun(deps.db, {

@@ -24,6 +24,10 @@ const SimulatedConfigSchema = z.object({
   healthyAfterMs: z.number().min(0).default(0),
   brokers: z.number().int().min(1).max(10_000).default(1),
   failRollback: z.boolean().default(false),
+  /** Numbers health reports (for monitor.require rules), over the default underReplicatedPartitions. */
+  metrics: z.record(z.string().min(1).max(200), z.number()).default({}),
+  /** A version health reports instead of the one applied: exercises version_mismatch. */
+  reportVersion: z.string().min(1).max(100).optional(),
 });
 export type SimulatedConfig = z.infer<typeof SimulatedConfigSchema>;
 
@@ -136,11 +140,17 @@ export function createSimulatedAdapter({ db, clock = systemClock }: SimulatedAda
 
   const health: ClusterAdapter['health'] = async ({ cluster }) => {
     const state = await store.ensureSimCluster(db, cluster);
+    const config = parseSimulatedConfig(cluster);
     const healthy = isHealthy(state);
     let message = 'healthy';
     if (!state.healthy) message = 'unhealthy since the last apply';
     else if (!healthy) message = `recovering: healthy from ${state.healthyAt!.toISOString()}`;
-    return { healthy, version: state.version, message, metrics: { underReplicatedPartitions: healthy ? 0 : 1 } };
+    return {
+      healthy,
+      version: config.reportVersion ?? state.version,
+      message,
+      metrics: { underReplicatedPartitions: healthy ? 0 : 1, ...config.metrics },
+    };
   };
 
   const describe: ClusterAdapter['describe'] = async ({ cluster }) => {

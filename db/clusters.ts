@@ -148,3 +148,8 @@ export async function getClusterWithRun(
     run: runState ? { state: runState, reason: runReason } : undefined,
   };
 }
+
+/** The version a cluster reported replaces the inventory's (drift found before a change). */
+export async function setClusterVersion(db: Queryable, id: string, version: string): Promise<void> {
+  await db.query('UPDATE clusters SET version = $2, updated_at = now() WHERE id = $1', [id, version]);
+}

@@ -162,9 +162,7 @@ export async function updateRun(
        to_version = COALESCE(EXCLUDED.to_version, cluster_runs.to_version),
        error = CASE WHEN $4 IN ('failed', 'rolled_back') THEN EXCLUDED.error WHEN $10 THEN NULL ELSE cluster_runs.error END,
        reason = CASE WHEN $4 = 'skipped' THEN EXCLUDED.reason WHEN $10 THEN NULL ELSE cluster_runs.reason END,
-       last_error = CASE WHEN $10 THEN NULL ELSE cluster_runs.last_error END,
-       adapter_attempts = COALESCE($12, CASE WHEN $10 THEN 0 ELSE cluster_runs.adapter_attempts END),
-       provider_operation_id = CASE WHEN $10 THEN NULL ELSE cluster_runs.provider_operation_id END,
+       adapter_attempts = COALESCE($12, cluster_runs.adapter_attempts),
        started_at = CASE WHEN $10 THEN clock_timestamp() ELSE cluster_runs.started_at END,
        finished_at = CASE WHEN $11 THEN clock_timestamp() WHEN $10 THEN NULL ELSE cluster_runs.finished_at END,
        updated_at = clock_timestamp()`,
@@ -233,10 +231,14 @@ export async function finishRun(db: Queryable, run: RunChange & { version?: stri
   if (Number(result.rows[0]?.runs ?? 0) === 0) await updateRun(db, { ...run, final: true });
 }
 
-/** An operator retry: a failed or rolled-back run shows pending again until its wave picks it up. */
+/**
+ * An operator retry: a failed or rolled-back run shows pending again until its wave picks it up; what the
+ * last attempt's adapter calls said (error, attempts, provider operation) belongs to that attempt and goes.
+ */
 export async function requeueRun(db: Queryable, operationId: string, clusterId: string): Promise<void> {
   await db.query(
-    `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, updated_at = clock_timestamp()
+    `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, last_error = NULL, adapter_attempts = 0,
+            provider_operation_id = NULL, updated_at = clock_timestamp()
       WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
     [operationId, clusterId],
   );

@@ -39,4 +39,5 @@ export type WaveStateName =
   | 'cancelled'
   | 'empty';
 
-export type PauseReason = 'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded';
+/** Why an operation is paused; `alarm:<name>` when one of its alarms fired. */
+export type PauseReason = 'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded' | `alarm:${string}`;

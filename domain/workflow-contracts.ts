@@ -1,4 +1,5 @@
 // The workflows' contracts: inputs, results, the state continue-as-new carries, and message payloads.
+import type { AlarmSpec } from './alarms';
 import type { Action, Limits, MonitorSpec } from './operation';
 import type { OperationStateName, PauseReason, WaveStateName } from './states';
 
@@ -21,6 +22,9 @@ export interface OperationInput {
   monitor: MonitorSpec;
   /** Absent in histories recorded before deadlines: the defaults apply. */
   limits?: Limits;
+  /** Outside signals that pause the operation while they fire (absent or empty: none). */
+  alarms?: AlarmSpec[];
+  alarmIntervalSeconds?: number;
   waves: WaveSummary[];
   maxFailuresTotal: number | null;
   onFailure: 'pause' | 'abort';
@@ -75,6 +79,8 @@ export interface OperationState {
   /** Clusters of a stopped wave that never started; the wave takes them again on resume. */
   notStarted: ClusterWork[];
   failuresTotal: number;
+  /** The alarms firing at their last evaluation; resume is refused while any does (absent: none). */
+  alarmsFiring?: FiringAlarm[];
   error: string | null;
   startedBy: string;
   createdAt: string;
@@ -124,6 +130,12 @@ export interface WaveResult {
   failed: number;
   skipped: number;
   notStarted: ClusterWork[];
+}
+
+/** An alarm that fired, with what its source said. */
+export interface FiringAlarm {
+  name: string;
+  message: string;
 }
 
 // ---- signal and update payloads ----

@@ -31,6 +31,7 @@ import {
   skipClusterSignal,
   statusQuery,
 } from './messages';
+import { AlarmWatch } from './alarm-watch';
 import { now, OperationRun } from './operation';
 import { waveWorkflow } from './wave';
 
@@ -47,8 +48,13 @@ function registerHandlers(run: OperationRun): void {
   });
 }
 
-async function close(run: OperationRun, outcome: 'completed' | 'failed' | 'cancelled'): Promise<OperationState> {
+async function close(
+  run: OperationRun,
+  alarms: AlarmWatch,
+  outcome: 'completed' | 'failed' | 'cancelled',
+): Promise<OperationState> {
   const state = run.state;
+  await alarms.stop();
   await bookkeeping.closeOperation.executeWithOptions(
     withSummary(BOOKKEEPING_OPTIONS, `close the operation: ${outcome}`),
     [{ operationId: state.operationId, outcome }],
@@ -84,7 +90,8 @@ async function awaitApproval(run: OperationRun, wave: WaveSummary): Promise<bool
     waveName: wave.name,
     clusters: wave.size,
   });
-  run.setState(state.paused ? 'paused' : 'awaiting_approval', state.paused ? 'operator' : null);
+  if (state.paused) run.showRunningOrPaused();
+  else run.setState('awaiting_approval');
   await condition(() => waveStatus.approvedBy !== null || state.cancelRequested);
   return !state.cancelRequested;
 }
@@ -93,7 +100,7 @@ async function awaitApproval(run: OperationRun, wave: WaveSummary): Promise<bool
  * Runs one wave as child workflows until it completes or is cancelled: a wave stopped by a failure
  * budget pauses the operation (or fails it, onFailure abort) and runs again on resume.
  */
-async function runWave(run: OperationRun, input: OperationInput, wave: WaveSummary): Promise<void> {
+async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationInput, wave: WaveSummary): Promise<void> {
   const state = run.state;
   const waveStatus = state.waves[wave.number - 1]!;
   let onlyClusters: ClusterWork[] | undefined;
@@ -112,6 +119,7 @@ async function runWave(run: OperationRun, input: OperationInput, wave: WaveSumma
             wave,
             action: input.action,
             monitor: input.monitor,
+            applyTimeoutSeconds: input.limits?.applyTimeoutSeconds,
             rollbackOnFailure: input.rollbackOnFailure,
             maxParallel,
             maxFailures: wave.maxFailures,
@@ -162,7 +170,7 @@ async function runWave(run: OperationRun, input: OperationInput, wave: WaveSumma
       waveStatus.state = 'failed';
       state.error = `wave ${wave.number} '${wave.name}' stopped: ${reason} (${state.failuresTotal} failed in total)`;
       waveStatus.finishedAt = now();
-      await close(run, 'failed');
+      await close(run, alarms, 'failed');
       throw ApplicationFailure.nonRetryable(state.error, 'OperationFailed');
     }
     state.paused = true;
@@ -179,12 +187,15 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   const run = new OperationRun(input);
   const state = run.state;
   registerHandlers(run);
+  const alarms = new AlarmWatch(run, input);
+  alarms.start();
 
   run.showRunningOrPaused();
   for (; state.waveIndex < input.waves.length; state.waveIndex++) {
     if (state.cancelRequested) break;
     if (workflowInfo().continueAsNewSuggested) {
       // Only between waves, when no child runs: the state object carries everything, signals included.
+      await alarms.stop();
       await condition(allHandlersFinished);
       return continueAsNew<typeof fleetOperationWorkflow>({ ...input, carried: state });
     }
@@ -196,13 +207,15 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       continue;
     }
     if (wave.approval === 'manual' && !waveStatus.approvedBy && !(await awaitApproval(run, wave))) break;
+    // A fresh look at the alarms before the wave starts: one that fires holds the wave (paused).
+    await alarms.checkBeforeWave(wave.number);
     if (state.paused) {
       waveStatus.state = 'pending';
-      run.setState('paused', 'operator');
+      run.showRunningOrPaused();
       await condition(() => !state.paused || state.cancelRequested);
       if (state.cancelRequested) break;
     }
-    await runWave(run, input, wave);
+    await runWave(run, alarms, input, wave);
     waveStatus.finishedAt = now();
     if (state.cancelRequested) break;
     if (wave.bakeSeconds > 0 && state.waveIndex < input.waves.length - 1) {
@@ -212,5 +225,5 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       waveStatus.state = 'completed';
     }
   }
-  return close(run, state.cancelRequested ? 'cancelled' : 'completed');
+  return close(run, alarms, state.cancelRequested ? 'cancelled' : 'completed');
 }

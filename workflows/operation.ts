@@ -14,6 +14,7 @@ import type {
   ApproveWaveInput,
   ClusterRef,
   ClusterWork,
+  FiringAlarm,
   OperationInput,
   OperationState,
   SetMaxParallelInput,
@@ -113,9 +114,41 @@ export class OperationRun {
     );
   }
 
-  /** `running`, or `paused` by the operator when a pause is in force. */
+  /** `running`, or `paused` when a pause is in force (for the reason it was paused: the operator's by default). */
   showRunningOrPaused(): void {
-    this.setState(this.state.paused ? 'paused' : 'running', this.state.paused ? 'operator' : null);
+    const { paused, pauseReason } = this.state;
+    this.setState(paused ? 'paused' : 'running', paused ? (pauseReason ?? 'operator') : null);
+  }
+
+  /** The alarms firing at their last evaluation. */
+  alarmsFiring(): FiringAlarm[] {
+    return this.state.alarmsFiring ?? [];
+  }
+
+  /**
+   * An evaluation of the alarms: a firing one pauses the operation (in-flight clusters finish, none starts)
+   * with `alarm:<name>`; one that stops firing leaves the pause for the operator to resume.
+   */
+  alarmsEvaluated(firing: FiringAlarm[]): void {
+    const state = this.state;
+    state.alarmsFiring = firing;
+    state.updatedAt = now();
+    const first = firing[0];
+    if (!first || this.isFinal() || state.cancelRequested) return;
+    const reason: PauseReason = `alarm:${first.name}`;
+    if (state.paused && state.pauseReason === reason) return;
+    log.warn('alarm firing: operation paused; in-flight clusters finish, none starts', {
+      operationId: this.operationId,
+      alarm: first.name,
+      message: first.message,
+      firing: firing.map((alarm) => alarm.name),
+    });
+    const wasPaused = state.paused;
+    state.paused = true;
+    const running = this.currentWaveStatus();
+    if (running?.state === 'running') running.state = 'paused';
+    this.setState('paused', reason);
+    if (!wasPaused) this.toWave((wave) => wave.signal(wavePauseSignal));
   }
 
   /** Runs one child workflow of a wave: controls that arrive while it starts are relayed once it runs. */
@@ -161,6 +194,15 @@ export class OperationRun {
   resume({ by }: ActorRef): void {
     const state = this.state;
     if (this.isFinal() || !state.paused) return;
+    const firing = this.alarmsFiring();
+    if (firing.length > 0) {
+      log.warn('resume refused: an alarm still fires', {
+        operationId: this.operationId,
+        by,
+        firing: firing.map((alarm) => alarm.name),
+      });
+      return;
+    }
     log.info('operation resumed', { operationId: this.operationId, by, pauseReason: state.pauseReason });
     state.paused = false;
     const current = this.currentWaveStatus();

@@ -10,12 +10,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterWork, WaveInput, WaveProgress, WaveResult } from '../domain/workflow-contracts';
+import type { SelectResult } from '../activities/select';
 import {
   adapterCalls,
-  ADAPTER_CALL_OPTIONS,
   BOOKKEEPING_OPTIONS,
   bookkeeping,
+  changeOptions,
   monitorOptions,
+  selectOptions,
   withSummary,
 } from './activity-options';
 import { failureMessage } from './failures';
@@ -129,11 +131,26 @@ class WaveRun {
   private async runCluster({ clusterId, attempt }: ClusterWork): Promise<void> {
     const { input, operationId, wave, progress } = this;
     const { action } = input;
-    const step: ClusterStep = { operationId, clusterId, wave, attempt, action };
-    const selected = await bookkeeping.selectCluster.executeWithOptions(
-      withSummary(BOOKKEEPING_OPTIONS, `select ${clusterId}`),
-      [step],
-    );
+    const { applyTimeoutSeconds } = input;
+    const step: ClusterStep = {
+      operationId,
+      clusterId,
+      wave,
+      attempt,
+      action,
+      ...(applyTimeoutSeconds === undefined ? {} : { applyTimeoutSeconds }),
+    };
+    let selected: SelectResult;
+    try {
+      selected = await bookkeeping.selectCluster.executeWithOptions(
+        withSummary(selectOptions(applyTimeoutSeconds), `select ${clusterId}`),
+        [step],
+      );
+    } catch (err) {
+      // The cluster's state could not be read before its deadline, or its control plane does not know it.
+      await this.fail(step, null, failureMessage(err));
+      return;
+    }
     if (!selected.proceed) {
       progress.skipped++;
       return;
@@ -148,7 +165,7 @@ class WaveRun {
     }
     try {
       await adapterCalls.applyToCluster.executeWithOptions(
-        withSummary(ADAPTER_CALL_OPTIONS, `apply ${action.type} to ${clusterId}`),
+        withSummary(changeOptions(applyTimeoutSeconds), `apply ${action.type} to ${clusterId}`),
         [step],
       );
       // Since this patch a healthy cluster is recorded by the monitor activity itself: one activity
@@ -156,7 +173,16 @@ class WaveRun {
       const monitorFinishes = patched('monitor-records-success');
       const monitored = await adapterCalls.monitorCluster.executeWithOptions(
         withSummary(monitorOptions(input.monitor), `monitor ${clusterId}`),
-        [{ operationId, clusterId, wave, monitor: input.monitor, finish: monitorFinishes ? { action } : undefined }],
+        [
+          {
+            operationId,
+            clusterId,
+            wave,
+            monitor: input.monitor,
+            action,
+            finish: monitorFinishes ? { action } : undefined,
+          },
+        ],
       );
       if (!monitored.finished) await this.finish(clusterId, 'succeeded', { version: monitored.version });
       progress.succeeded++;
@@ -165,16 +191,19 @@ class WaveRun {
     }
   }
 
-  /** Rolls the cluster back when asked, records its failure and spends the budgets. */
-  private async fail(step: ClusterStep, fromVersion: string, reason: string): Promise<void> {
+  /**
+   * Rolls the cluster back when asked (not when `fromVersion` is null: nothing was changed), records its
+   * failure and spends the budgets.
+   */
+  private async fail(step: ClusterStep, fromVersion: string | null, reason: string): Promise<void> {
     const { input, operationId, wave, progress } = this;
     const { clusterId, attempt } = step;
     let error = reason;
     let outcome: 'failed' | 'rolled_back' = 'failed';
-    if (input.rollbackOnFailure) {
+    if (input.rollbackOnFailure && fromVersion !== null) {
       try {
         await adapterCalls.rollbackCluster.executeWithOptions(
-          withSummary(ADAPTER_CALL_OPTIONS, `roll back ${clusterId}`),
+          withSummary(changeOptions(input.applyTimeoutSeconds), `roll back ${clusterId}`),
           [{ ...step, fromVersion }],
         );
         outcome = 'rolled_back';

@@ -244,7 +244,7 @@ describe('simulated adapter: rollback', () => {
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     const result = await adapter.rollback(
-      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' },
+      { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null },
       recordingContext().ctx,
     );
     assert.match(result.message, /3\.6\.0/);
@@ -266,7 +266,7 @@ describe('simulated adapter: rollback', () => {
     const key = keyFor(cluster);
     const action: Action = { type: 'config', settings: { a: 2, b: true } };
     await adapter.apply({ cluster, action, idempotencyKey: key }, recordingContext().ctx);
-    await adapter.rollback({ cluster, action, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx);
+    await adapter.rollback({ cluster, action, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null }, recordingContext().ctx);
     assert.deepEqual((await simRow(cluster.id)).settings, { a: 1 });
   });
 
@@ -275,7 +275,7 @@ describe('simulated adapter: rollback', () => {
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     await assert.rejects(
-      adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0' }, recordingContext().ctx),
+      adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null }, recordingContext().ctx),
       ClusterApplyFailed,
     );
     assert.equal((await simRow(cluster.id)).version, '3.7.1');

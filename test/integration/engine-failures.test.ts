@@ -179,7 +179,7 @@ describe('rollback and retries', () => {
     assert.equal(done.counts.rolled_back, 1);
     const run = (await runsOf(stack.db, op.id))[0]!;
     assert.equal(run.state, 'rolled_back');
-    assert.match(run.error ?? '', /ClusterUnhealthy/);
+    assert.match(run.error ?? '', /^unhealthy: unhealthy since the last apply/);
     const simState = await stack.db.query('SELECT version FROM sim_clusters WHERE cluster_id = $1', [ids[0]]);
     assert.equal(simState.rows[0].version, '3.6.0');
     const inventory = await stack.db.query('SELECT version FROM clusters WHERE id = $1', [ids[0]]);

@@ -2,6 +2,7 @@
 // a renamed activity breaks the build), no database and no adapters; every call is recorded, and each
 // test chooses the behaviour (failing clusters, held applies, latency).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 
@@ -65,6 +66,8 @@ export interface StubOptions {
   holdSkips?: boolean;
   /** How long each apply takes. */
   applyMs?: number;
+  /** Clusters whose select fails permanently with this message (an unreadable state past its deadline). */
+  failSelect?: Record<string, string>;
 }
 
 export const FROM_VERSION = '1.0.0';
@@ -79,6 +82,9 @@ export class StubActivities {
   readonly windowWaitMs: Map<string, number>;
   readonly applies: Hold;
   readonly skips: Hold;
+  readonly failSelect: Map<string, string>;
+  /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
+  readonly firingAlarms = new Map<string, string>();
   applyMs: number;
   private readonly running = new Map<number, number>();
   private readonly mostRunning = new Map<number, number>();
@@ -96,6 +102,7 @@ export class StubActivities {
     this.applies = new Hold(opts.holdApplies);
     this.skips = new Hold(opts.holdSkips);
     this.applyMs = opts.applyMs ?? 0;
+    this.failSelect = new Map(Object.entries(opts.failSelect ?? {}));
   }
 
   callsOf<K extends ActivityName>(name: K): InputOf<K>[] {
@@ -163,6 +170,9 @@ export class StubActivities {
       },
       selectCluster: async (input) => {
         await this.enter('selectCluster', input);
+        const failure = this.failSelect.get(input.clusterId);
+        if (failure)
+          throw ApplicationFailure.create({ type: 'DeadlineExceeded', message: failure, nonRetryable: true });
         const reason = this.notEligible.get(input.clusterId);
         if (reason) return { proceed: false, reason };
         return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs: this.windowWaitMs.get(input.clusterId) ?? 0 };
@@ -209,6 +219,24 @@ export class StubActivities {
       closeOperation: async (input) => {
         await this.enter('closeOperation', input);
         return { skipped: 0, released: 0 };
+      },
+      watchAlarms: async (input) => {
+        await this.enter('watchAlarms', input);
+        const activity = Context.current();
+        const known = [...input.firing].sort().join(',');
+        for (let evaluations = 1; ; evaluations++) {
+          const firing = input.alarms
+            .filter((alarm) => this.firingAlarms.has(alarm.name))
+            .map((alarm) => ({ name: alarm.name, message: this.firingAlarms.get(alarm.name)! }));
+          const changed =
+            firing
+              .map((alarm) => alarm.name)
+              .sort()
+              .join(',') !== known;
+          if (input.once || changed) return { firing, checkedAt: new Date().toISOString(), evaluations };
+          activity.heartbeat();
+          await activity.sleep(50);
+        }
       },
     };
   }
