@@ -14,14 +14,14 @@ interface RunRow {
   attempts: number;
   error: string | null;
   reason: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
   /** The last error an adapter call of this attempt answered (kept after success, cleared by a new attempt). */
   last_error: string | null;
   /** Adapter call attempts of the step running now (select's read, apply, rollback), retries included. */
   adapter_attempts: number;
   provider_operation_id: string | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  updated_at: Date;
 }
 
 /** A run as the API shows it. */
@@ -29,7 +29,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, last_error, adapter_attempts, provider_operation_id, started_at, finished_at, updated_at';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 

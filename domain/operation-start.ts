@@ -70,6 +70,9 @@ export function operationInput(op: RecordedOperation): OperationInput {
     action: request.action,
     monitor: request.monitor,
     limits: request.limits,
+    ...(request.alarms.length > 0
+      ? { alarms: request.alarms, alarmIntervalSeconds: request.alarmIntervalSeconds }
+      : {}),
     waves: op.plan.waves.map(({ clusterIds, ...w }) => ({ ...w, size: clusterIds.length })),
     maxFailuresTotal: request.maxFailuresTotal ?? null,
     onFailure: request.onFailure,

@@ -9,6 +9,7 @@ import {
 } from './states';
 import type { RecordedOperation } from './operation-start';
 import type { Plan } from './planner';
+import type { AlarmStatus } from './alarms';
 import type { OperationState } from './workflow-contracts';
 
 type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
@@ -74,7 +75,27 @@ export interface StatusSources {
   live: LiveView;
   counts: readonly { wave: number; state: RunState; count: number; lastUpdate: string | null }[];
   inFlight: readonly { clusterId: string; wave: number; state: RunState; startedAt: string | null }[];
+  /** The last evaluation of each alarm (operation_alarms). */
+  alarms: readonly AlarmStatus[];
   noWave: number;
+}
+
+/** Every alarm the operation names, as last evaluated; one not evaluated yet shows as such. */
+function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[]) {
+  const byName = new Map(evaluated.map((alarm) => [alarm.name, alarm]));
+  // Operations recorded before alarms existed have none in their request.
+  return (record.request.alarms ?? []).map(({ name }) => {
+    const last = byName.get(name);
+    return last
+      ? {
+          name,
+          firing: last.firing,
+          message: last.message,
+          checkedAt: last.checkedAt,
+          errorsInARow: last.consecutiveErrors,
+        }
+      : { name, firing: false, message: 'not evaluated yet', checkedAt: null, errorsInARow: 0 };
+  });
 }
 
 /** A wave's state from its counts alone, for when no worker answers the status query. */
@@ -85,7 +106,7 @@ function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: bo
   return operationEnded ? 'stopped' : 'running';
 }
 
-export function buildStatus({ record, live, counts, inFlight, noWave }: StatusSources) {
+export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: StatusSources) {
   const { op } = live;
   const tally = tallyRuns(counts, noWave);
   const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
@@ -129,6 +150,7 @@ export function buildStatus({ record, live, counts, inFlight, noWave }: StatusSo
     counts: tally.operation,
     waves,
     inFlight,
+    alarms: alarmsOf(record, alarms),
     // Where state came from: `query` (live), `describe` (no worker answered) or `none` (no workflow).
     source: live.source,
     workflowStatus: live.workflowStatus,

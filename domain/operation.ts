@@ -1,6 +1,7 @@
 // The request that starts an operation (POST /v1/operations): action, selector, waves or policy, budgets.
 import { z } from 'zod';
 import { SemverSchema } from './cluster';
+import { AlarmIntervalSecondsSchema, AlarmsSchema, DEFAULT_ALARM_INTERVAL_SECONDS } from './alarms';
 import { DEFAULT_APPLY_TIMEOUT_SECONDS, MAX_APPLY_TIMEOUT_SECONDS } from './deadlines';
 import { HealthRuleSchema } from './health-rules';
 import { SelectorSchema } from './selector';
@@ -154,6 +155,9 @@ export const OperationRequestSchema = z
     defaults: WaveDefaultsSchema.prefault({}),
     monitor: MonitorSpecSchema.prefault({}),
     limits: LimitsSchema.prefault({}),
+    // Outside signals that pause the operation while they fire, evaluated before each wave and every interval.
+    alarms: AlarmsSchema.default([]),
+    alarmIntervalSeconds: AlarmIntervalSecondsSchema.default(DEFAULT_ALARM_INTERVAL_SECONDS),
     maxFailuresTotal: z.number().int().min(0).optional(),
     onFailure: z.enum(['pause', 'abort']).default('pause'),
     rollbackOnFailure: z.boolean().default(false),

@@ -66,29 +66,29 @@ const CONTROL_DOCS: Record<
   pause: {
     summary: 'Pause: start no new clusters',
     description: 'In-flight clusters finish their apply and monitor; nothing new starts until resume.',
-    conflict: 'The operation has finished or is already paused.',
+    conflict: '`invalid_state`: The operation has finished or is already paused.',
   },
   resume: {
     summary: 'Resume a paused operation',
     description:
-      'A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first.',
-    conflict: 'The operation is not paused.',
+      'A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first. An operation paused by an alarm resumes only once that alarm no longer fires (status `alarms`).',
+    conflict: 'The operation is not paused (`invalid_state`), or an alarm still fires (`alarm_firing`).',
   },
   cancel: {
     summary: 'Cancel: stop new work and end cancelled',
     description: 'In-flight clusters finish, leases are released, the operation ends `cancelled`.',
-    conflict: 'The operation has already finished.',
+    conflict: '`invalid_state`: The operation has already finished.',
   },
   retry: {
     summary: 'Run a failed cluster again',
     description:
       'Re-queues a failed or rolled back cluster while the operation is running or paused; its apply carries a new attempt in the idempotency key.',
-    conflict: 'The cluster has not failed, or the operation is neither running nor paused.',
+    conflict: '`invalid_state`: The cluster has not failed, or the operation is neither running nor paused.',
   },
   skip: {
     summary: 'Skip a pending cluster',
     description: 'Marks a cluster that has not started as skipped (`skipped_by:<identity>`).',
-    conflict: 'The cluster is not pending, or the operation has finished.',
+    conflict: '`invalid_state`: The cluster is not pending, or the operation has finished.',
   },
 };
 
@@ -101,7 +101,7 @@ function controlRoute(control: OperationControl | ClusterControl, scope: 'Operat
     description,
     body: reasonBody,
     answers: accepted,
-    errors: { 404: notFound, 409: `\`invalid_state\`: ${conflict}` },
+    errors: { 404: notFound, 409: conflict },
   });
 }
 

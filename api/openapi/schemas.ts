@@ -89,6 +89,9 @@ export const ClusterRunSchema = named(
       .string()
       .nullable()
       .meta({ description: 'why a cluster was skipped, e.g. already_at_target, leased_by:<operationId>' }),
+    startedAt: nullableTimestamp,
+    finishedAt: nullableTimestamp,
+    updatedAt: timestamp,
     lastError: z.string().nullable().meta({
       description: 'the last error an adapter call of this attempt answered; shown while apply retries, kept after',
     }),
@@ -97,9 +100,6 @@ export const ClusterRunSchema = named(
       .string()
       .nullable()
       .meta({ description: "the control plane's id of the apply (http adapter); rollback names it" }),
-    startedAt: nullableTimestamp,
-    finishedAt: nullableTimestamp,
-    updatedAt: timestamp,
   }),
 );
 
@@ -187,7 +187,11 @@ export const OperationStatusSchema = named(
       .meta({ description: 'the plan recorded at start' }),
     currentWave: int.nullable(),
     pendingApproval: z.object({ wave: int }).nullable(),
-    pauseReason: z.enum(['operator', 'failure_budget_exceeded', 'total_failure_budget_exceeded']).nullable(),
+    pauseReason: z.string().nullable().meta({
+      description:
+        'operator, failure_budget_exceeded, total_failure_budget_exceeded, or alarm:<name> when an alarm fired',
+      example: 'alarm:fleet-errors',
+    }),
     error: z.string().nullable(),
     maxParallelOverride: int.nullable(),
     counts,
@@ -209,6 +213,19 @@ export const OperationStatusSchema = named(
     inFlight: z.array(
       z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp }),
     ),
+    alarms: z
+      .array(
+        z.object({
+          name: z.string(),
+          firing: z.boolean(),
+          message: z.string().meta({ description: 'what the source said, or why it could not be read' }),
+          checkedAt: nullableTimestamp,
+          errorsInARow: int.meta({
+            description: 'evaluations in a row whose source failed; failAfterErrors of them fire',
+          }),
+        }),
+      )
+      .meta({ description: 'each alarm the operation names, as last evaluated (empty when it names none)' }),
     source: z
       .enum(['query', 'describe', 'none'])
       .meta({ description: 'query: live from the workflow; describe: no worker answered; none: no workflow' }),

@@ -9,6 +9,7 @@ import type { Actor } from '../../domain/auth';
 import { Conflict, FleetError, ValidationFailed } from '../../domain/errors';
 import type { ActionBody, ApproveBody, PatchOperationBody } from '../../domain/operation-requests';
 import type { LiveView } from '../../domain/operation-status';
+import { DEFAULT_ALARM_INTERVAL_SECONDS } from '../../domain/alarms';
 import { FINAL_OPERATION_STATES } from '../../domain/states';
 import * as msg from '../../workflows/messages';
 import { rethrowUpdateError, type TemporalCall } from '../temporal-errors';
@@ -42,6 +43,18 @@ function assertMayApprove(actor: Actor, record: OperationRecord, allowSelfApprov
       `'${actor.identity}' started operation '${record.id}' and cannot approve its waves: another approver must (four-eyes)`,
     );
   }
+}
+
+/** The workflow refuses to resume while an alarm fires; say so, with what the alarm said, instead of a lie. */
+function assertNoAlarmFiring(record: OperationRecord, live: LiveView): void {
+  const firing = live.op?.alarmsFiring ?? [];
+  if (firing.length === 0) return;
+  const every = record.request.alarmIntervalSeconds ?? DEFAULT_ALARM_INTERVAL_SECONDS;
+  const named = firing.map((alarm) => `'${alarm.name}' (${alarm.message})`).join(', ');
+  throw new Conflict(
+    'alarm_firing',
+    `operation '${record.id}' cannot resume while ${firing.length === 1 ? 'alarm' : 'alarms'} ${named} ${firing.length === 1 ? 'fires' : 'fire'}; alarms are evaluated every ${every}s: resume once status shows none firing`,
+  );
 }
 
 export function createOperationActions(deps: OperationActionsDeps) {
@@ -83,9 +96,11 @@ export function createOperationActions(deps: OperationActionsDeps) {
     },
 
     async resume(actor: Actor, id: string, body: ActionBody) {
-      const live = await liveViewOf(id);
+      const record = await findOperationOrThrow(db, id);
+      const live = await liveView(record);
       if (live.state !== 'paused')
         throw invalidState(`only a paused operation can be resumed; '${id}' is ${live.state}`);
+      assertNoAlarmFiring(record, live);
       return signal(actor, id, 'resume', body, () => workflow(id).signal(msg.resumeSignal, { by: actor.identity }));
     },
 

@@ -1,6 +1,7 @@
 // The read side of /v1/operations: one operation's status (cached briefly), the visibility listing of
 // operations, and the pages of its cluster runs and audit events.
 import type { Client } from '@temporalio/client';
+import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
@@ -38,8 +39,13 @@ export function createOperationStatus({ db, client, temporal, liveView, statusCa
     async status(id: string) {
       return statusCache.get(id, async () => {
         const record = await findOperationOrThrow(db, id);
-        const [live, counts, inFlight] = await Promise.all([liveView(record), runCounts(db, id), inFlightRuns(db, id)]);
-        return buildStatus({ record, live, counts, inFlight, noWave: repo.NO_WAVE });
+        const [live, counts, inFlight, alarms] = await Promise.all([
+          liveView(record),
+          runCounts(db, id),
+          inFlightRuns(db, id),
+          (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
+        ]);
+        return buildStatus({ record, live, counts, inFlight, alarms, noWave: repo.NO_WAVE });
       });
     },
 

@@ -266,7 +266,10 @@ describe('simulated adapter: rollback', () => {
     const key = keyFor(cluster);
     const action: Action = { type: 'config', settings: { a: 2, b: true } };
     await adapter.apply({ cluster, action, idempotencyKey: key }, recordingContext().ctx);
-    await adapter.rollback({ cluster, action, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null }, recordingContext().ctx);
+    await adapter.rollback(
+      { cluster, action, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null },
+      recordingContext().ctx,
+    );
     assert.deepEqual((await simRow(cluster.id)).settings, { a: 1 });
   });
 
@@ -275,7 +278,10 @@ describe('simulated adapter: rollback', () => {
     const key = keyFor(cluster);
     await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
     await assert.rejects(
-      adapter.rollback({ cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null }, recordingContext().ctx),
+      adapter.rollback(
+        { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId: null },
+        recordingContext().ctx,
+      ),
       ClusterApplyFailed,
     );
     assert.equal((await simRow(cluster.id)).version, '3.7.1');

@@ -150,7 +150,10 @@ void describe('OperationRequestSchema defaults', () => {
   void it('when optional fields are omitted, then the documented defaults are filled in', () => {
     const parsed = OperationRequestSchema.parse(base);
     assert.deepEqual(parsed.defaults, { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
-    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3 });
+    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3, require: [] });
+    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 3600 });
+    assert.deepEqual(parsed.alarms, []);
+    assert.equal(parsed.alarmIntervalSeconds, 30);
     assert.equal(parsed.onFailure, 'pause');
     assert.equal(parsed.rollbackOnFailure, false);
     assert.equal(parsed.maxFailuresTotal, undefined);
@@ -163,8 +166,73 @@ void describe('OperationRequestSchema defaults', () => {
       withBody({ defaults: { maxParallel: 20 }, monitor: { stableChecks: 5 } }),
     );
     assert.deepEqual(parsed.defaults, { maxParallel: 20, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
-    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 5 });
+    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 5, require: [] });
   });
+
+  void it('when limits, health rules and alarms are given, then they are kept and the alarm defaults filled in', () => {
+    const parsed = OperationRequestSchema.parse(
+      withBody({
+        limits: { applyTimeoutSeconds: 120 },
+        monitor: { require: [{ metric: 'underReplicatedPartitions', op: '<=', value: 0 }] },
+        alarms: [{ name: 'errors', type: 'prometheus', url: 'http://prom:9090', query: 'sum(errors)' }],
+        alarmIntervalSeconds: 5,
+      }),
+    );
+    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 120 });
+    assert.deepEqual(parsed.monitor.require, [{ metric: 'underReplicatedPartitions', op: '<=', value: 0 }]);
+    assert.deepEqual(parsed.alarms, [
+      {
+        name: 'errors',
+        type: 'prometheus',
+        url: 'http://prom:9090',
+        query: 'sum(errors)',
+        fireWhen: { op: '>', value: 0 },
+        failAfterErrors: 3,
+        timeoutMs: 5000,
+      },
+    ]);
+    assert.equal(parsed.alarmIntervalSeconds, 5);
+  });
+
+  const invalid: [string, Record<string, unknown>, string][] = [
+    ['an apply timeout under a second', { limits: { applyTimeoutSeconds: 0.5 } }, 'limits.applyTimeoutSeconds'],
+    ['an apply timeout over a week', { limits: { applyTimeoutSeconds: 604_801 } }, 'limits.applyTimeoutSeconds'],
+    ['an unknown limit', { limits: { applyTimeout: 5 } }, 'limits'],
+    [
+      'a health rule with an unknown op',
+      { monitor: { require: [{ metric: 'm', op: '!=', value: 0 }] } },
+      'monitor.require.0.op',
+    ],
+    ['a health rule without a metric', { monitor: { require: [{ op: '<', value: 0 }] } }, 'monitor.require.0.metric'],
+    ['an alarm interval of an hour and more', { alarmIntervalSeconds: 3601 }, 'alarmIntervalSeconds'],
+    [
+      'a prometheus alarm without a query',
+      { alarms: [{ name: 'a', type: 'prometheus', url: 'http://p:9090' }] },
+      'alarms.0.query',
+    ],
+    ['an alarm of an unknown type', { alarms: [{ name: 'a', type: 'cloudwatch', url: 'http://p' }] }, 'alarms.0.type'],
+    [
+      'two alarms with one name',
+      {
+        alarms: [
+          { name: 'a', type: 'http', url: 'http://p' },
+          { name: 'a', type: 'http', url: 'http://q' },
+        ],
+      },
+      'alarms.1.name',
+    ],
+  ];
+  for (const [what, body, path] of invalid) {
+    void it(`when the request has ${what}, then it is refused at ${path}`, () => {
+      const result = OperationRequestSchema.safeParse(withBody(body));
+      assert.equal(result.success, false);
+      const paths = result.error.issues.map((issue) => issue.path.join('.'));
+      assert.ok(
+        paths.some((p) => p.startsWith(path)),
+        `issues at ${paths.join(', ')}`,
+      );
+    });
+  }
 
   void it('when a by-cloud policy omits internalFirst, then it defaults to true', () => {
     const parsed = OperationRequestSchema.parse(withBody({ policy: { type: 'by-cloud', order: ['gcp'] } }));
