@@ -158,7 +158,9 @@ export async function updateRun(
        wave = EXCLUDED.wave,
        state = EXCLUDED.state,
        attempts = COALESCE($5, cluster_runs.attempts),
-       from_version = COALESCE(cluster_runs.from_version, EXCLUDED.from_version),
+       -- A (re)started attempt records the version the cluster had then, as select read it.
+       from_version = CASE WHEN $10 THEN COALESCE(EXCLUDED.from_version, cluster_runs.from_version)
+                           ELSE COALESCE(cluster_runs.from_version, EXCLUDED.from_version) END,
        to_version = COALESCE(EXCLUDED.to_version, cluster_runs.to_version),
        error = CASE WHEN $4 IN ('failed', 'rolled_back') THEN EXCLUDED.error WHEN $10 THEN NULL ELSE cluster_runs.error END,
        reason = CASE WHEN $4 = 'skipped' THEN EXCLUDED.reason WHEN $10 THEN NULL ELSE cluster_runs.reason END,

@@ -80,21 +80,26 @@ export interface StatusSources {
   noWave: number;
 }
 
-/** Every alarm the operation names, as last evaluated; one not evaluated yet shows as such. */
-function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[]) {
+/**
+ * Every alarm the operation names, as last evaluated; one not evaluated yet shows as such. An alarm the
+ * workflow still holds as firing shows firing until it has taken the newer evaluation, so a status that
+ * says no alarm fires means resume will be accepted.
+ */
+function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[], op: OperationState | null) {
   const byName = new Map(evaluated.map((alarm) => [alarm.name, alarm]));
+  const held = new Set((op?.alarmsFiring ?? []).map((alarm) => alarm.name));
   // Operations recorded before alarms existed have none in their request.
   return (record.request.alarms ?? []).map(({ name }) => {
     const last = byName.get(name);
-    return last
-      ? {
-          name,
-          firing: last.firing,
-          message: last.message,
-          checkedAt: last.checkedAt,
-          errorsInARow: last.consecutiveErrors,
-        }
-      : { name, firing: false, message: 'not evaluated yet', checkedAt: null, errorsInARow: 0 };
+    if (!last) return { name, firing: held.has(name), message: 'not evaluated yet', checkedAt: null, errorsInARow: 0 };
+    const pending = held.has(name) && !last.firing;
+    return {
+      name,
+      firing: last.firing || held.has(name),
+      message: pending ? `${last.message} (not yet taken by the operation)` : last.message,
+      checkedAt: last.checkedAt,
+      errorsInARow: last.consecutiveErrors,
+    };
   });
 }
 
@@ -150,7 +155,7 @@ export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: 
     counts: tally.operation,
     waves,
     inFlight,
-    alarms: alarmsOf(record, alarms),
+    alarms: alarmsOf(record, alarms, op),
     // Where state came from: `query` (live), `describe` (no worker answered) or `none` (no workflow).
     source: live.source,
     workflowStatus: live.workflowStatus,

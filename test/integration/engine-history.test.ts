@@ -7,9 +7,11 @@ import { historyFromJSON, historyToJSON, type History } from '@temporalio/common
 import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
+import { startDemoSignals } from '../../scripts/lib/demo-signals';
 import { call, TOKENS } from '../helpers/api';
 import {
   FAST_MONITOR,
+  runsOf,
   seedFleet,
   startEngine,
   startOperation,
@@ -281,6 +283,66 @@ describe('an operation in the Web UI and in replay', () => {
     const cancelled = await waitForState(stack, op.id, 'cancelled');
     assert.equal(cancelled.counts.skipped, 1);
     assert.deepEqual((await replayAndRecord(op.id, [1], 'window-cancel')).failures, []);
+  });
+
+  test('when clusters miss their deadline, drift, fail a health rule or report the wrong version, then its histories replay', async () => {
+    const sim = (config: Record<string, unknown>) => ({
+      adapter: { type: 'simulated', config: { applyMs: 20, metrics: { consumerLag: 0 }, ...config } },
+    });
+    const configs = [{ failApplyTimes: 1000 }, {}, { metrics: { consumerLag: 500 } }, { reportVersion: '3.6.9' }, {}];
+    const ids = await seedFleet(stack, configs.length, (i) => ({ version: '3.6.0', ...sim(configs[i]!) }));
+    // The control plane says cluster 1 already runs 3.6.5: drift the select step must notice.
+    await stack.db.query(
+      `INSERT INTO sim_clusters (cluster_id, version) VALUES ($1, '3.6.5')
+       ON CONFLICT (cluster_id) DO UPDATE SET version = EXCLUDED.version`,
+      [ids[1]],
+    );
+    const op = await startOperation(stack, {
+      action: { type: 'upgrade', targetVersion: '3.7.1' },
+      selector: { ids },
+      defaults: { maxParallel: 5, maxFailures: 5 },
+      limits: { applyTimeoutSeconds: 2 },
+      monitor: { ...FAST_MONITOR, timeoutSeconds: 1, require: [{ metric: 'consumerLag', op: '<=', value: 100 }] },
+    });
+    const done = await waitForState(stack, op.id, 'completed');
+    assert.deepEqual([done.counts.succeeded, done.counts.failed], [2, 3]);
+    const drift = await stack.db.query(
+      `SELECT payload FROM audit_events WHERE action = 'cluster.drift' AND target_id = $1`,
+      [ids[1]],
+    );
+    assert.deepEqual(drift.rows[0]?.payload, { inventory: '3.6.0', reported: '3.6.5' });
+    const errors = (await runsOf(stack.db, op.id)).map((r) => r.error ?? '');
+    assert.match(errors[0]!, /^deadline_exceeded: apply/);
+    assert.match(errors[2]!, /^health_rule_failed: consumerLag <= 100 \(was 500\)/);
+    assert.match(errors[3]!, /^version_mismatch: reported 3.6.9, expected 3.7.1/);
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'verified-outcomes')).failures, []);
+  });
+
+  test('when an alarm pauses an operation and it is resumed once the alarm clears, then its histories replay', async () => {
+    const signals = await startDemoSignals();
+    try {
+      signals.setAlarm('slo', { firing: false });
+      const ids = await seedFleet(stack, 4, () => ({ adapter: { type: 'simulated', config: { applyMs: 1000 } } }));
+      const op = await startOperation(stack, {
+        action: { type: 'restart' },
+        selector: { ids },
+        defaults: { maxParallel: 1 },
+        alarms: [{ name: 'slo', type: 'http', url: `${signals.url}/alarms/slo` }],
+        alarmIntervalSeconds: 0.3,
+      });
+      await waitForStatus(stack, op.id, (s) => s.counts.succeeded >= 1);
+      signals.setAlarm('slo', { firing: true, message: 'error budget burning' });
+      const paused = await waitForState(stack, op.id, 'paused');
+      assert.equal(paused.pauseReason, 'alarm:slo');
+      signals.setAlarm('slo', { firing: false });
+      await waitForStatus(stack, op.id, (s) => s.alarms[0].firing === false);
+      const resumed = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/resume`, { token: TOKENS.operator });
+      assert.equal(resumed.status, 202);
+      await waitForState(stack, op.id, 'completed');
+      assert.deepEqual((await replayAndRecord(op.id, [1], 'alarm-resume')).failures, []);
+    } finally {
+      await signals.close();
+    }
   });
 
   test('when maxParallel is raised by an update mid-wave, then its histories replay', async () => {

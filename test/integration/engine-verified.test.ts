@@ -206,6 +206,8 @@ describe("select reads the cluster's real state", () => {
     assert.equal((await runOf(op.id, upgraded)).state, 'succeeded');
     assert.equal((await cluster(upgraded)).version, '3.7.1');
     assert.equal((await runOf(op.id, rolledBack)).state, 'rolled_back');
+    for (const id of ids)
+      assert.equal((await runOf(op.id, id)).fromVersion, '3.6.5', 'the run starts from what it ran');
     assert.equal((await cluster(rolledBack)).version, '3.6.5', 'the inventory took the reported version');
     const simulated = await stack.db.query('SELECT version FROM sim_clusters WHERE cluster_id = $1', [rolledBack]);
     assert.equal(simulated.rows[0].version, '3.6.5', 'rolled back to what it ran, not to the stale inventory');
