@@ -67,7 +67,17 @@ export function approvalHint(s: Pick<OperationStatus, 'id' | 'pendingApproval'>)
 export function pauseHint(s: Pick<OperationStatus, 'id' | 'state' | 'pauseReason'>): string | null {
   if (s.state !== 'paused') return null;
   const why = s.pauseReason ?? 'operator';
-  return `paused (${why}): continue with fleetwave resume ${s.id}, or stop with fleetwave cancel ${s.id}`;
+  // Resume is refused while the alarm fires: say so rather than offer a command that answers 409.
+  const when = why.startsWith('alarm:') ? ' once the alarm no longer fires' : '';
+  return `paused (${why}): continue with fleetwave resume ${s.id}${when}, or stop with fleetwave cancel ${s.id}`;
+}
+
+/** One line per alarm: whether it fires, what its source said, when it was last evaluated. */
+export function alarmLines(s: Pick<OperationStatus, 'alarms'>): string[] {
+  return (s.alarms ?? []).map(
+    (a) =>
+      `alarm ${a.name}: ${a.firing ? 'FIRING' : 'ok'} — ${a.message}${a.checkedAt ? ` (checked ${formatTime(a.checkedAt)})` : ''}`,
+  );
 }
 
 /** One line per change when stdout is not a terminal: the current wave, then the operation as a whole. */
@@ -129,6 +139,7 @@ export function statusSummary(s: OperationStatus): string {
   const notes = [
     approvalHint(s),
     pauseHint(s),
+    ...alarmLines(s),
     s.error ? `error: ${s.error}` : null,
     s.note ? `note: ${s.note}` : null,
   ].filter((l): l is string => l !== null);

@@ -126,7 +126,8 @@ export function clusterDetail(
       r.toVersion,
       formatTime(r.startedAt),
       formatTime(r.finishedAt),
-      r.error,
+      // While an adapter step retries, its last error is the news.
+      r.error ?? (r.lastError && !r.finishedAt ? `retrying (attempt ${r.adapterAttempts}): ${r.lastError}` : null),
     ]),
   );
   return [...lines, '', 'recent runs:', runTable].join('\n');

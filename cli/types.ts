@@ -33,7 +33,7 @@ export type OperationStatus = Pick<
   | 'counts'
   | 'inFlight'
   | 'note'
-> & { waves: WaveView[]; plan?: PlanView };
+> & { waves: WaveView[]; plan?: PlanView; alarms?: FullStatus['alarms'] };
 
 export interface StartAnswer {
   id: string;
@@ -70,4 +70,7 @@ export interface ClusterRunView {
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Absent from servers older than adapter deadlines. */
+  lastError?: string | null;
+  adapterAttempts?: number;
 }

@@ -169,6 +169,30 @@ void describe('operation status text', () => {
     assert.equal(pauseHint(status()), null);
   });
 
+  test('when an alarm paused it, then the hint says resume waits for the alarm and the summary lists every alarm', () => {
+    const paused = status({
+      state: 'paused',
+      pauseReason: 'alarm:slo',
+      alarms: [
+        {
+          name: 'slo',
+          firing: true,
+          message: 'error budget burning',
+          checkedAt: '2026-01-02T03:05:00Z',
+          errorsInARow: 0,
+        },
+        { name: 'errors', firing: false, message: 'not evaluated yet', checkedAt: null, errorsInARow: 0 },
+      ],
+    });
+    assert.equal(
+      pauseHint(paused),
+      'paused (alarm:slo): continue with fleetwave resume kafka-3.7.1-a1b2c3 once the alarm no longer fires, or stop with fleetwave cancel kafka-3.7.1-a1b2c3',
+    );
+    const text = statusSummary(paused);
+    assert.match(text, /^alarm slo: FIRING — error budget burning \(checked 2026-01-02T03:05:00Z\)$/m);
+    assert.match(text, /^alarm errors: ok — not evaluated yet$/m);
+  });
+
   test('when the summary is shown, then it has the header, a row per wave, the hints and the in-flight clusters', () => {
     const text = statusSummary(status({ pendingApproval: { wave: 2 }, note: 'counts are exact' }));
     assert.match(text, /^state\s+running, wave 1 of 2$/m);
