@@ -67,7 +67,17 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
             });
             if (!input.finish) return { checks, version: health.version };
             // The inventory takes the version the cluster reported, never the one it was asked for.
-            await finishRun(deps.db, { ...fields, state: 'succeeded', version: health.version });
+            try {
+              await finishRun(deps.db, { ...fields, state: 'succeeded', version: health.version });
+            } catch (err) {
+              // The verdict stands: the workflow records it with a bookkeeping activity that waits PostgreSQL out,
+              // instead of a retry of this monitor that would have to earn stableChecks again.
+              activity.log.warn('monitor passed but could not record it; the workflow will', {
+                ...fields,
+                error: err instanceof Error ? err.message : String(err),
+              });
+              return { checks, version: health.version, finished: false };
+            }
             deps.leased.forget(input.clusterId);
             return { checks, version: health.version, finished: true };
           }

@@ -70,7 +70,8 @@ export function operationInput(op: RecordedOperation): OperationInput {
     action: request.action,
     monitor: request.monitor,
     limits: request.limits,
-    ...(request.alarms.length > 0
+    // Requests recorded before alarms existed have none.
+    ...((request.alarms ?? []).length > 0
       ? { alarms: request.alarms, alarmIntervalSeconds: request.alarmIntervalSeconds }
       : {}),
     waves: op.plan.waves.map(({ clusterIds, ...w }) => ({ ...w, size: clusterIds.length })),

@@ -31,10 +31,9 @@ export const adapterCalls = proxyActivities<Activities>(ADAPTER_CALL_OPTIONS);
 
 /** Apply and rollback: heartbeating adapter calls whose retries end at the cluster's deadline. */
 export function changeOptions(applyTimeoutSeconds = DEFAULT_APPLY_TIMEOUT_SECONDS): ActivityOptions {
-  return {
-    ...ADAPTER_CALL_OPTIONS,
-    scheduleToCloseTimeout: Math.ceil((applyTimeoutSeconds + DEADLINE_BACKSTOP_SECONDS) * 1000),
-  };
+  const backstop = Math.ceil((applyTimeoutSeconds + DEADLINE_BACKSTOP_SECONDS) * 1000);
+  // One attempt may use the whole deadline (a long rolling restart); heartbeats notice a lost worker sooner.
+  return { ...ADAPTER_CALL_OPTIONS, startToCloseTimeout: backstop, scheduleToCloseTimeout: backstop };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Where a REST control becomes a Temporal message: pause, resume, cancel, approve, retry and skip are
 // signals, PATCH maxParallel an update; each is checked against the live state first and audited after.
 import type { Client } from '@temporalio/client';
+import { alarmStatuses } from '../../db/alarms';
 import { recordAudit } from '../../db/audit';
 import type { OperationRecord } from '../../db/operations';
 import type { Db } from '../../db/pool';
@@ -45,9 +46,16 @@ function assertMayApprove(actor: Actor, record: OperationRecord, allowSelfApprov
   }
 }
 
-/** The workflow refuses to resume while an alarm fires; say so, with what the alarm said, instead of a lie. */
-function assertNoAlarmFiring(record: OperationRecord, live: LiveView): void {
-  const firing = live.op?.alarmsFiring ?? [];
+/**
+ * The workflow refuses to resume while an alarm fires; say so, with what the alarm said, instead of a lie.
+ * Without a live answer the stored evaluations stand in for the workflow's view.
+ */
+async function assertNoAlarmFiring(db: Db, record: OperationRecord, live: LiveView): Promise<void> {
+  const firing = live.op
+    ? (live.op.alarmsFiring ?? [])
+    : (record.request.alarms ?? []).length > 0
+      ? (await alarmStatuses(db, record.id)).filter((alarm) => alarm.firing)
+      : [];
   if (firing.length === 0) return;
   const every = record.request.alarmIntervalSeconds ?? DEFAULT_ALARM_INTERVAL_SECONDS;
   const named = firing.map((alarm) => `'${alarm.name}' (${alarm.message})`).join(', ');
@@ -100,7 +108,7 @@ export function createOperationActions(deps: OperationActionsDeps) {
       const live = await liveView(record);
       if (live.state !== 'paused')
         throw invalidState(`only a paused operation can be resumed; '${id}' is ${live.state}`);
-      assertNoAlarmFiring(record, live);
+      await assertNoAlarmFiring(db, record, live);
       return signal(actor, id, 'resume', body, () => workflow(id).signal(msg.resumeSignal, { by: actor.identity }));
     },
 

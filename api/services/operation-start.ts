@@ -1,6 +1,8 @@
 // POST /v1/operations: plan, record and start the workflow once per idempotency key; a repeat answers
 // with the operation the key made, and a start Temporal missed is finished by repeating the request.
 import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_ALARM_INTERVAL_SECONDS } from '../../domain/alarms';
+import { DEFAULT_APPLY_TIMEOUT_SECONDS } from '../../domain/deadlines';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { allClusters } from '../../db/clusters';
@@ -25,10 +27,24 @@ export interface OperationStartDeps {
   liveView: ReadLiveView;
 }
 
-/** The idempotency fingerprint: the validated request (defaults filled in) without its requestId. */
+/**
+ * The idempotency fingerprint: the validated request (defaults filled in) without its requestId. Fields
+ * added later leave the fingerprint alone while they hold their defaults, so a request repeated across
+ * the upgrade that added them still finds the operation it started.
+ */
 function requestHash(request: OperationRequest): string {
-  const { requestId: _ignored, ...rest } = request;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  const { requestId: _ignored, limits, alarms, alarmIntervalSeconds, monitor, ...rest } = request;
+  const { require, ...monitorRest } = monitor;
+  const added = {
+    ...(limits.applyTimeoutSeconds === DEFAULT_APPLY_TIMEOUT_SECONDS ? {} : { limits }),
+    ...(alarms.length === 0 && alarmIntervalSeconds === DEFAULT_ALARM_INTERVAL_SECONDS
+      ? {}
+      : { alarms, alarmIntervalSeconds }),
+    monitor: require.length === 0 ? monitorRest : monitor,
+  };
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, ...added }))
+    .digest('hex');
 }
 
 export function createOperationStart({ db, client, taskQueue, temporal, liveView }: OperationStartDeps) {
