@@ -1,7 +1,9 @@
 // The operations API without a worker: planning, start, idempotency, run pages, audit, roles and state checks.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/client';
+import { canonicalJson } from '../../domain/operation-start';
 import { call, startApi, startApiWithCleanup, TOKENS, type TestApi } from '../helpers/api';
 import { testEnv, uid } from '../helpers/env';
 import { clusterBody } from '../helpers/fixtures';
@@ -191,6 +193,27 @@ describe('POST /v1/operations', () => {
     const other = await start({ ...body, maxFailuresTotal: 3 });
     assert.equal(other.status, 409);
     assert.equal(other.body.error.code, 'idempotency_conflict');
+  });
+
+  test('when a request recorded before limits, health rules and alarms existed is repeated, then it is still the same operation', async () => {
+    const ids = await fleet(1);
+    const body = upgrade(ids, { requestId: uid('req') });
+    const first = await start(body);
+    assert.equal(first.status, 201);
+    // Rewrite the record as the earlier version stored it: no new fields, fingerprint over what it had.
+    const { rows } = await api.db.query('SELECT request FROM operations WHERE id = $1', [first.body.id]);
+    const { limits: _l, alarms: _a, alarmIntervalSeconds: _i, ...old } = rows[0].request;
+    const { require: _r, ...monitor } = old.monitor;
+    const { requestId: _id, ...fingerprinted } = { ...old, monitor };
+    const hash = createHash('sha256').update(canonicalJson(fingerprinted)).digest('hex');
+    await api.db.query('UPDATE operations SET request = $2, request_hash = $3 WHERE id = $1', [
+      first.body.id,
+      { ...old, monitor },
+      hash,
+    ]);
+    const again = await start(body);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.id, first.body.id);
   });
 
   test('when the Idempotency-Key header repeats, then the same operation comes back', async () => {
