@@ -64,17 +64,22 @@ export async function underDeadline<T>(
     const previous = await getRun(db, run.operationId, run.clusterId);
     throw deadlineFailure(deadline, attempt - 1, previous?.lastError ?? 'the worker running the last attempt was lost');
   }
-  const timer = AbortSignal.timeout(msLeft(deadline));
+  // A timer cleared when the call ends: at 10,000 clusters, hour-long AbortSignal.timeout timers would pile up.
+  const deadlinePassed = new AbortController();
+  const timer = setTimeout(
+    () => deadlinePassed.abort(new Error(`${deadline.step}: deadline passed`)),
+    msLeft(deadline),
+  );
   try {
-    return await call(timer);
+    return await call(deadlinePassed.signal);
   } catch (err) {
     if (Context.current().cancellationSignal.aborted) throw err;
-    const lastError = timer.aborted
-      ? `${deadline.step} was still in progress when the deadline passed`
-      : errorText(err);
+    const cutOff = deadlinePassed.signal.aborted;
+    const lastError = cutOff ? `${deadline.step} was still in progress when the deadline passed` : errorText(err);
     await recordAdapterError(db, { ...run, adapterAttempts: attempt, lastError });
-    if (timer.aborted || (!isPermanent(err) && !retryFits(deadline)))
-      throw deadlineFailure(deadline, attempt, lastError);
+    if (cutOff || (!isPermanent(err) && !retryFits(deadline))) throw deadlineFailure(deadline, attempt, lastError);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -179,8 +179,8 @@ class WaveRun {
             clusterId,
             wave,
             monitor: input.monitor,
-            action,
-            finish: monitorFinishes ? { action } : undefined,
+            // The monitor verifies against the action; `finish` carries it already, so it is sent once.
+            ...(monitorFinishes ? { finish: { action } } : { action }),
           },
         ],
       );
