@@ -158,7 +158,7 @@ describe('simulated adapter: apply', () => {
     await assert.rejects(adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, first.ctx), {
       name: 'AbortError',
     });
-    assert.equal((await simRow(cluster.id)).version, '3.6.0');
+    assert.equal((await adapter.health({ cluster })).version, '3.6.0');
     assert.deepEqual(first.beats, [{ broker: 1, of: 2 }]);
 
     const retry = await adapter.apply({ cluster, action: upgrade, idempotencyKey: key }, recordingContext().ctx);
