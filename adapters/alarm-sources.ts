@@ -12,10 +12,18 @@
 // and the source's own message), a body that is not JSON or not the documented shape. When the caller's signal
 // aborts, its reason is thrown instead, so a cancelled activity stays cancelled. Messages name the source by
 // its URL without query string and never repeat the alarm's name: AlarmStatus carries it.
+// What the samples mean (values, the reading against fireWhen) is pure and lives in domain/prometheus-samples.ts.
 import { z } from 'zod';
 import { type AlarmReading, type AlarmSpec } from '../domain/alarms';
-import { holds, type ComparisonOp } from '../domain/comparison';
+import {
+  judgeSamples,
+  MAX_READING_MESSAGE,
+  oneLine,
+  parseSampleValue,
+  type Sample,
+} from '../domain/prometheus-samples';
 import { abortReason } from './cancellation';
+import { bodyWords, networkCause } from './remote-errors';
 
 export class AlarmSourceError extends Error {
   constructor(message: string) {
@@ -24,14 +32,7 @@ export class AlarmSourceError extends Error {
   }
 }
 
-const MAX_MESSAGE = 500;
 const MAX_QUOTED = 300;
-
-/** One line, at most `max` characters. */
-const oneLine = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
 
 // Lenient on extra fields (Prometheus adds warnings, infos, stats), strict on what decides the outcome.
 const SamplePairSchema = z.tuple([z.number(), z.string()]);
@@ -56,11 +57,6 @@ const PrometheusSchema = z.discriminatedUnion('status', [
 ]);
 const HttpAlarmSchema = z.object({ firing: z.boolean(), message: z.string().nullish() });
 
-interface Sample {
-  labels: Record<string, string> | null;
-  value: number;
-}
-
 /** The source as messages name it: its URL without credentials, query string or fragment. */
 function describeSource(spec: AlarmSpec): string {
   const url = new URL(spec.url);
@@ -76,104 +72,8 @@ function requestUrl(spec: AlarmSpec): string {
   return url.toString();
 }
 
-/** The network cause, e.g. `connect ECONNREFUSED 127.0.0.1:9090` or `UND_ERR_SOCKET: other side closed`. */
-function networkCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const message = typeof cause?.message === 'string' && cause.message ? cause.message : undefined;
-  if (code && message) return message.includes(code) ? message : `${code}: ${message}`;
-  return code ?? message ?? (err instanceof Error ? err.message : String(err));
-}
-
-/** The source's own words from an error body: Prometheus' `errorType: error`, `{ message }`, `{ error }` or text. */
-function sourceMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { errorType?: unknown; error?: unknown; message?: unknown };
-    if (typeof body.error === 'string') {
-      const kind = typeof body.errorType === 'string' && body.errorType ? `${body.errorType}: ` : '';
-      return oneLine(`${kind}${body.error}`, MAX_QUOTED);
-    }
-    if (typeof body.message === 'string') return oneLine(body.message, MAX_QUOTED);
-    const nested = (body.error as { message?: unknown } | null | undefined)?.message;
-    if (typeof nested === 'string') return oneLine(nested, MAX_QUOTED);
-  } catch {
-    // not JSON: the text itself is the best we have
-  }
-  return oneLine(text, MAX_QUOTED) || '(empty body)';
-}
-
-/** A Prometheus sample value: a decimal string, or NaN / +Inf / -Inf. */
-function parseSampleValue(text: string): number | null {
-  switch (text) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-      return Infinity;
-    case '-Inf':
-      return -Infinity;
-  }
-  if (text.trim() === '') return null;
-  const value = Number(text);
-  return Number.isNaN(value) ? null : value;
-}
-
-const formatValue = (value: number) =>
-  Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : String(value);
-
-/** Prometheus' own notation: `name{a="b"}`, `{a="b"}`, `{}` for no labels; nothing for a scalar. */
-function formatLabels(labels: Record<string, string> | null): string {
-  if (!labels) return '';
-  const { __name__: name = '', ...rest } = labels;
-  const pairs = Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return pairs.length || !name ? `${name}{${pairs.join(',')}}` : name;
-}
-
-const sampleText = (sample: Sample) =>
-  [formatValue(sample.value), formatLabels(sample.labels)].filter((part) => part !== '').join(' ');
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** Which extreme of the samples matters for `op`: the largest for > and >=, the smallest for < and <=. */
-function extreme(samples: Sample[], op: ComparisonOp): { label: string; sample: Sample } | null {
-  const numbers = samples.filter((s) => !Number.isNaN(s.value));
-  if (numbers.length === 0) return null;
-  const lowest = op === '<' || op === '<=';
-  const pick = numbers.reduce((best, s) => ((lowest ? s.value < best.value : s.value > best.value) ? s : best));
-  return { label: lowest ? 'min' : 'max', sample: pick };
-}
-
-/** The reading of the samples a query returned, against `fireWhen`. */
-function judgeSamples(samples: Sample[], fireWhen: { op: ComparisonOp; value: number }): AlarmReading {
-  const condition = `${fireWhen.op} ${formatValue(fireWhen.value)}`;
-  if (samples.length === 0) return { firing: false, message: 'empty result: not firing' };
-  const matching = samples.filter((s) => holds(s.value, fireWhen.op, fireWhen.value));
-  if (matching.length > 0) {
-    const worst = extreme(matching, fireWhen.op)!;
-    const shown = fireWhen.op === '==' ? sampleText(worst.sample) : `${worst.label} ${sampleText(worst.sample)}`;
-    return {
-      firing: true,
-      message: oneLine(
-        `${matching.length} of ${plural(samples.length, 'sample')} ${condition} (${shown})`,
-        MAX_MESSAGE,
-      ),
-    };
-  }
-  let seen: string;
-  if (samples.length === 1) {
-    seen = `1 sample: ${sampleText(samples[0]!)}`;
-  } else {
-    const top = extreme(samples, fireWhen.op === '==' ? '>' : fireWhen.op);
-    const bottom = fireWhen.op === '==' ? extreme(samples, '<') : null;
-    const range = !top
-      ? 'all NaN'
-      : bottom
-        ? `min ${sampleText(bottom.sample)}, max ${sampleText(top.sample)}`
-        : `${top.label} ${sampleText(top.sample)}`;
-    seen = `${samples.length} samples, ${range}`;
-  }
-  return { firing: false, message: oneLine(`no sample ${condition} (${seen})`, MAX_MESSAGE) };
-}
+/** The source's own words from an error body, on one line. */
+const sourceMessage = (text: string) => oneLine(bodyWords(text), MAX_QUOTED) || '(empty body)';
 
 export interface AlarmSourcesDeps {
   fetch?: typeof fetch;
@@ -222,7 +122,7 @@ export function createAlarmSources({ fetch: fetchImpl = globalThis.fetch }: Alar
     return new AlarmSourceError(
       oneLine(
         `${source} answered with a body that is not ${expected} (${where}): ${oneLine(JSON.stringify(body), MAX_QUOTED)}`,
-        MAX_MESSAGE,
+        MAX_READING_MESSAGE,
       ),
     );
   }
@@ -292,7 +192,7 @@ export function createAlarmSources({ fetch: fetchImpl = globalThis.fetch }: Alar
     const body = await getJson(spec, source, signal);
     const parsed = HttpAlarmSchema.safeParse(body);
     if (!parsed.success) throw unexpected(source, '{ "firing": boolean, "message"?: string }', parsed.error, body);
-    const message = parsed.data.message ? oneLine(parsed.data.message, MAX_MESSAGE) : '';
+    const message = parsed.data.message ? oneLine(parsed.data.message, MAX_READING_MESSAGE) : '';
     return {
       firing: parsed.data.firing,
       message: message || (parsed.data.firing ? 'firing (the source gave no message)' : 'not firing'),

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { Cluster } from '../domain/cluster';
 import { describeIssues, parseAdapterConfig } from './adapter-config';
 import { abortReason, sleepUnlessAborted } from './cancellation';
+import { bodyWords, networkCause } from './remote-errors';
 import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
 import type { AdapterContext, ClusterAdapter } from './types';
 
@@ -44,24 +45,8 @@ const MAX_MESSAGE = 300;
 
 const truncate = (text: string, max = MAX_MESSAGE) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** The provider's own words from an error body: `{ message }`, `{ error: "…" }`, `{ error: { message } }` or the text. */
-function providerMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') return truncate(body.message);
-    if (typeof body.error === 'string') return truncate(body.error);
-    const nested = (body.error as { message?: unknown } | null | undefined)?.message;
-    if (typeof nested === 'string') return truncate(nested);
-  } catch {
-    // not JSON: the text itself is the best we have
-  }
-  return truncate(text.trim() || '(empty body)');
-}
-
-function networkCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
+/** The provider's own words from an error body, cut to fit a run's error. */
+const providerMessage = (text: string) => truncate(bodyWords(text) || '(empty body)');
 
 function parseHttpConfig(cluster: Cluster): HttpConfig {
   const config = parseAdapterConfig(HttpConfigSchema, cluster, 'http');
