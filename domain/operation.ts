@@ -121,10 +121,14 @@ export type MonitorSpec = Omit<z.infer<typeof MonitorSpecSchema>, 'require'> & {
   require?: z.infer<typeof MonitorSpecSchema>['require'];
 };
 
+export const DEFAULT_LEASE_CHECK_SECONDS = 30;
+
 export const LimitsSchema = z
   .object({
     // Each adapter step of a cluster (reading its state, applying, rolling back) gets this long, retries included.
     applyTimeoutSeconds: z.number().min(1).max(MAX_APPLY_TIMEOUT_SECONDS).default(DEFAULT_APPLY_TIMEOUT_SECONDS),
+    // How often a cluster parked behind another operation's lease looks again (onLeased: wait).
+    leaseCheckSeconds: z.number().min(0.1).max(3600).default(DEFAULT_LEASE_CHECK_SECONDS),
   })
   .strict();
 export type Limits = z.infer<typeof LimitsSchema>;
@@ -158,6 +162,12 @@ export const OperationRequestSchema = z
     // Outside signals that pause the operation while they fire, evaluated before each wave and every interval.
     alarms: AlarmsSchema.default([]),
     alarmIntervalSeconds: AlarmIntervalSecondsSchema.default(DEFAULT_ALARM_INTERVAL_SECONDS),
+    // Per generated (or declared) wave by name: its own gate, bake, parallelism and budget.
+    waveOverrides: z.record(nameField, z.object(waveKnobs).partial().strict()).optional(),
+    // A cluster another operation holds: park it until the lease is released (wait) or skip it.
+    onLeased: z.enum(['wait', 'skip']).default('wait'),
+    // Clusters not started by then end skipped (window_missed, or leased_by:<holder>).
+    deadline: z.iso.datetime({ offset: true }).optional(),
     maxFailuresTotal: z.number().int().min(0).optional(),
     onFailure: z.enum(['pause', 'abort']).default('pause'),
     rollbackOnFailure: z.boolean().default(false),

@@ -31,6 +31,12 @@ export interface OperationInput {
   rollbackOnFailure: boolean;
   startedBy: string;
   createdAt: string;
+  /** Whether the starter may approve their own waves (absent in older histories: no). */
+  allowSelfApproval?: boolean;
+  /** What to do with a cluster another operation holds (absent in older histories: skip, as then). */
+  onLeased?: 'wait' | 'skip';
+  /** ISO time after which no cluster starts: parked and queued ones end skipped (absent: none). */
+  deadline?: string;
   /** Carried across continue-as-new. */
   carried?: OperationState;
 }
@@ -65,6 +71,10 @@ export interface OperationState {
   waves: WaveStatus[];
   /** setMaxParallel: applies to the running wave and every later one. */
   maxParallelOverride: number | null;
+  /** setMaxParallel with `wave`: that wave only, by number (absent in older histories: none). */
+  maxParallelByWave?: Record<string, number>;
+  /** Ids of operator actions already applied or rejected (the REST path's action ids), newest last, bounded. */
+  actionIds?: string[];
   /** Failed clusters the operator asked to run again, not yet handed to a wave. */
   pendingRetries: ClusterWork[];
   /** Operator attempt per retried cluster (absent = 1): the idempotency key's last part. */
@@ -108,6 +118,10 @@ export interface WaveInput {
   work?: ClusterWork[];
   extra?: ClusterWork[];
   skip: string[];
+  /** Absent in older histories: skip (today's behaviour), no deadline, the default check interval. */
+  onLeased?: 'wait' | 'skip';
+  deadline?: string;
+  leaseCheckSeconds?: number;
   carried?: WaveProgress;
 }
 
@@ -122,6 +136,16 @@ export interface WaveProgress {
   maxParallel: number;
   budgetExceeded: boolean;
   totalBudgetExceeded: boolean;
+  /** Clusters waiting for their window or another operation's lease: no slot, no lease (absent: none). */
+  parked?: ParkedCluster[];
+}
+
+/** A cluster set aside until `untilMs` (epoch ms): then it is queued again and selected afresh. */
+export interface ParkedCluster extends ClusterWork {
+  kind: 'window' | 'lease';
+  untilMs: number;
+  /** The operation holding the lease (kind lease). */
+  heldBy?: string;
 }
 
 export interface WaveResult {
@@ -139,8 +163,15 @@ export interface FiringAlarm {
 }
 
 // ---- signal and update payloads ----
+/**
+ * Who asks. Signals sent from the Web UI or the temporal CLI name `by` only (via defaults to temporal);
+ * the REST API adds via, its action id (so a repeat is applied once) and the caller's role.
+ */
 export interface ActorRef {
   by: string;
+  via?: 'api' | 'temporal';
+  actionId?: string;
+  role?: string;
 }
 export interface ApproveWaveInput extends ActorRef {
   wave: number;
@@ -151,6 +182,26 @@ export interface ClusterRef extends ActorRef {
 }
 export interface SetMaxParallelInput extends ActorRef {
   maxParallel: number;
+  /** That wave only (by number); absent: the running wave and every later one. */
+  wave?: number;
+}
+
+export const OPERATOR_ACTIONS = ['pause', 'resume', 'cancel', 'approve', 'retry', 'skip'] as const;
+export type OperatorActionName = (typeof OPERATOR_ACTIONS)[number];
+
+/** The REST path's operator action, sent as an update so the answer says what the workflow did. */
+export type OperatorActionInput = ActorRef & {
+  action: OperatorActionName;
+  wave?: number;
+  clusterId?: string;
+  comment?: string;
+};
+
+/** What the workflow did with an operator action; `reason` is the error code of a rejection. */
+export interface ActionOutcome {
+  outcome: 'applied' | 'rejected';
+  reason?: string;
+  message: string;
 }
 
 /** Failure types the engine never retries by itself (an operator may retry the cluster). */

@@ -11,7 +11,7 @@ import type { Db } from '../../db/pool';
 import type { Actor } from '../../domain/auth';
 import { Conflict, DependencyUnavailable, FleetError, ValidationFailed } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE, operationWorkflowId } from '../../domain/ids';
-import type { OperationRequest } from '../../domain/operation';
+import { DEFAULT_LEASE_CHECK_SECONDS, type OperationRequest } from '../../domain/operation';
 import { canonicalJson, describeOperation, operationInput, planOrThrow } from '../../domain/operation-start';
 import type { LiveView } from '../../domain/operation-status';
 import { FLEET_ACTION, FLEET_OPERATION_NAME, FLEET_STATE, FLEET_TARGET_VERSION } from '../../domain/search-attributes';
@@ -33,10 +33,14 @@ export interface OperationStartDeps {
  * the upgrade that added them still finds the operation it started.
  */
 function requestHash(request: OperationRequest): string {
-  const { requestId: _ignored, limits, alarms, alarmIntervalSeconds, monitor, ...rest } = request;
+  const { requestId: _ignored, limits, alarms, alarmIntervalSeconds, monitor, onLeased, ...rest } = request;
   const { require, ...monitorRest } = monitor;
   const added = {
-    ...(limits.applyTimeoutSeconds === DEFAULT_APPLY_TIMEOUT_SECONDS ? {} : { limits }),
+    ...(limits.applyTimeoutSeconds === DEFAULT_APPLY_TIMEOUT_SECONDS &&
+    limits.leaseCheckSeconds === DEFAULT_LEASE_CHECK_SECONDS
+      ? {}
+      : { limits }),
+    ...(onLeased === 'wait' ? {} : { onLeased }),
     ...(alarms.length === 0 && alarmIntervalSeconds === DEFAULT_ALARM_INTERVAL_SECONDS
       ? {}
       : { alarms, alarmIntervalSeconds }),

@@ -112,9 +112,9 @@ describe('alarms', () => {
     assert.equal(paused.pauseReason, 'alarm:down');
     assert.equal(paused.alarms[0].firing, true);
     assert.match(paused.alarms[0].message, /fail safe/);
-    assert.ok(paused.alarms[0].errorsInARow >= 2);
-    // The first failed evaluation alone did not stop the wave.
-    assert.ok(paused.counts.running + paused.counts.succeeded >= 1, JSON.stringify(paused.counts));
+    // It fired on the second failed evaluation in a row, not on the first: how far the
+    // wave got before that depends on the machine's speed, so only the count is checked.
+    assert.ok(paused.alarms[0].errorsInARow >= 2, JSON.stringify(paused.alarms[0]));
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`, { token: TOKENS.operator });
     await waitForState(stack, op.id, 'cancelled');
   });

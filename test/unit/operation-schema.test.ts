@@ -151,7 +151,10 @@ void describe('OperationRequestSchema defaults', () => {
     const parsed = OperationRequestSchema.parse(base);
     assert.deepEqual(parsed.defaults, { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
     assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3, require: [] });
-    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 3600 });
+    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 3600, leaseCheckSeconds: 30 });
+    assert.equal(parsed.onLeased, 'wait');
+    assert.equal(parsed.deadline, undefined);
+    assert.equal(parsed.waveOverrides, undefined);
     assert.deepEqual(parsed.alarms, []);
     assert.equal(parsed.alarmIntervalSeconds, 30);
     assert.equal(parsed.onFailure, 'pause');
@@ -178,7 +181,7 @@ void describe('OperationRequestSchema defaults', () => {
         alarmIntervalSeconds: 5,
       }),
     );
-    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 120 });
+    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 120, leaseCheckSeconds: 30 });
     assert.deepEqual(parsed.monitor.require, [{ metric: 'underReplicatedPartitions', op: '<=', value: 0 }]);
     assert.deepEqual(parsed.alarms, [
       {
