@@ -62,7 +62,7 @@ export interface RecordedOperation {
 }
 
 /** The workflow's input: wave settings and sizes only; cluster ids stay in PostgreSQL (cluster_runs). */
-export function operationInput(op: RecordedOperation): OperationInput {
+export function operationInput(op: RecordedOperation, settings: { allowSelfApproval: boolean }): OperationInput {
   const { request } = op;
   return {
     operationId: op.id,
@@ -80,6 +80,11 @@ export function operationInput(op: RecordedOperation): OperationInput {
     rollbackOnFailure: request.rollbackOnFailure,
     startedBy: op.startedBy,
     createdAt: op.createdAt,
+    // The workflow enforces four-eyes on approvals, whichever way they arrive, with the API's setting.
+    allowSelfApproval: settings.allowSelfApproval,
+    // Requests recorded before lease waiting skipped held clusters.
+    onLeased: request.onLeased ?? 'skip',
+    ...(request.deadline ? { deadline: request.deadline } : {}),
   };
 }
 

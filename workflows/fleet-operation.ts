@@ -129,6 +129,9 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
             onlyClusters,
             retries: state.pendingRetries.splice(0),
             skip: state.skipped.map((x) => x.clusterId),
+            ...(input.onLeased ? { onLeased: input.onLeased } : {}),
+            ...(input.deadline ? { deadline: input.deadline } : {}),
+            ...(input.limits?.leaseCheckSeconds ? { leaseCheckSeconds: input.limits.leaseCheckSeconds } : {}),
           },
         ],
         typedSearchAttributes: [

@@ -25,6 +25,7 @@ export interface OperationStartDeps {
   taskQueue: string;
   temporal: TemporalCall;
   liveView: ReadLiveView;
+  allowSelfApproval: boolean;
 }
 
 /**
@@ -51,7 +52,14 @@ function requestHash(request: OperationRequest): string {
     .digest('hex');
 }
 
-export function createOperationStart({ db, client, taskQueue, temporal, liveView }: OperationStartDeps) {
+export function createOperationStart({
+  db,
+  client,
+  taskQueue,
+  temporal,
+  liveView,
+  allowSelfApproval,
+}: OperationStartDeps) {
   /** Starts (or finds) the workflow of a recorded operation; USE_EXISTING makes a repeat harmless. */
   async function launch(record: repo.OperationRecord): Promise<void> {
     const { request, plan } = record;
@@ -68,7 +76,7 @@ export function createOperationStart({ db, client, taskQueue, temporal, liveView
         client.workflow.start<(input: OperationInput) => Promise<unknown>>(OPERATION_WORKFLOW_TYPE, {
           taskQueue,
           workflowId: record.id,
-          args: [operationInput(record)],
+          args: [operationInput(record, { allowSelfApproval })],
           workflowIdConflictPolicy: 'USE_EXISTING',
           // An operation runs once: a finished one must never be started again by a repeated request.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',

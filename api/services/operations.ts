@@ -29,7 +29,7 @@ export function createOperationsService(deps: OperationsDeps) {
   const liveView = createLiveView({ client, temporal, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   const statusCache = createSingleFlight<OperationStatus>(deps.statusCacheMs ?? 500);
   return {
-    ...createOperationStart({ db, client, taskQueue, temporal, liveView }),
+    ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
     ...createOperationStatus({ db, client, temporal, liveView, statusCache }),
     ...createOperationActions({ db, client, temporal, liveView, statusCache, allowSelfApproval }),
   };
