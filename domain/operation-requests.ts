@@ -78,7 +78,13 @@ export const ApproveBodySchema = z
   .strict();
 export type ApproveBody = z.output<typeof ApproveBodySchema>;
 
-export const PatchOperationBodySchema = z.object({ maxParallel: z.number().int().min(1).max(1000) }).strict();
+/** `wave` narrows the change to that wave; without it the running wave and every later one take it. */
+export const PatchOperationBodySchema = z
+  .object({
+    maxParallel: z.number().int().min(1).max(1000),
+    wave: z.number().int().min(1).optional(),
+  })
+  .strict();
 export type PatchOperationBody = z.output<typeof PatchOperationBodySchema>;
 
 /** Controls of a whole operation: POST /v1/operations/{id}/<control>, each a signal to its workflow. */

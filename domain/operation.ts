@@ -59,6 +59,10 @@ export const WaveDefaultsSchema = z
   .strict();
 export type WaveDefaults = z.infer<typeof WaveDefaultsSchema>;
 
+/** Knobs that replace what one wave would otherwise get (its own, or `defaults`). */
+export const WaveOverrideSchema = z.object(waveKnobs).partial().strict();
+export type WaveOverride = z.infer<typeof WaveOverrideSchema>;
+
 export const WaveSpecSchema = z
   .object({
     name: nameField.refine((n) => n !== REMAINDER_WAVE, {
@@ -162,8 +166,9 @@ export const OperationRequestSchema = z
     // Outside signals that pause the operation while they fire, evaluated before each wave and every interval.
     alarms: AlarmsSchema.default([]),
     alarmIntervalSeconds: AlarmIntervalSecondsSchema.default(DEFAULT_ALARM_INTERVAL_SECONDS),
-    // Per generated (or declared) wave by name: its own gate, bake, parallelism and budget.
-    waveOverrides: z.record(nameField, z.object(waveKnobs).partial().strict()).optional(),
+    // Per generated (or declared) wave by name: its own gate, bake, parallelism and budget. Which names
+    // a request may override depends on its waves or policy: the planner checks them (checkWaveOverrides).
+    waveOverrides: z.record(nameField, WaveOverrideSchema).optional(),
     // A cluster another operation holds: park it until the lease is released (wait) or skip it.
     onLeased: z.enum(['wait', 'skip']).default('wait'),
     // Clusters not started by then end skipped (window_missed, or leased_by:<holder>).

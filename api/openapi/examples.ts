@@ -29,12 +29,13 @@ export const operationRequestExample: OperationRequestInput = {
   rollbackOnFailure: true,
 };
 
-/** A by-cloud policy instead of waves: internal first, then a 10% canary per cloud. */
+/** A by-cloud policy instead of waves: internal first, then a 10% canary per cloud; gcp's canary waits for an approval. */
 export const operationPolicyExample: OperationRequestInput = {
   name: 'kafka-restart',
   action: { type: 'restart' },
   selector: { kind: 'kafka' },
   policy: { type: 'by-cloud', order: ['azure', 'aws', 'gcp'], internalFirst: true, canaryPercent: 10 },
+  waveOverrides: { 'gcp-canary': { approval: 'manual', bakeSeconds: 600 } },
 };
 
 const input: ClusterInput = {

@@ -121,7 +121,10 @@ const routes: RouteSpec[] = [
       required: true,
       examples: {
         waves: { summary: 'an upgrade in declared waves (the documented example)', value: operationRequestExample },
-        policy: { summary: 'a rolling restart with waves from the by-cloud policy', value: operationPolicyExample },
+        policy: {
+          summary: 'a rolling restart with waves from the by-cloud policy, the gcp canary gated by an approval',
+          value: operationPolicyExample,
+        },
       },
     },
     answers: {
@@ -132,7 +135,7 @@ const routes: RouteSpec[] = [
       },
     },
     errors: {
-      400: '`nothing_to_do` when every selected cluster is already at the target; an empty selection is a 400 too.',
+      400: '`nothing_to_do` when every selected cluster is already at the target; an empty selection is a 400 too, and so is a `waveOverrides` entry naming a wave the request cannot have (detail at `waveOverrides.<name>`, reason `unknown_wave`).',
       409: '`idempotency_conflict`: the key was used with a different request.',
       503: 'When Temporal is down after the plan was recorded, `details` name the Idempotency-Key to repeat the request with.',
     },
@@ -150,9 +153,16 @@ const routes: RouteSpec[] = [
   }),
   documented(OPERATION_ROUTES.setMaxParallel, {
     operationId: 'setMaxParallel',
-    summary: 'Change maxParallel of the running and later waves',
-    description: 'A Temporal update: the workflow validates it before it takes effect.',
-    body: { required: true, examples: { ten: { summary: 'ten at a time', value: { maxParallel: 10 } } } },
+    summary: 'Change maxParallel of one wave, or of the running and later waves',
+    description:
+      'A Temporal update: the workflow validates it before it takes effect. `{ maxParallel, wave }` changes that wave only; without `wave`, the running wave and every later one.',
+    body: {
+      required: true,
+      examples: {
+        ten: { summary: 'ten at a time, from the running wave on', value: { maxParallel: 10 } },
+        oneWave: { summary: 'two at a time in wave 3 only', value: { maxParallel: 2, wave: 3 } },
+      },
+    },
     answers: { 200: { description: 'the new setting', schema: MaxParallelSetSchema } },
     errors: {
       404: unknownOperation,

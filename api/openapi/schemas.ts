@@ -10,7 +10,7 @@ import {
   MaintenanceWindowSchema,
 } from '../../domain/cluster';
 import { OPERATION_STATES, RUN_STATES } from '../../domain/states';
-import { ActionSchema, OperationRequestSchema, PolicySchema } from '../../domain/operation';
+import { ActionSchema, OperationRequestSchema, PolicySchema, WaveOverrideSchema } from '../../domain/operation';
 import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
 import { SelectorSchema } from '../../domain/selector';
 import { clusterExample } from './examples';
@@ -22,6 +22,12 @@ import { clusterExample } from './examples';
  */
 export function named<T extends z.ZodType>(refId: string, schema: T): T {
   zodToOpenAPIRegistry.add(schema, { ...zodToOpenAPIRegistry.get(schema), _internal: { refId } });
+  return schema;
+}
+
+/** Gives a request field its description in the document, the same way `named` gives a schema its name. */
+function described<T extends z.ZodType>(schema: T, description: string): T {
+  zodToOpenAPIRegistry.add(schema, { ...zodToOpenAPIRegistry.get(schema), description });
   return schema;
 }
 
@@ -39,6 +45,15 @@ export function nameRequestSchemas(): void {
   named('ActionBody', ActionBodySchema);
   named('ApproveBody', ApproveBodySchema);
   named('PatchOperationBody', PatchOperationBodySchema);
+  named('WaveOverride', WaveOverrideSchema);
+  described(
+    OperationRequestSchema.shape.waveOverrides,
+    "Per wave, by name: knobs that replace what the wave would otherwise get, for waves the policy generates and declared waves alike (`remainder` and `internal` included). An override wins over the declared wave's own knob. A name the request cannot produce (its declared or generated waves, and `remainder` unless a wave takes everything left) is a 400 `validation_failed` with a detail at `waveOverrides.<name>` listing the request's waves; a wave that is only empty today is accepted.",
+  );
+  described(
+    PatchOperationBodySchema.shape.wave,
+    'the wave number whose maxParallel changes, and that wave only; without it, the running wave and every later one',
+  );
 }
 
 const timestamp = z.string().meta({ format: 'date-time', example: '2025-01-01T02:00:00.000Z' });

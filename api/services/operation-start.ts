@@ -34,7 +34,16 @@ export interface OperationStartDeps {
  * the upgrade that added them still finds the operation it started.
  */
 function requestHash(request: OperationRequest): string {
-  const { requestId: _ignored, limits, alarms, alarmIntervalSeconds, monitor, onLeased, ...rest } = request;
+  const {
+    requestId: _ignored,
+    limits,
+    alarms,
+    alarmIntervalSeconds,
+    monitor,
+    onLeased,
+    waveOverrides,
+    ...rest
+  } = request;
   const { require, ...monitorRest } = monitor;
   const added = {
     ...(limits.applyTimeoutSeconds === DEFAULT_APPLY_TIMEOUT_SECONDS &&
@@ -46,6 +55,8 @@ function requestHash(request: OperationRequest): string {
       ? {}
       : { alarms, alarmIntervalSeconds }),
     monitor: require.length === 0 ? monitorRest : monitor,
+    // No overrides and `{}` change nothing: both hash as before waveOverrides existed.
+    ...(waveOverrides === undefined || Object.keys(waveOverrides).length === 0 ? {} : { waveOverrides }),
   };
   return createHash('sha256')
     .update(canonicalJson({ ...rest, ...added }))

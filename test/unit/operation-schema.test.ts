@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperationRequestSchema } from '../../domain/operation';
+import { PatchOperationBodySchema } from '../../domain/operation-requests';
 
 const base = {
   name: 'kafka-3.7.1',
@@ -58,6 +59,17 @@ void describe('OperationRequestSchema accepts', () => {
       }),
     ],
     ['an empty selector (the whole fleet, said explicitly)', withBody({ selector: {} })],
+    [
+      'wave overrides of a policy (names are checked by the planner, against the waves)',
+      withBody({
+        policy: { type: 'by-cloud', order: ['aws'], canaryPercent: 10 },
+        waveOverrides: {
+          'aws-canary': { approval: 'manual', bakeSeconds: 600 },
+          aws: { maxParallel: 50, maxFailures: 3 },
+          remainder: {},
+        },
+      }),
+    ],
   ];
   for (const [name, body] of accepted) {
     void it(`when given ${name}, then it is accepted`, () => {
@@ -135,6 +147,19 @@ void describe('OperationRequestSchema rejects', () => {
     ],
     ['a negative maxFailuresTotal', withBody({ maxFailuresTotal: -1 }), 'maxFailuresTotal'],
     ['an unknown onFailure', withBody({ onFailure: 'retry' }), 'onFailure'],
+    ['an unknown knob in a wave override', withBody({ waveOverrides: { aws: { percent: 10 } } }), 'waveOverrides.aws'],
+    [
+      'maxParallel 0 in a wave override',
+      withBody({ waveOverrides: { aws: { maxParallel: 0 } } }),
+      'waveOverrides.aws.maxParallel',
+    ],
+    [
+      'an unknown approval in a wave override',
+      withBody({ waveOverrides: { aws: { approval: 'auto' } } }),
+      'waveOverrides.aws.approval',
+    ],
+    ['a wave override that is not an object', withBody({ waveOverrides: { aws: 5 } }), 'waveOverrides.aws'],
+    ['waveOverrides that is a list', withBody({ waveOverrides: [{ aws: {} }] }), 'waveOverrides'],
   ];
   for (const [name, body, path] of rejected) {
     void it(`when given ${name}, then it is rejected at '${path}'`, () => {
@@ -246,4 +271,20 @@ void describe('OperationRequestSchema defaults', () => {
     const parsed = OperationRequestSchema.parse(withBody({ waves: [{ name: 'a' }] }));
     assert.deepEqual(parsed.waves, [{ name: 'a' }]);
   });
+});
+
+void describe('PatchOperationBodySchema', () => {
+  const cases: [string, unknown, boolean][] = [
+    ['maxParallel alone (the running and later waves)', { maxParallel: 10 }, true],
+    ['maxParallel for one wave', { maxParallel: 2, wave: 3 }, true],
+    ['wave 0', { maxParallel: 2, wave: 0 }, false],
+    ['a fractional wave', { maxParallel: 2, wave: 1.5 }, false],
+    ['a wave given as a string', { maxParallel: 2, wave: '3' }, false],
+    ['an unknown field', { maxParallel: 2, waves: [3] }, false],
+  ];
+  for (const [what, body, ok] of cases) {
+    void it(`when given ${what}, then it is ${ok ? 'accepted' : 'refused'}`, () => {
+      assert.equal(PatchOperationBodySchema.safeParse(body).success, ok);
+    });
+  }
 });

@@ -385,3 +385,208 @@ void describe('planOperation: by-cloud policy', () => {
     assert.deepEqual(waveNames(plan), ['internal', 'aws-canary', 'aws', 'remainder']);
   });
 });
+
+void describe('planOperation: wave overrides', () => {
+  const fleet = [
+    ...many('aws', 10),
+    ...many('gcp', 10, { cloud: 'gcp' }),
+    ...many('oci', 2, { cloud: 'oci' }),
+    cluster('int-aws', { environment: 'internal' }),
+  ];
+  const policy = { type: 'by-cloud' as const, order: ['aws', 'gcp'], canaryPercent: 10 };
+  const knobsOf = (plan: Plan, name: string) => {
+    const wave = plan.waves.find((w) => w.name === name);
+    assert.ok(wave, `no wave '${name}' in ${waveNames(plan).join(', ')}`);
+    const { maxParallel, maxFailures, bakeSeconds, approval } = wave;
+    return { maxParallel, maxFailures, bakeSeconds, approval };
+  };
+  const defaults = { maxParallel: 4, maxFailures: 1, bakeSeconds: 0, approval: 'none' };
+
+  void it('when a policy canary is overridden with a manual approval and a bake, then only that canary gets them', () => {
+    const plan = planOperation(
+      request({
+        policy,
+        defaults: { maxParallel: 4, maxFailures: 1 },
+        waveOverrides: { 'aws-canary': { approval: 'manual', bakeSeconds: 600 } },
+      }),
+      fleet,
+    );
+    assert.deepEqual(waveNames(plan), ['internal', 'aws-canary', 'aws', 'gcp-canary', 'gcp', 'remainder']);
+    assert.deepEqual(knobsOf(plan, 'aws-canary'), { ...defaults, approval: 'manual', bakeSeconds: 600 });
+    for (const name of ['internal', 'aws', 'gcp-canary', 'gcp', 'remainder']) {
+      assert.deepEqual(knobsOf(plan, name), defaults, name);
+    }
+    assertAccountsFor(
+      plan,
+      fleet.map((c) => c.id),
+    );
+  });
+
+  void it('when maxParallel and maxFailures are overridden, then the wave takes them and keeps the other defaults', () => {
+    const plan = planOperation(
+      request({
+        policy,
+        defaults: { maxParallel: 4, maxFailures: 1 },
+        waveOverrides: { gcp: { maxParallel: 50, maxFailures: 5 }, internal: { maxParallel: 1 } },
+      }),
+      fleet,
+    );
+    assert.deepEqual(knobsOf(plan, 'gcp'), { ...defaults, maxParallel: 50, maxFailures: 5 });
+    assert.deepEqual(knobsOf(plan, 'internal'), { ...defaults, maxParallel: 1 });
+    assert.deepEqual(knobsOf(plan, 'gcp-canary'), defaults);
+  });
+
+  void it('when a declared wave sets a knob and an override sets it too, then the override wins; its other knobs stay', () => {
+    const plan = planOperation(
+      request({
+        waves: [
+          { name: 'canary', selector: { cloud: 'gcp' }, maxParallel: 2, bakeSeconds: 30, approval: 'manual' },
+          { name: 'rest', maxParallel: 10 },
+        ],
+        waveOverrides: { canary: { maxParallel: 5, approval: 'none' } },
+      }),
+      fleet,
+    );
+    assert.deepEqual(knobsOf(plan, 'canary'), { maxParallel: 5, maxFailures: 0, bakeSeconds: 30, approval: 'none' });
+    assert.deepEqual(knobsOf(plan, 'rest'), { maxParallel: 10, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
+  });
+
+  void it('when remainder is overridden, then the clusters no wave claimed run with the override', () => {
+    const plan = planOperation(
+      request({ policy, waveOverrides: { remainder: { approval: 'manual', maxParallel: 3 } } }),
+      fleet,
+    );
+    assert.deepEqual(idsOf(plan, 'remainder'), ['oci-000', 'oci-001']);
+    assert.deepEqual(knobsOf(plan, 'remainder'), {
+      maxParallel: 3,
+      maxFailures: 0,
+      bakeSeconds: 0,
+      approval: 'manual',
+    });
+  });
+
+  void it('when neither waves nor policy is given, then remainder can be overridden: it is the only wave', () => {
+    const plan = planOperation(request({ waveOverrides: { remainder: { bakeSeconds: 1 } } }), fleet);
+    assert.deepEqual(knobsOf(plan, 'remainder'), { maxParallel: 1, maxFailures: 0, bakeSeconds: 1, approval: 'none' });
+  });
+
+  void it('when an overridden wave is empty today, then the override is accepted and the wave is listed in emptyWaves', () => {
+    const req = request({
+      policy: { type: 'by-cloud', order: ['azure', 'aws'], canaryPercent: 10 },
+      waveOverrides: { 'azure-canary': { approval: 'manual' }, remainder: { maxParallel: 2 } },
+    });
+    const plan = planOperation(req, many('aws', 5));
+    assert.deepEqual(plan.emptyWaves, ['internal', 'azure-canary', 'azure']);
+    assert.deepEqual(waveNames(plan), ['aws-canary', 'aws']);
+    assert.deepEqual(resolveWaves(req)[1], {
+      name: 'azure-canary',
+      selector: { cloud: 'azure' },
+      percent: 10,
+      maxParallel: 1,
+      maxFailures: 0,
+      bakeSeconds: 0,
+      approval: 'manual',
+    });
+  });
+
+  /** The ValidationFailed a plan of `patch` throws, checked for the shape every unknown-name refusal has. */
+  const refusal = (patch: Partial<OperationRequestInput>): ValidationFailed => {
+    let caught: unknown;
+    assert.throws(
+      () => planOperation(request(patch), fleet),
+      (err: unknown) => ((caught = err), true),
+    );
+    assert.ok(caught instanceof ValidationFailed, String(caught));
+    assert.equal(caught.status, 400);
+    assert.equal(caught.code, 'validation_failed');
+    return caught;
+  };
+
+  void it('when an override names a wave the policy cannot generate, then it is a 400 listing the waves at waveOverrides.<name>', () => {
+    const err = refusal({ policy, waveOverrides: { 'aws-canry': { approval: 'manual' }, aws: { maxParallel: 2 } } });
+    const waves = ['internal', 'aws-canary', 'aws', 'gcp-canary', 'gcp', 'remainder'];
+    assert.deepEqual(err.details, [
+      {
+        path: 'waveOverrides.aws-canry',
+        message: `no wave is named 'aws-canry'; this request's waves are: ${waves.join(', ')}`,
+        reason: 'unknown_wave',
+        waves,
+      },
+    ]);
+    assert.match(err.message, /aws-canry/);
+  });
+
+  const unknownCases: [string, Partial<OperationRequestInput>, string, string[]][] = [
+    [
+      'internal when internalFirst is off',
+      { policy: { type: 'by-cloud', order: ['aws'], internalFirst: false }, waveOverrides: { internal: {} } },
+      'internal',
+      ['aws', 'remainder'],
+    ],
+    [
+      'a canary when the policy has no canaryPercent',
+      { policy: { type: 'by-cloud', order: ['aws'] }, waveOverrides: { 'aws-canary': { bakeSeconds: 5 } } },
+      'aws-canary',
+      ['internal', 'aws', 'remainder'],
+    ],
+    [
+      'a cloud the policy does not order',
+      { policy, waveOverrides: { oci: { maxParallel: 2 } } },
+      'oci',
+      ['internal', 'aws-canary', 'aws', 'gcp-canary', 'gcp', 'remainder'],
+    ],
+    [
+      'a wave that is not declared',
+      { waves: [{ name: 'canary', selector: { cloud: 'gcp' } }], waveOverrides: { internal: { maxParallel: 2 } } },
+      'internal',
+      ['canary', 'remainder'],
+    ],
+    [
+      'any wave but remainder when no waves are given',
+      { waveOverrides: { internal: { approval: 'manual' } } },
+      'internal',
+      ['remainder'],
+    ],
+  ];
+  for (const [what, patch, name, waves] of unknownCases) {
+    void it(`when an override names ${what}, then it is refused at waveOverrides.${name}`, () => {
+      const [detail, ...more] = refusal(patch).details;
+      assert.deepEqual(more, []);
+      assert.equal(detail?.path, `waveOverrides.${name}`);
+      assert.equal(detail?.reason, 'unknown_wave');
+      assert.deepEqual(detail?.waves, waves);
+    });
+  }
+
+  void it('when a declared wave takes everything left, then remainder cannot form and an override of it is refused', () => {
+    const err = refusal({
+      waves: [{ name: 'canary', selector: { cloud: 'gcp' }, percent: 10 }, { name: 'rest' }],
+      waveOverrides: { remainder: { approval: 'manual' } },
+    });
+    assert.equal(err.details[0]?.path, 'waveOverrides.remainder');
+    assert.match(err.details[0]?.message ?? '', /wave 'rest' takes every cluster still unclaimed/);
+    assert.deepEqual(err.details[0]?.waves, ['canary', 'rest']);
+  });
+
+  void it('when a declared wave is named like an Object member, then it takes no override from the prototype', () => {
+    const plan = planOperation(
+      request({
+        waves: [{ name: 'constructor', selector: { cloud: 'gcp' } }],
+        waveOverrides: { remainder: { maxParallel: 2 } },
+      }),
+      fleet,
+    );
+    assert.deepEqual(knobsOf(plan, 'constructor'), {
+      maxParallel: 1,
+      maxFailures: 0,
+      bakeSeconds: 0,
+      approval: 'none',
+    });
+    assert.equal(knobsOf(plan, 'remainder').maxParallel, 2);
+  });
+
+  void it('when the overrides are wrong and the selector matches nothing, then the overrides are reported first', () => {
+    const err = refusal({ selector: { kind: 'ksqldb' }, policy, waveOverrides: { nope: {} } });
+    assert.equal(err.details[0]?.reason, 'unknown_wave');
+  });
+});
