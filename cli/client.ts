@@ -119,6 +119,15 @@ export class ApiClient {
   async post<T>(path: string, body?: unknown, query?: Query): Promise<T> {
     return (await this.send<T>('POST', path, { body, query })).body;
   }
+
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await this.send<T>('PATCH', path, { body })).body;
+  }
+
+  /** A 204 has no body: the answer is only its status. */
+  async delete(path: string): Promise<number> {
+    return (await this.send<undefined>('DELETE', path)).status;
+  }
 }
 
 /** Path segments from user input are encoded, so an id can never change the route. */

@@ -4,6 +4,8 @@ export const EXIT = {
   ok: 0,
   /** status --watch / start --watch: the operation ended failed or cancelled. */
   operationFailed: 1,
+  /** A person answered no when asked to confirm (clusters delete). */
+  declined: 1,
   /** Bad flags or arguments, or an input file that is unreadable or invalid. */
   usage: 2,
   /** The API refused the request (4xx other than 401/403): not found, conflict, validation. */
@@ -20,7 +22,8 @@ export const EXIT = {
 
 export const EXIT_CODES_HELP = `Exit codes:
   0   success
-  1   status/start --watch: the operation ended failed or cancelled
+  1   status/start --watch: the operation ended failed or cancelled;
+      clusters delete: the confirmation was answered no
   2   usage error, or an invalid or unreadable input file
   3   the API rejected the request (400, 404, 409, …)
   4   not authenticated (401) or not allowed (403)

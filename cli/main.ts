@@ -4,6 +4,7 @@ import { version } from '../package.json';
 import { registerClusters } from './commands/clusters';
 import { registerControl } from './commands/control';
 import { registerOperations } from './commands/operations';
+import { registerRuns } from './commands/runs';
 import { CliError, EXIT, EXIT_CODES_HELP, formatError } from './errors';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -35,17 +36,32 @@ Examples:
   fleetwave plan kafka-3.7.1.yaml
   fleetwave start kafka-3.7.1.yaml --request-id change-1234
   fleetwave status kafka-3.7.1-a1b2c3 --watch
-  fleetwave approve kafka-3.7.1-a1b2c3 --wave 2 --comment "canary healthy"
+  fleetwave operations approve kafka-3.7.1-a1b2c3 --wave 2 --comment "canary healthy"
+  fleetwave operations failed kafka-3.7.1-a1b2c3
+  fleetwave operations set-parallel kafka-3.7.1-a1b2c3 20
   fleetwave events kafka-3.7.1-a1b2c3 -o json
+
+Every operation command works as "fleetwave operations <command>" and as "fleetwave <command>".
 
 ${EXIT_CODES_HELP}
 
 Errors are printed to stderr as "error: <code>: <message>" with one line per detail.`,
     );
   registerClusters(program);
-  registerOperations(program);
-  registerControl(program);
+  const operations = program
+    .command('operations')
+    .alias('ops')
+    .description('plan, start, list, watch, approve, control and tune operations (each also a top-level command)');
+  registerOperationCommands(operations);
+  registerOperationCommands(program);
   return program;
+}
+
+/** One set of operation commands, registered under `operations` and, for short lines, at the top level. */
+function registerOperationCommands(parent: Command): void {
+  registerOperations(parent);
+  registerControl(parent);
+  registerRuns(parent);
 }
 
 /** Runs the CLI and resolves to its exit code; never throws. */

@@ -114,7 +114,9 @@ export function clusterDetail(
   const lines = fields.map(
     ([k, v]) => `${k.padEnd(width)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`,
   );
-  const runs = c.runs ?? [];
+  // A patch answers the cluster without runs: say nothing of them rather than "none".
+  if (c.runs === undefined) return lines.join('\n');
+  const runs = c.runs;
   if (runs.length === 0) return [...lines, '', 'recent runs: none'].join('\n');
   const runTable = table(
     ['OPERATION', 'WAVE', 'STATE', 'FROM', 'TO', 'STARTED', 'FINISHED', 'ERROR'],

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ClusterInputSchema } from '../domain/cluster';
+import { ClusterInputSchema, ClusterPatchSchema } from '../domain/cluster';
 import { OperationRequestSchema } from '../domain/operation';
 import { InputError } from './errors';
 
@@ -162,4 +162,17 @@ export function clustersFrom(file: DataFile): Record<string, unknown>[] {
 
 export async function readClusterFile(path: string): Promise<Record<string, unknown>[]> {
   return clustersFrom(await readDataFile(path));
+}
+
+/** A cluster patch file: the fields to change, as PATCH /v1/clusters/:id takes them (labels and adapter whole). */
+export function clusterPatchFrom(file: DataFile): Record<string, unknown> {
+  const { data } = file;
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new InputError(`${file.name} is not a valid cluster patch: give an object of the fields to change`);
+  validateData(ClusterPatchSchema, file, 'cluster patch');
+  return data as Record<string, unknown>;
+}
+
+export async function readClusterPatch(path: string): Promise<Record<string, unknown>> {
+  return clusterPatchFrom(await readDataFile(path));
 }

@@ -74,3 +74,26 @@ export interface ClusterRunView {
   lastError?: string | null;
   adapterAttempts?: number;
 }
+
+/** One run of GET /v1/operations/:id/clusters. */
+export interface OperationRunView extends ClusterRunView {
+  clusterId: string;
+  attempts: number;
+  reason: string | null;
+}
+
+/** PATCH /v1/operations/:id: `wave` is echoed by servers that take it. */
+export interface SetParallelAnswer {
+  id: string;
+  maxParallel: number;
+  wave?: number | null;
+}
+
+/**
+ * What an operator action answers: 200 with the operation's status once the workflow applied it;
+ * 202 when it was delivered but no worker answered in time (older servers: `{ id, accepted }`).
+ */
+export type ActionAnswer =
+  | (Partial<OperationStatus> & { state: string })
+  | { id: string; action: string; outcome: 'delivered'; message: string }
+  | { id: string; accepted: string };

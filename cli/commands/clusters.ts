@@ -1,4 +1,4 @@
-// `fleetwave clusters import|list|get`: the fleet inventory over /v1/clusters.
+// `fleetwave clusters import|list|get|patch|delete`: the fleet inventory over /v1/clusters.
 import type { Command } from 'commander';
 import { seg } from '../client';
 import { contextOf, intOption, labelOption } from '../context';
@@ -6,6 +6,7 @@ import { readPages } from '../pages';
 import { clusterDetail, clustersTable } from '../render';
 import { readClusterFile } from '../spec-file';
 import type { Cluster, ClusterRunView } from '../types';
+import { registerClusterEdits } from './cluster-edits';
 
 /** Below the API's bulk limit (5000), and small enough that one request stays quick. */
 const IMPORT_CHUNK = 1000;
@@ -40,14 +41,16 @@ export function clusterQuery(opts: ListOptions): Record<string, string | number 
 export function registerClusters(program: Command): void {
   const clusters = program
     .command('clusters')
-    .description('import, list and inspect the fleet inventory')
+    .description('import, list, inspect, change and remove clusters of the fleet inventory')
     .addHelpText(
       'after',
       `
 Examples:
   fleetwave clusters import fleet.yaml
   fleetwave clusters list --cloud gcp --label team=core --all
-  fleetwave clusters get cust-gcp-us-east1-001`,
+  fleetwave clusters get cust-gcp-us-east1-001
+  fleetwave clusters patch cust-gcp-us-east1-001 --set labels.team=core
+  fleetwave clusters delete cust-gcp-us-east1-001 --yes`,
     );
 
   clusters
@@ -138,4 +141,6 @@ Examples:
       );
       ctx.emit(cluster, () => clusterDetail(cluster));
     });
+
+  registerClusterEdits(clusters);
 }
