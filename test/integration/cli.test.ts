@@ -57,8 +57,10 @@ async function writeYaml(name: string, value: unknown): Promise<string> {
   return file;
 }
 
-/** Imports four simulated clusters through the CLI; the first two are internal. */
-async function importFleet(): Promise<{ ids: string[]; team: string }> {
+/** Imports four simulated clusters through the CLI; the first two are internal. `config` adds adapter settings. */
+async function importFleet(
+  config: (i: number) => Record<string, unknown> = () => ({}),
+): Promise<{ ids: string[]; team: string }> {
   const prefix = uid('cli');
   const team = uid('team');
   const clusters = [0, 1, 2, 3].map((i) => ({
@@ -70,7 +72,7 @@ async function importFleet(): Promise<{ ids: string[]; team: string }> {
     environment: i < 2 ? 'internal' : 'customer',
     version: '3.6.0',
     labels: { team },
-    adapter: { type: 'simulated', config: { applyMs: 50 } },
+    adapter: { type: 'simulated', config: { applyMs: 50, ...config(i) } },
   }));
   const run = await fleetwave(['clusters', 'import', await writeYaml('fleet', clusters)]);
   assert.equal(run.code, 0, run.stderr);
@@ -94,6 +96,41 @@ const startedId = (run: Run) => {
   assert.ok(id, `no operation id in: ${run.stdout}\n${run.stderr}`);
   return id;
 };
+
+/** Polls `status -o json` until the operation is in `state`. */
+async function waitForCliState(id: string, state: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const status = await fleetwave(['status', id, '-o', 'json']);
+    if (status.code === 0 && JSON.parse(status.stdout).state === state) return;
+    assert.ok(i < 100, `never ${state}: ${status.stdout}${status.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * An action command succeeded and its first line is one of the answers the API may give: applied (200, the
+ * state now), delivered but not yet applied (202, the API's message), or an older server's bare 202.
+ */
+function assertActionSaid(run: Run, applied: RegExp, requested: string): void {
+  assert.equal(run.code, 0, run.stderr);
+  const first = run.stdout.split('\n')[0] ?? '';
+  assert.ok(
+    applied.test(first) || first === requested || /deliver/i.test(first),
+    `unexpected answer to an action:\n${run.stdout}`,
+  );
+}
+
+/** Holds a cluster's lease as a running operation would, so the inventory refuses changes to it. */
+async function holdLease(clusterId: string): Promise<() => Promise<void>> {
+  const op = uid('holder');
+  await stack.db.query('INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, $2, $2)', [
+    clusterId,
+    op,
+  ]);
+  return async () => {
+    await stack.db.query('DELETE FROM leases WHERE cluster_id = $1', [clusterId]);
+  };
+}
 
 describe('the fleetwave CLI', () => {
   test('when a YAML fleet is imported, then clusters list by its label shows every cluster', async () => {
@@ -137,26 +174,26 @@ describe('the fleetwave CLI', () => {
     const id = startedId(start);
 
     const pause = await fleetwave(['pause', id, '--reason', 'INC-42']);
-    assert.equal(pause.code, 0, pause.stderr);
-    assert.equal(pause.stdout, `pause requested for ${id}\n`);
-    const skip = await fleetwave(['skip', id, ids[3]!]);
+    assertActionSaid(pause, new RegExp(`^paused: ${id} is paused$`), `pause requested for ${id}`);
+    const skip = await fleetwave(['operations', 'skip', id, ids[3]!, '-o', 'json']);
     assert.equal(skip.code, 0, skip.stderr);
-    assert.equal(skip.stdout, `skip requested for cluster ${ids[3]} of ${id}\n`);
-    const retry = await fleetwave(['retry', id, ids[3]!]);
+    const skipAnswer = JSON.parse(skip.stdout);
+    assert.ok(
+      typeof skipAnswer.state === 'string' || skipAnswer.outcome === 'delivered' || skipAnswer.accepted === 'skip',
+      `-o json prints the API's answer: ${skip.stdout}`,
+    );
+    const retry = await fleetwave(['operations', 'retry', id, ids[3]!]);
     assert.equal(retry.code, 3, 'only a failed or rolled back cluster can be retried');
+    assert.match(retry.stderr, /^error: \w+: /m);
 
-    for (let i = 0; ; i++) {
-      const status = await fleetwave(['status', id, '-o', 'json']);
-      if (JSON.parse(status.stdout).state === 'paused') break;
-      assert.ok(i < 50, `never paused: ${status.stdout}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForCliState(id, 'paused');
+    const again = await fleetwave(['pause', id]);
+    assert.equal(again.code, 3, 'an operation already paused is not paused twice');
+    assert.match(again.stderr, /^error: (already_paused|invalid_state): /m);
     const resume = await fleetwave(['resume', id]);
-    assert.equal(resume.code, 0, resume.stderr);
-    assert.equal(resume.stdout, `resume requested for ${id}\n`);
-    const cancel = await fleetwave(['cancel', id, '--reason', 'not today']);
-    assert.equal(cancel.code, 0, cancel.stderr);
-    assert.equal(cancel.stdout, `cancel requested for ${id}\n`);
+    assertActionSaid(resume, new RegExp(`^resumed: ${id} is \\w+`), `resume requested for ${id}`);
+    const cancel = await fleetwave(['operations', 'cancel', id, '--reason', 'not today']);
+    assertActionSaid(cancel, new RegExp(`^cancelled: ${id} is \\w+`), `cancel requested for ${id}`);
     const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
     assert.equal(watch.code, 1, 'a cancelled operation ends the watch with exit 1');
 
@@ -176,12 +213,12 @@ describe('the fleetwave CLI', () => {
     ]) {
       assert.ok(actions.includes(action), `${action} missing from ${actions.join(', ')}`);
     }
-    // --reason reaches the audit log; without it the body is empty.
+    // --reason reaches the audit log; without it none is sent.
     const payloadOf = (action: string) => events.find((e: any) => e.action === action)?.payload;
-    assert.deepEqual(payloadOf('operation.pause'), { reason: 'INC-42' });
-    assert.deepEqual(payloadOf('operation.resume'), {});
-    assert.deepEqual(payloadOf('operation.cancel'), { reason: 'not today' });
-    assert.deepEqual(payloadOf('operation.skip'), { clusterId: ids[3] });
+    assert.equal(payloadOf('operation.pause').reason, 'INC-42');
+    assert.equal(payloadOf('operation.resume').reason, undefined);
+    assert.equal(payloadOf('operation.cancel').reason, 'not today');
+    assert.equal(payloadOf('operation.skip').clusterId, ids[3]);
   });
 
   test('when a spec is planned, then the waves table shows each wave with its settings and the skipped count', async () => {
@@ -234,12 +271,206 @@ describe('the fleetwave CLI', () => {
     });
     assert.ok(approval, `the watch never showed the approval line:\n${watch.stdout}`);
     const approved = await approval;
-    assert.equal(approved.code, 0, approved.stderr);
-    assert.match(approved.stdout, new RegExp(`approved wave 2 of ${id}`));
+    assertActionSaid(
+      approved,
+      new RegExp(`^approved wave 2 \\("canary ok"\\): ${id} is \\w+`),
+      `approval of wave 2 requested for ${id}`,
+    );
     assert.equal(watch.code, 0, watch.stderr);
     assert.match(watch.stdout, /awaiting_approval/);
     assert.match(watch.stdout, new RegExp(`operation ${id} completed: 4 succeeded`));
     assert.match(watch.stdout, /^2\s+customers\s+completed.*manual \(abe\)$/m);
+  });
+
+  test('when an approver approves with a comment, then -o json prints the answer and the comment is in the events; the starter may not approve', async () => {
+    const { ids } = await importFleet();
+    const spec = await writeYaml('spec', twoWaveSpec(ids, { approval: 'manual' }));
+    const id = startedId(await fleetwave(['start', spec], { token: TOKENS.admin }));
+    await waitForCliState(id, 'awaiting_approval');
+
+    const self = await fleetwave(['operations', 'approve', id, '--wave', '2'], { token: TOKENS.admin });
+    assert.equal(self.code, 4, 'four-eyes: who started it cannot approve it');
+    assert.match(self.stderr, /^error: self_approval_forbidden: /m);
+    const wrongWave = await fleetwave(['operations', 'approve', id, '--wave', '1'], { token: TOKENS.approver });
+    assert.equal(wrongWave.code, 3, wrongWave.stderr);
+    assert.match(wrongWave.stderr, /^error: (not_awaiting_approval|invalid_state): /m);
+
+    const approve = await fleetwave(
+      ['operations', 'approve', id, '--wave', '2', '--comment', 'canary ok', '-o', 'json'],
+      {
+        token: TOKENS.approver,
+      },
+    );
+    assert.equal(approve.code, 0, approve.stderr);
+    const answer = JSON.parse(approve.stdout);
+    assert.equal(answer.id, id);
+    assert.ok(
+      typeof answer.state === 'string' || answer.outcome === 'delivered' || answer.accepted === 'approve',
+      `not an answer to approve: ${approve.stdout}`,
+    );
+
+    const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
+    assert.equal(watch.code, 0, watch.stderr);
+    const events = JSON.parse((await fleetwave(['operations', 'events', id, '--all', '-o', 'json'])).stdout).events;
+    const approval = events.find((e: any) => e.action === 'operation.approve' && e.identity === 'abe');
+    assert.ok(approval, `no approval event in ${JSON.stringify(events.map((e: any) => e.action))}`);
+    assert.equal(approval.payload.comment, 'canary ok');
+    assert.equal(approval.payload.wave, 2);
+  });
+
+  test('when maxParallel is changed, then set-parallel names the waves it applies to, -o json prints the answer and the change is audited', async () => {
+    const { ids } = await importFleet();
+    const id = startedId(await fleetwave(['start', await writeYaml('spec', twoWaveSpec(ids, { approval: 'manual' }))]));
+
+    const all = await fleetwave(['operations', 'set-parallel', id, '3']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(all.stdout.split('\n')[0], `maxParallel of ${id} is now 3 for the running wave and every later one`);
+    const json = await fleetwave(['ops', 'set-parallel', id, '4', '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).id, id);
+    assert.equal(JSON.parse(json.stdout).maxParallel, 4);
+
+    // A server from before per-wave edits refuses `wave` as an unknown field; the CLI then says how to do without.
+    const one = await fleetwave(['operations', 'set-parallel', id, '2', '--wave', '2']);
+    if (one.code === 0) {
+      assert.equal(one.stdout.split('\n')[0], `maxParallel of ${id} is now 2 for wave 2`);
+    } else {
+      assert.equal(one.code, 3, one.stderr);
+      assert.match(one.stderr, /^error: validation_failed: /m);
+      assert.match(one.stderr, /does not take --wave yet/);
+    }
+
+    const tooMany = await fleetwave(['operations', 'set-parallel', id, '1001']);
+    assert.equal(tooMany.code, 2, 'checked before anything is sent');
+    assert.match(tooMany.stderr, /expected a whole number from 1 to 1000/);
+
+    const events = JSON.parse((await fleetwave(['events', id, '--all', '-o', 'json'])).stdout).events;
+    const changes = events.filter((e: any) => e.action === 'operation.set_max_parallel').map((e: any) => e.payload);
+    assert.ok(
+      changes.some((p: any) => p.maxParallel === 3),
+      `no audited change to 3 in ${JSON.stringify(changes)}`,
+    );
+    assert.equal((await fleetwave(['cancel', id])).code, 0);
+  });
+
+  test('when clusters fail, then operations failed lists them by wave with their errors, --wave narrows it, -o json has the runs', async () => {
+    const { ids } = await importFleet((i) => (i === 1 || i === 3 ? { failApply: true } : {}));
+    const spec = {
+      ...twoWaveSpec(ids),
+      waves: [
+        { name: 'internal', selector: { environment: 'internal' }, maxParallel: 2, maxFailures: 1 },
+        { name: 'customers', maxParallel: 2, maxFailures: 1 },
+      ],
+    };
+    const id = startedId(await fleetwave(['start', await writeYaml('spec', spec)]));
+    const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
+    assert.equal(watch.code, 0, `each wave tolerates one failure: ${watch.stdout}${watch.stderr}`);
+
+    const failed = await fleetwave(['operations', 'failed', id]);
+    assert.equal(failed.code, 0, failed.stderr);
+    const lines = failed.stdout.split('\n');
+    assert.match(lines[0]!, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+ERROR\b/);
+    assert.match(lines[1]!, new RegExp(`^${ids[1]}\\s+1\\s+failed\\s+1\\s+\\S`));
+    assert.match(lines[2]!, new RegExp(`^${ids[3]}\\s+2\\s+failed\\s+1\\s+\\S`));
+    assert.match(failed.stdout, new RegExp(`^2 failed, 0 rolled back in ${id}$`, 'm'));
+
+    const wave2 = await fleetwave(['failed', id, '--wave', '2', '-o', 'json']);
+    assert.equal(wave2.code, 0, wave2.stderr);
+    const { runs } = JSON.parse(wave2.stdout);
+    assert.deepEqual(
+      runs.map((r: any) => [r.clusterId, r.wave, r.state]),
+      [[ids[3], 2, 'failed']],
+    );
+    assert.ok(runs[0].error, 'the run carries its error');
+
+    const none = await fleetwave(['operations', 'failed', id, '--wave', '3']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, `no failed or rolled back clusters in wave 3 of ${id}\n`);
+  });
+
+  test('when a cluster is patched with --set and --file, then the change is stored; while leased the 409 is printed', async () => {
+    const { ids, team } = await importFleet();
+    const set = await fleetwave([
+      'clusters',
+      'patch',
+      ids[0]!,
+      '--set',
+      'labels.owner=ops',
+      '--set',
+      'adapter.config.applyMs=100',
+      '--set',
+      'tier=dedicated',
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.split('\n')[0], `updated cluster ${ids[0]}: labels, adapter, tier`);
+    assert.match(set.stdout, /^tier\s+dedicated$/m);
+    const stored = JSON.parse((await fleetwave(['clusters', 'get', ids[0]!, '-o', 'json'])).stdout);
+    assert.deepEqual(stored.labels, { team, owner: 'ops' }, 'the other labels stay');
+    assert.deepEqual(stored.adapter, { type: 'simulated', config: { applyMs: 100 } });
+    assert.equal(stored.tier, 'dedicated');
+
+    const file = await writeYaml('patch', { name: 'renamed by file', labels: { team, zone: 'a' } });
+    const fromFile = await fleetwave([
+      'clusters',
+      'patch',
+      ids[1]!,
+      '--file',
+      file,
+      '--set',
+      'labels.zone=b',
+      '-o',
+      'json',
+    ]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    const patched = JSON.parse(fromFile.stdout);
+    assert.equal(patched.id, ids[1]);
+    assert.equal(patched.name, 'renamed by file');
+    assert.deepEqual(patched.labels, { team, zone: 'b' });
+
+    const invalid = await fleetwave(['clusters', 'patch', ids[1]!, '--set', 'version=latest']);
+    assert.equal(invalid.code, 3);
+    assert.match(invalid.stderr, /^error: validation_failed: /m);
+    assert.match(invalid.stderr, /^ {2}version: must be a semantic version/m);
+
+    const release = await holdLease(ids[2]!);
+    try {
+      const leased = await fleetwave(['clusters', 'patch', ids[2]!, '--set', 'tier=gold']);
+      assert.equal(leased.code, 3);
+      assert.match(
+        leased.stderr,
+        new RegExp(`^error: cluster_leased: cluster '${ids[2]}' is leased by operation`, 'm'),
+      );
+    } finally {
+      await release();
+    }
+  });
+
+  test('when a cluster is deleted, then --yes deletes it, without --yes and a terminal it refuses, and a leased one stays', async () => {
+    const { ids } = await importFleet();
+    const refused = await fleetwave(['clusters', 'delete', ids[0]!]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, new RegExp(`refusing to delete cluster ${ids[0]} without confirmation: .*add --yes`));
+    assert.equal((await fleetwave(['clusters', 'get', ids[0]!])).code, 0, 'nothing was deleted');
+
+    const release = await holdLease(ids[1]!);
+    try {
+      const leased = await fleetwave(['clusters', 'delete', ids[1]!, '--yes']);
+      assert.equal(leased.code, 3);
+      assert.match(leased.stderr, /^error: cluster_leased: /m);
+    } finally {
+      await release();
+    }
+
+    const deleted = await fleetwave(['clusters', 'delete', ids[0]!, '--yes']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout, `deleted cluster ${ids[0]}\n`);
+    const gone = await fleetwave(['clusters', 'get', ids[0]!]);
+    assert.equal(gone.code, 3);
+    assert.match(gone.stderr, /^error: not_found: /m);
+
+    const json = await fleetwave(['clusters', 'delete', ids[1]!, '-y', '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { id: ids[1], deleted: true });
   });
 
   test('when --output json is given, then plan, start and every watch line parse as JSON', async () => {
