@@ -369,7 +369,7 @@ describe('the fleetwave CLI', () => {
     const failed = await fleetwave(['operations', 'failed', id]);
     assert.equal(failed.code, 0, failed.stderr);
     const lines = failed.stdout.split('\n');
-    assert.match(lines[0]!, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+ERROR\b/);
+    assert.match(lines[0]!, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+(ADAPTER ATTEMPTS\s+)?ERROR\b/);
     assert.match(lines[1]!, new RegExp(`^${ids[1]}\\s+1\\s+failed\\s+1\\s+\\S`));
     assert.match(lines[2]!, new RegExp(`^${ids[3]}\\s+2\\s+failed\\s+1\\s+\\S`));
     assert.match(failed.stdout, new RegExp(`^2 failed, 0 rolled back in ${id}$`, 'm'));

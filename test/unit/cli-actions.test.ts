@@ -120,7 +120,7 @@ describe('failedRunsText', () => {
     assert.match(text, /^retry one: fleetwave operations retry op-1 <cluster>$/m);
   });
 
-  test('when a run has an adapter error, then the adapter attempts and last error are columns', () => {
+  test('when a run has an adapter error its error does not quote, then adapter attempts and last error are columns', () => {
     const text = failedRunsText(
       'op-1',
       [
@@ -135,10 +135,24 @@ describe('failedRunsText', () => {
       ],
       3,
     );
-    assert.match(text, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+ERROR\s+ADAPTER ATTEMPTS\s+LAST ADAPTER ERROR$/m);
-    assert.match(text, /^a\s+3\s+failed\s+1\s+deadline_exceeded: 503\s+4\s+control plane answered 503$/m);
-    assert.match(text, /^b\s+3\s+failed\s+1\s+apply rejected\s+0\s+-$/m);
+    assert.match(text, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+ADAPTER ATTEMPTS\s+ERROR\s+LAST ADAPTER ERROR$/m);
+    assert.match(text, /^a\s+3\s+failed\s+1\s+4\s+deadline_exceeded: 503\s+control plane answered 503$/m);
+    assert.match(text, /^b\s+3\s+failed\s+1\s+0\s+apply rejected\s+-$/m);
     assert.match(text, /^2 failed, 0 rolled back in wave 3 of op-1$/m);
+  });
+
+  test('when the error already quotes the last adapter error, then only the adapter attempts are added', () => {
+    const text = failedRunsText('op-1', [
+      run({
+        clusterId: 'a',
+        wave: 1,
+        error: "ClusterApplyRejected: rejected the upgrade of 'a'",
+        lastError: "rejected the upgrade of 'a'",
+        adapterAttempts: 1,
+      }),
+    ]);
+    assert.match(text, /^CLUSTER\s+WAVE\s+STATE\s+ATTEMPTS\s+ADAPTER ATTEMPTS\s+ERROR$/m);
+    assert.match(text, /^a\s+1\s+failed\s+1\s+1\s+ClusterApplyRejected: rejected the upgrade of 'a'$/m);
   });
 });
 
