@@ -301,7 +301,14 @@ export const AcceptedSchema = named(
     .meta({ description: 'the signal was delivered; the workflow acts on it' }),
 );
 
-export const MaxParallelSetSchema = named('MaxParallelSet', z.object({ id: z.string(), maxParallel: int }));
+export const MaxParallelSetSchema = named(
+  'MaxParallelSet',
+  z.object({
+    id: z.string(),
+    maxParallel: int,
+    wave: int.optional().meta({ description: 'the one wave changed, when the request named it' }),
+  }),
+);
 
 const dependency = z.object({ ok: z.boolean(), latencyMs: int, error: z.string().optional() });
 export const ReadinessSchema = named(
