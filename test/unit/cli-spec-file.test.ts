@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InputError } from '../../cli/errors';
-import { clustersFrom, formatPath, operationSpecFrom, parseDataText } from '../../cli/spec-file';
+import { clusterPatchFrom, clustersFrom, formatPath, operationSpecFrom, parseDataText } from '../../cli/spec-file';
 
 /** The InputError a call throws, so a test can read its message and detail lines. */
 function inputError(fn: () => unknown): InputError {
@@ -128,5 +128,36 @@ void describe('cluster files', () => {
       inputError(() => clustersFrom(parseDataText('[]', 'fleet.yaml'))).details[0]!,
       /the file lists no clusters/,
     );
+  });
+});
+
+void describe('clusterPatchFrom', () => {
+  test('when the patch is valid, then it is sent as written', () => {
+    const text = 'name: Acme Kafka\nlabels: { team: core }\ntier: null\n';
+    assert.deepEqual(clusterPatchFrom(parseDataText(text, 'patch.yaml')), {
+      name: 'Acme Kafka',
+      labels: { team: 'core' },
+      tier: null,
+    });
+  });
+
+  test('when a field is unknown or of the wrong type, then each problem names its line', () => {
+    const err = inputError(() =>
+      clusterPatchFrom(parseDataText('name: x\ncolour: red\nlabels: { team: 5 }\n', 'patch.yaml')),
+    );
+    assert.match(err.message, /^patch\.yaml is not a valid cluster patch:$/);
+    assert.ok(
+      err.details.some((d) => /^patch\.yaml:2: .*colour/.test(d)),
+      err.details.join('\n'),
+    );
+    assert.ok(
+      err.details.some((d) => /^patch\.yaml:3: labels\.team: /.test(d)),
+      err.details.join('\n'),
+    );
+  });
+
+  test('when the file is a list, then it asks for an object of fields', () => {
+    const err = inputError(() => clusterPatchFrom(parseDataText('- a\n', 'patch.yaml')));
+    assert.match(err.message, /give an object of the fields to change/);
   });
 });
