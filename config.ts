@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   FLEET_API_TOKENS: z.string().default(''),
   FLEET_ALLOW_SELF_APPROVAL: bool,
+  FLEET_SECRETS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_PRETTY: bool,
   // 0 turns the endpoint off; tests run several workers in one process and must not collide.
@@ -57,6 +58,11 @@ export interface Config {
   /** Empty means open mode: every caller is `dev:admin` (refused in production). */
   tokens: TokenEntry[];
   allowSelfApproval: boolean;
+  /**
+   * Where the worker reads a secret named by a cluster's tokenRef when FLEET_SECRET_<tokenRef> is not set;
+   * null: the environment only. The secrets themselves are never part of the config.
+   */
+  secretsDir: string | null;
   logLevel: string;
   logPretty: boolean;
   /** Worker-side Prometheus endpoints (bound on `host`); 0 means off. */
@@ -117,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokens,
     allowSelfApproval: e.FLEET_ALLOW_SELF_APPROVAL,
+    secretsDir: e.FLEET_SECRETS_DIR ?? null,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     metrics: { workerPort: e.WORKER_METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },

@@ -9,17 +9,22 @@
 // Errors, as the contract says: 404 on a cluster → ClusterNotFound; every other 4xx → ClusterApplyRejected
 // (permanent: an operator fixes and retries); 5xx, network errors, timeouts and bodies that are not the
 // documented JSON → ControlPlaneUnavailable (retried); a provider operation that ends 'failed' → ClusterApplyFailed.
+//
+// Credentials: `tokenRef` names a secret resolved on this worker at each call (adapters/secrets.ts); its value goes
+// into the Authorization header and nowhere else. A config still holding a secret-named key is refused.
 import { z } from 'zod';
 import type { Cluster } from '../domain/cluster';
+import { findSecretKeys, TokenRefSchema } from '../domain/secrets';
 import { describeIssues, parseAdapterConfig } from './adapter-config';
 import { abortReason, sleepUnlessAborted } from './cancellation';
 import { bodyWords, networkCause } from './remote-errors';
 import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
+import { noSecrets, type SecretResolver } from './secrets';
 import type { AdapterContext, ClusterAdapter } from './types';
 
 const HttpConfigSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL' }),
-  token: z.string().min(1).optional(),
+  tokenRef: TokenRefSchema.optional(),
   timeoutMs: z.number().int().positive().max(600_000).default(10_000),
   pollMs: z.number().int().min(10).max(600_000).default(1000),
 });
@@ -49,8 +54,21 @@ const truncate = (text: string, max = MAX_MESSAGE) => (text.length > max ? `${te
 const providerMessage = (text: string) => truncate(bodyWords(text) || '(empty body)');
 
 function parseHttpConfig(cluster: Cluster): HttpConfig {
+  // A row written before secrets moved out of the inventory: refuse it rather than call without credentials.
+  const secretKeys = findSecretKeys(cluster.adapter.config);
+  if (secretKeys.length > 0) {
+    throw new ClusterApplyRejected(
+      `http adapter config of cluster '${cluster.id}' holds ${secretKeys.join(', ')}: secrets are not read from the inventory; set tokenRef`,
+    );
+  }
   const config = parseAdapterConfig(HttpConfigSchema, cluster, 'http');
   return { ...config, baseUrl: config.baseUrl.replace(/\/+$/, '') };
+}
+
+/** One adapter call's settings: the config, and the bearer token its tokenRef resolved to (kept out of HttpConfig). */
+interface Session {
+  cfg: HttpConfig;
+  bearer: string | null;
 }
 
 interface Request<T> {
@@ -67,14 +85,25 @@ interface Request<T> {
 
 export interface HttpAdapterDeps {
   fetch?: typeof fetch;
+  /** Resolves `tokenRef`; without it every tokenRef is `secret_missing`. */
+  secrets?: SecretResolver;
 }
 
-export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpAdapterDeps = {}): ClusterAdapter {
-  async function send<T>(cfg: HttpConfig, req: Request<T>): Promise<T> {
+export function createHttpAdapter({
+  fetch: fetchImpl = globalThis.fetch,
+  secrets = noSecrets,
+}: HttpAdapterDeps = {}): ClusterAdapter {
+  /** Parses the config and resolves its secret once per adapter call, before anything is sent. */
+  async function openSession(cluster: Cluster): Promise<Session> {
+    const cfg = parseHttpConfig(cluster);
+    return { cfg, bearer: cfg.tokenRef === undefined ? null : await secrets(cfg.tokenRef) };
+  }
+
+  async function send<T>({ cfg, bearer }: Session, req: Request<T>): Promise<T> {
     const what = `${req.method} ${req.path}`;
     const timeout = AbortSignal.timeout(cfg.timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
 
@@ -130,13 +159,13 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
 
   /** Polls a provider operation until it ends; heartbeats each answer so a stuck worker is noticed. */
   async function waitFor(
-    cfg: HttpConfig,
+    session: Session,
     cluster: Cluster,
     operationId: string,
     ctx: AdapterContext,
   ): Promise<string | null> {
     for (;;) {
-      const op = await send(cfg, {
+      const op = await send(session, {
         method: 'GET',
         path: `/operations/${encodeURIComponent(operationId)}`,
         notFoundIsCluster: false,
@@ -151,13 +180,12 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
           `provider operation ${operationId} on '${cluster.id}' failed: ${truncate(op.message ?? 'no message')}`,
         );
       }
-      await sleepUnlessAborted(cfg.pollMs, ctx.signal);
+      await sleepUnlessAborted(session.cfg.pollMs, ctx.signal);
     }
   }
 
-  const health: ClusterAdapter['health'] = async ({ cluster }) => {
-    const cfg = parseHttpConfig(cluster);
-    const body = await send(cfg, {
+  async function readHealth(session: Session, cluster: Cluster): ReturnType<ClusterAdapter['health']> {
+    const body = await send(session, {
       method: 'GET',
       path: `/clusters/${encodeURIComponent(cluster.id)}/health`,
       notFoundIsCluster: true,
@@ -176,11 +204,13 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       ...(body.message ? { message: truncate(body.message) } : {}),
       metrics,
     };
-  };
+  }
+
+  const health: ClusterAdapter['health'] = async ({ cluster }) => readHealth(await openSession(cluster), cluster);
 
   const apply: ClusterAdapter['apply'] = async ({ cluster, action, idempotencyKey }, ctx) => {
-    const cfg = parseHttpConfig(cluster);
-    const created = await send(cfg, {
+    const session = await openSession(cluster);
+    const created = await send(session, {
       method: 'POST',
       path: '/operations',
       body: { clusterId: cluster.id, action, idempotencyKey },
@@ -192,9 +222,9 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     });
     await ctx.recordProviderOperation?.(created.operationId);
     ctx.heartbeat({ providerOperationId: created.operationId, state: 'accepted' });
-    const message = await waitFor(cfg, cluster, created.operationId, ctx);
+    const message = await waitFor(session, cluster, created.operationId, ctx);
     // The change is done; a health read that fails now must not turn it into a failure (monitor checks health).
-    const version = await health({ cluster }).then(
+    const version = await readHealth(session, cluster).then(
       (answer) => answer.version,
       () => null,
     );
@@ -219,14 +249,15 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
     { cluster, idempotencyKey, fromVersion, providerOperationId },
     ctx,
   ) => {
-    const cfg = parseHttpConfig(cluster);
+    // Nothing to send without a stored id, so no secret is needed to say so.
     if (providerOperationId === null) {
       throw new ClusterApplyRejected(
         `cannot roll back '${cluster.id}': the control plane never acknowledged an apply for this cluster attempt (key ${idempotencyKey}), so there is no provider operation to roll back`,
       );
     }
+    const session = await openSession(cluster);
     const key = `${idempotencyKey}:rollback`;
-    const created = await send(cfg, {
+    const created = await send(session, {
       method: 'POST',
       path: `/operations/${encodeURIComponent(providerOperationId)}/rollback`,
       body: { clusterId: cluster.id, toVersion: fromVersion, idempotencyKey: key },
@@ -236,7 +267,7 @@ export function createHttpAdapter({ fetch: fetchImpl = globalThis.fetch }: HttpA
       signal: ctx.signal,
       schema: CreatedSchema,
     });
-    const message = await waitFor(cfg, cluster, created.operationId, ctx);
+    const message = await waitFor(session, cluster, created.operationId, ctx);
     return { message: message ?? `rolled back to ${fromVersion} (provider operation ${created.operationId})` };
   };
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/pool';
 import type { Cluster } from '../domain/cluster';
 import { ClusterApplyRejected } from './errors';
 import { createHttpAdapter } from './http';
+import type { SecretResolver } from './secrets';
 import { createSimulatedAdapter, type Clock } from './simulated';
 import type { AdapterRegistry, ClusterAdapter } from './types';
 
@@ -10,12 +11,14 @@ export interface AdapterDeps {
   db: Db;
   fetch?: typeof fetch;
   clock?: Clock;
+  /** Resolves the http adapter's `tokenRef` (adapters/secrets.ts); without it every tokenRef is missing. */
+  secrets?: SecretResolver;
 }
 
-export function createAdapters({ db, fetch, clock }: AdapterDeps): AdapterRegistry {
+export function createAdapters({ db, fetch, clock, secrets }: AdapterDeps): AdapterRegistry {
   return {
     simulated: createSimulatedAdapter({ db, clock }),
-    http: createHttpAdapter({ fetch }),
+    http: createHttpAdapter({ fetch, secrets }),
   };
 }
 

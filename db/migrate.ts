@@ -42,6 +42,13 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
+/** The SQLSTATE of a plain `RAISE NOTICE`. */
+const RAISED_BY_MIGRATION = '00000';
+
+/**
+ * Applies pending migrations. `log` receives the runner's warnings and errors, and every NOTICE a migration
+ * raises: that is how a migration tells the operator what needs their attention (`npm run migrate` prints them).
+ */
 export async function migrate(
   databaseUrl: string,
   log: (msg: string) => void = () => undefined,
@@ -49,16 +56,27 @@ export async function migrate(
   const created = await ensureDatabase(databaseUrl);
   // node-pg-migrate ships as an ES module only.
   const { runner } = await import('node-pg-migrate');
-  const applied = await runner({
-    databaseUrl,
-    dir: path.join(__dirname, 'migrations'),
-    migrationsTable: 'fleetwave_migrations',
-    direction: 'up',
-    count: Infinity,
-    checkOrder: true,
-    verbose: false,
-    log: () => undefined,
-    logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
+  // Our own client, so the migrations' notices can be heard; the runner uses it as it is. Only RAISE NOTICE
+  // (code 00000) is passed on: PostgreSQL's own notices ("already exists, skipping") are noise at every run.
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('notice', (notice) => {
+    if (notice.code === RAISED_BY_MIGRATION) log(`notice: ${notice.message ?? ''}`);
   });
-  return { created, applied: applied.map((m) => m.name) };
+  await client.connect();
+  try {
+    const applied = await runner({
+      dbClient: client,
+      dir: path.join(__dirname, 'migrations'),
+      migrationsTable: 'fleetwave_migrations',
+      direction: 'up',
+      count: Infinity,
+      checkOrder: true,
+      verbose: false,
+      log: () => undefined,
+      logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
+    });
+    return { created, applied: applied.map((m) => m.name) };
+  } finally {
+    await client.end();
+  }
 }

@@ -1,5 +1,6 @@
 // The fleet inventory's shapes: one zod schema each for a cluster, a patch and a list filter.
 import { z } from 'zod';
+import { TokenRefSchema } from './secrets';
 
 export const CLUSTER_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const TOKEN_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -24,7 +25,13 @@ export const LabelsSchema = z.record(
 
 export const AdapterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('simulated'), config: z.record(z.string(), z.unknown()).default({}) }).strict(),
-  z.object({ type: z.literal('http'), config: z.record(z.string(), z.unknown()).default({}) }).strict(),
+  z
+    .object({
+      type: z.literal('http'),
+      // The rest of the config is the adapter's to check when it runs; a malformed secret name is refused here.
+      config: z.object({ tokenRef: TokenRefSchema.optional() }).catchall(z.unknown()).default({}),
+    })
+    .strict(),
 ]);
 
 export const MaintenanceWindowSchema = z

@@ -4,10 +4,13 @@ import { countClusters, upsertClusters } from '../db/clusters';
 import { recordAudit } from '../db/audit';
 import { createPool, withTransaction, type Db } from '../db/pool';
 import { demoFleet } from '../domain/demo-fleet';
+import { refuseSecretsInInventory } from '../domain/secrets';
 
 export async function seedDemoFleet(db: Db, force = false): Promise<number> {
   if (!force && (await countClusters(db)) > 0) return 0;
   const fleet = demoFleet();
+  // The same refusal as POST /v1/clusters: a demo fleet edited to carry a token must not store it.
+  refuseSecretsInInventory(fleet, (i) => `clusters.${i}`);
   await withTransaction(db, async (tx) => {
     await upsertClusters(tx, fleet);
     await recordAudit(tx, {

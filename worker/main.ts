@@ -5,6 +5,7 @@ import { temporalConnectionOptions } from '../temporal-connection';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createAdapters } from '../adapters';
+import { createSecretResolver } from '../adapters/secrets';
 import { createLivenessCheck } from './liveness';
 import { coreLogging, createSdkLogger } from './logging';
 import { createWorkerMetrics, serveMetrics, temporalMetricsTelemetry, type MetricsServer } from './metrics';
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
   const liveness = createLivenessCheck(temporalTarget, config.temporal.namespace, config.worker.leaseTakeoverGraceMs);
   const worker = await createWorker({
     db,
-    adapters: createAdapters({ db }),
+    // FLEET_SECRET_<tokenRef> is read from the live environment at each call; values never enter the config.
+    adapters: createAdapters({ db, secrets: createSecretResolver({ env: process.env, dir: config.secretsDir }) }),
     holderState: liveness.holderState,
     connection,
     namespace: config.temporal.namespace,
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       address: config.temporal.address,
       metricsPort: metricsServer?.port ?? null,
       temporalMetricsPort: config.metrics.temporalPort || null,
+      secretsDir: config.secretsDir,
     },
     'fleetwave worker running',
   );

@@ -21,7 +21,7 @@ export function clustersRouter(inventory: InventoryService): Router {
     const actor: Actor = actorOf(res);
     if (isBulk) {
       const { clusters } = parseOrThrow(ClusterBulkInputSchema, body);
-      const saved = await inventory.upsert(actor, clusters);
+      const saved = await inventory.upsert(actor, clusters, { bulk: true });
       res.status(201).json({ clusters: saved, count: saved.length });
     } else {
       const cluster = parseOrThrow(ClusterInputSchema, body);

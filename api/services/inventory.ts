@@ -2,6 +2,7 @@
 import type { Actor } from '../../domain/auth';
 import type { Cluster, ClusterFilter, ClusterInput, ClusterPatch } from '../../domain/cluster';
 import { Conflict, NotFound, ValidationFailed } from '../../domain/errors';
+import { refuseSecretsInInventory } from '../../domain/secrets';
 import { recordAudit } from '../../db/audit';
 import * as clustersRepo from '../../db/clusters';
 import { leasesFor } from '../../db/leases';
@@ -21,7 +22,10 @@ function leasedConflict(leases: { clusterId: string; operationId: string }[]): C
 
 export function createInventoryService(db: Db) {
   return {
-    async upsert(actor: Actor, clusters: ClusterInput[]): Promise<Cluster[]> {
+    /** `bulk`: the clusters came as `{ clusters: [...] }`, so refusals name `clusters.<i>.…`. */
+    async upsert(actor: Actor, clusters: ClusterInput[], { bulk = false } = {}): Promise<Cluster[]> {
+      // Before anything is written or audited: the audit payload would otherwise keep the secret too.
+      refuseSecretsInInventory(clusters, (i) => (bulk ? `clusters.${i}` : ''));
       const ids = clusters.map((c) => c.id);
       const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
       if (duplicates.length > 0) {
@@ -62,6 +66,7 @@ export function createInventoryService(db: Db) {
     },
 
     async patch(actor: Actor, id: string, patch: ClusterPatch): Promise<Cluster> {
+      refuseSecretsInInventory([patch]);
       return withTransaction(db, async (tx) => {
         const current = await clustersRepo.getCluster(tx, id, true);
         if (!current) throw new NotFound('cluster', id);

@@ -1,6 +1,7 @@
 // The whole engine for a test: a real worker on its own task queue and the real API pointing at it.
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createAdapters } from '../../adapters';
+import { createSecretResolver, type SecretSources } from '../../adapters/secrets';
 import { createPool, type Db } from '../../db/pool';
 import { createLivenessCheck } from '../../worker/liveness';
 import { createWorker } from '../../worker/worker';
@@ -15,7 +16,12 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(taskQueue: string): Promise<RunningWorker> {
+export interface TestWorkerOptions {
+  /** What the worker's secret resolver reads (FLEET_SECRET_* variables, FLEET_SECRETS_DIR); none by default. */
+  secrets?: SecretSources;
+}
+
+export async function startWorker(taskQueue: string, opts: TestWorkerOptions = {}): Promise<RunningWorker> {
   const env = testEnv();
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -29,7 +35,7 @@ export async function startWorker(taskQueue: string): Promise<RunningWorker> {
     connection,
     namespace: 'default',
     taskQueue,
-    adapters: createAdapters({ db }),
+    adapters: createAdapters({ db, secrets: createSecretResolver(opts.secrets ?? { env: {} }) }),
     holderState: liveness.holderState,
   });
   const running = worker.run();
@@ -51,9 +57,11 @@ export interface EngineStack {
   close(): Promise<void>;
 }
 
-export async function startEngine(opts: { allowSelfApproval?: boolean } = {}): Promise<EngineStack> {
+export async function startEngine(
+  opts: { allowSelfApproval?: boolean } & TestWorkerOptions = {},
+): Promise<EngineStack> {
   const taskQueue = uid('tq');
-  const worker = await startWorker(taskQueue);
+  const worker = await startWorker(taskQueue, { secrets: opts.secrets });
   const api = await startApi({ taskQueue, allowSelfApproval: opts.allowSelfApproval });
   return {
     api,

@@ -10,6 +10,7 @@ import {
   ControlPlaneUnavailable,
 } from '../../adapters/errors';
 import { createHttpAdapter } from '../../adapters/http';
+import { createSecretResolver } from '../../adapters/secrets';
 import type { AdapterContext, ClusterAdapter } from '../../adapters/types';
 import type { Cluster } from '../../domain/cluster';
 import type { Action } from '../../domain/operation';
@@ -19,11 +20,13 @@ import { clusterBody } from '../helpers/fixtures';
 import { recordingContext } from '../helpers/adapter-context';
 
 const TOKEN = 'cp-token-1';
+/** The worker's secrets: the control plane's token under the name clusters give as tokenRef. */
+const secrets = createSecretResolver({ env: { FLEET_SECRET_cp_token: TOKEN, FLEET_SECRET_wrong_token: 'wrong' } });
 let cp: ControlPlane;
 let adapter: ClusterAdapter;
 before(async () => {
   cp = await startControlPlane({ token: TOKEN });
-  adapter = createHttpAdapter();
+  adapter = createHttpAdapter({ secrets });
 });
 after(async () => {
   await cp.close();
@@ -32,7 +35,7 @@ after(async () => {
 /** A cluster on the fake control plane, scripted with `behaviour` unless it is null (unknown to the provider). */
 function httpCluster(behaviour: ControlPlaneBehaviour | null = {}, config: Record<string, unknown> = {}): Cluster {
   const body = clusterBody({
-    adapter: { type: 'http', config: { baseUrl: cp.url, token: TOKEN, pollMs: 10, ...config } },
+    adapter: { type: 'http', config: { baseUrl: cp.url, tokenRef: 'cp_token', pollMs: 10, ...config } },
   });
   if (behaviour) cp.script(body.id, { version: '3.6.0', ...behaviour });
   return { ...body, tier: body.tier ?? null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
@@ -175,12 +178,39 @@ describe('http adapter: apply', () => {
   });
 
   test('when the token is wrong, then the 401 is a permanent rejection', async () => {
-    const cluster = httpCluster({}, { token: 'wrong' });
+    const cluster = httpCluster({}, { tokenRef: 'wrong_token' });
     await rejectsWith(
       adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
       ClusterApplyRejected,
       /401/,
     );
+  });
+
+  test('when the tokenRef names no secret on this worker, then apply fails secret_missing before sending anything', async () => {
+    const cluster = httpCluster({}, { tokenRef: 'not_here' });
+    await assert.rejects(
+      adapter.apply({ cluster, action: upgrade, idempotencyKey: keyFor(cluster) }, recordingContext().ctx),
+      (err: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(err.type, 'SecretMissing');
+        assert.equal(err.nonRetryable, true);
+        assert.match(err.message, /^secret_missing:not_here: FLEET_SECRET_not_here is not set/);
+        return true;
+      },
+    );
+    assert.deepEqual(requestsOf(cluster), []);
+  });
+
+  test('when a stored config still holds a raw token, then the adapter refuses it without quoting it', async () => {
+    const cluster = httpCluster({}, { tokenRef: undefined, token: TOKEN });
+    await rejectsWith(adapter.health({ cluster }), ClusterApplyRejected, /holds token: .*set tokenRef/);
+    await adapter.health({ cluster }).catch((err: Error) => assert.ok(!err.message.includes(TOKEN)));
+    assert.deepEqual(requestsOf(cluster), []);
+  });
+
+  test('when the cluster has no tokenRef, then no Authorization header is sent', async () => {
+    const cluster = httpCluster({}, { tokenRef: undefined });
+    await rejectsWith(adapter.health({ cluster }), ClusterApplyRejected, /401/);
+    assert.equal(requestsOf(cluster)[0]!.headers.authorization, undefined);
   });
 
   for (const status of [500, 503]) {
@@ -304,7 +334,7 @@ describe('http adapter: health, describe, rollback', () => {
     const cluster = httpCluster();
     const { key, providerOperationId } = await appliedWithStoredId(cluster);
     // A fresh adapter, as after a worker restart: everything rollback needs is in the request.
-    const result = await createHttpAdapter().rollback(
+    const result = await createHttpAdapter({ secrets }).rollback(
       { cluster, action: upgrade, idempotencyKey: key, fromVersion: '3.6.0', providerOperationId },
       recordingContext().ctx,
     );
