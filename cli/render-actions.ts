@@ -13,13 +13,15 @@ export interface ActionWords {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A body the status renderer can draw in full; a lighter 200 (only `state`) gets the one line. */
+/**
+ * A body the status renderer can draw in full; a lighter 200 (only `state`) gets the one line. Its
+ * `action` is not required: an action route's answer may carry the action's report there instead.
+ */
 export function isFullStatus(body: unknown): body is OperationStatus {
   return (
     isObject(body) &&
     typeof body.id === 'string' &&
     typeof body.state === 'string' &&
-    isObject(body.action) &&
     isObject(body.counts) &&
     Array.isArray(body.waves) &&
     Array.isArray(body.inFlight)

@@ -39,14 +39,17 @@ export function planSummary(plan: PlanView): string {
   return lines.join('\n');
 }
 
-function actionText(action: OperationStatus['action']): string {
-  switch (action.type) {
+/** Null when the answer carries no operation action (an action route's 200 may put its own report there). */
+function actionText(action: OperationStatus['action'] | undefined): string | null {
+  switch (action?.type) {
     case 'upgrade':
       return `upgrade to ${action.targetVersion}`;
     case 'restart':
       return 'rolling restart';
     case 'config':
-      return `config change (${Object.keys(action.settings).join(', ')})`;
+      return `config change (${Object.keys(action.settings ?? {}).join(', ')})`;
+    default:
+      return null;
   }
 }
 
@@ -127,10 +130,11 @@ function wavesTable(s: OperationStatus): string {
 /** `fleetwave status <id>`: the header, the per-wave table, what needs a person, what runs now. */
 export function statusSummary(s: OperationStatus): string {
   const where = s.currentWave === null ? '' : `, wave ${s.currentWave} of ${s.waves.length}`;
+  const action = actionText(s.action);
   const header: [string, string][] = [
     ['operation', `${s.id} (${s.name})`],
     ['state', `${s.state}${where}`],
-    ['action', actionText(s.action)],
+    ...(action === null ? [] : [['action', action] as [string, string]]),
     ['started', `${formatTime(s.createdAt)} by ${s.startedBy}`],
     ['clusters', `${s.counts.total} total: ${countsText(s.counts)}, ${s.counts.pending} pending`],
   ];

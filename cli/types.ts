@@ -90,10 +90,11 @@ export interface SetParallelAnswer {
 }
 
 /**
- * What an operator action answers: 200 with the operation's status once the workflow applied it;
- * 202 when it was delivered but no worker answered in time (older servers: `{ id, accepted }`).
+ * What an operator action answers: 200 with the operation's status once the workflow applied it (its
+ * `action` may be the report of the action rather than the operation's); 202 `outcome: "delivered"`
+ * when no worker answered in time; older servers: 202 `{ id, accepted }`.
  */
 export type ActionAnswer =
-  | (Partial<OperationStatus> & { state: string })
-  | { id: string; action: string; outcome: 'delivered'; message: string }
+  | (Omit<Partial<OperationStatus>, 'action'> & { state: string; action?: unknown })
+  | { id: string; name?: string; action?: string; outcome: 'delivered'; message: string }
   | { id: string; accepted: string };

@@ -213,11 +213,12 @@ describe('the fleetwave CLI', () => {
     ]) {
       assert.ok(actions.includes(action), `${action} missing from ${actions.join(', ')}`);
     }
-    // --reason reaches the audit log; without it none is sent.
+    // --reason reaches the audit log (as the action's comment where the workflow records it); without it none is sent.
     const payloadOf = (action: string) => events.find((e: any) => e.action === action)?.payload;
-    assert.equal(payloadOf('operation.pause').reason, 'INC-42');
-    assert.equal(payloadOf('operation.resume').reason, undefined);
-    assert.equal(payloadOf('operation.cancel').reason, 'not today');
+    const reasonOf = (action: string) => payloadOf(action).reason ?? payloadOf(action).comment;
+    assert.equal(reasonOf('operation.pause'), 'INC-42');
+    assert.equal(reasonOf('operation.resume'), undefined);
+    assert.equal(reasonOf('operation.cancel'), 'not today');
     assert.equal(payloadOf('operation.skip').clusterId, ids[3]);
   });
 
@@ -312,10 +313,11 @@ describe('the fleetwave CLI', () => {
     const watch = await fleetwave(['status', id, '--watch', '--interval', '0.2']);
     assert.equal(watch.code, 0, watch.stderr);
     const events = JSON.parse((await fleetwave(['operations', 'events', id, '--all', '-o', 'json'])).stdout).events;
-    const approval = events.find((e: any) => e.action === 'operation.approve' && e.identity === 'abe');
-    assert.ok(approval, `no approval event in ${JSON.stringify(events.map((e: any) => e.action))}`);
-    assert.equal(approval.payload.comment, 'canary ok');
+    const approval = events.find((e: any) => e.action === 'operation.approve' && e.payload.comment === 'canary ok');
+    assert.ok(approval, `no approval with the comment in ${JSON.stringify(events)}`);
+    assert.equal(approval.identity, 'abe');
     assert.equal(approval.payload.wave, 2);
+    assert.notEqual(approval.payload.outcome, 'rejected');
   });
 
   test('when maxParallel is changed, then set-parallel names the waves it applies to, -o json prints the answer and the change is audited', async () => {

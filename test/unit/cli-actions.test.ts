@@ -48,6 +48,16 @@ describe('actionText', () => {
     assert.match(rest.join('\n'), /paused \(operator\): continue with fleetwave resume op-1/);
   });
 
+  test('when the 200 status carries the action report in place of the operation action, then the status is drawn without it', () => {
+    const answer = {
+      ...fullStatus,
+      action: { name: 'pause', actionId: 'a-1', outcome: 'applied', message: 'paused by olga' },
+    };
+    const text = actionText(words, answer);
+    assert.match(text, /^paused: op-1 is paused\n\noperation\s+op-1 \(op\)\nstate\s+paused, wave 1 of 1\nstarted /);
+    assert.doesNotMatch(text, /^action\s/m);
+  });
+
   test('when a 200 body carries only a state, then only the line is printed', () => {
     assert.equal(actionText(words, { id: 'op-1', state: 'paused' }), 'paused: op-1 is paused');
     assert.equal(actionText(words, { state: 'running' }), 'paused: op-1 is running');
