@@ -15,6 +15,9 @@ import { ClusterBulkResultSchema, ClusterDetailSchema, ClusterPageSchema, Cluste
 
 const TAG = 'clusters';
 
+const SECRET_REFUSED =
+  "`secret_in_inventory` when a cluster's `adapter.config` holds a key named like a secret (`token`, `password`, `apiKey`, … at any depth): `details` give each key's path, never its value; name the secret with `tokenRef` instead. Nothing is written.";
+
 const idParams = z.object({
   id: ClusterIdSchema.meta({ description: 'cluster id', example: clusterExample.input.id }),
 });
@@ -64,7 +67,10 @@ export function registerClusterPaths(registry: OpenAPIRegistry): void {
         schema: z.union([ClusterSchema, ClusterBulkResultSchema]),
       },
     },
-    errors: { 409: '`cluster_leased`: a cluster in the request is leased by a running operation.' },
+    errors: {
+      400: SECRET_REFUSED,
+      409: '`cluster_leased`: a cluster in the request is leased by a running operation.',
+    },
   });
 
   defineRoute(registry, {
@@ -107,7 +113,11 @@ export function registerClusterPaths(registry: OpenAPIRegistry): void {
       examples: { version: { summary: 'record a new version', value: { version: '3.7.1' } } },
     },
     answers: { 200: { description: 'the updated cluster', schema: ClusterSchema } },
-    errors: { 404: 'The cluster does not exist.', 409: '`cluster_leased`: an operation holds the cluster.' },
+    errors: {
+      400: SECRET_REFUSED,
+      404: 'The cluster does not exist.',
+      409: '`cluster_leased`: an operation holds the cluster.',
+    },
   });
 
   defineRoute(registry, {
