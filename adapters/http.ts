@@ -65,6 +65,9 @@ function parseHttpConfig(cluster: Cluster): HttpConfig {
   return { ...config, baseUrl: config.baseUrl.replace(/\/+$/, '') };
 }
 
+/** Every occurrence of the secret replaced, before the provider's words are quoted anywhere. */
+const withoutSecret = (text: string, secret: string | null) => (secret ? text.split(secret).join('[redacted]') : text);
+
 /** One adapter call's settings: the config, and the bearer token its tokenRef resolved to (kept out of HttpConfig). */
 interface Session {
   cfg: HttpConfig;
@@ -118,7 +121,8 @@ export function createHttpAdapter({
         signal: req.signal ? AbortSignal.any([timeout, req.signal]) : timeout,
       });
       status = res.status;
-      text = await res.text();
+      // A provider that echoes the token (`invalid token '…'`) must not put it into an error, a run or a log.
+      text = withoutSecret(await res.text(), bearer);
     } catch (err) {
       if (req.signal?.aborted) throw abortReason(req.signal);
       if (timeout.aborted)

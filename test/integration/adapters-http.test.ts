@@ -200,6 +200,23 @@ describe('http adapter: apply', () => {
     assert.deepEqual(requestsOf(cluster), []);
   });
 
+  test('when the provider echoes the token in its answers, then no error quotes it', async () => {
+    const refusing = httpCluster({
+      fault: { on: ['create'], status: 403, body: { message: `token ${TOKEN} may not do this` } },
+    });
+    await rejectsWith(
+      adapter.apply({ cluster: refusing, action: upgrade, idempotencyKey: keyFor(refusing) }, recordingContext().ctx),
+      ClusterApplyRejected,
+      /403\): token \[redacted\] may not do this$/,
+    );
+    const failing = httpCluster({ outcome: 'failed', message: `rejected for ${TOKEN}` });
+    await rejectsWith(
+      adapter.apply({ cluster: failing, action: upgrade, idempotencyKey: keyFor(failing) }, recordingContext().ctx),
+      ClusterApplyFailed,
+      /failed: rejected for \[redacted\]$/,
+    );
+  });
+
   test('when a stored config still holds a raw token, then the adapter refuses it without quoting it', async () => {
     const cluster = httpCluster({}, { tokenRef: undefined, token: TOKEN });
     await rejectsWith(adapter.health({ cluster }), ClusterApplyRejected, /holds token: .*set tokenRef/);

@@ -1,5 +1,5 @@
 // The secret search: a distinctive token is planted as the worker's FLEET_SECRET_<ref>, an operation runs through
-// the http adapter (a success, a provider failure with its rollback, a missing secret), and then every place a
+// the http adapter (a success, a provider failure quoting the token, with its rollback, a missing secret), and then every place a
 // value could surface is searched for it: each API answer, every database row, the worker's and the API's logs
 // at trace level, and the Temporal histories of the operation and of every child it started.
 import assert from 'node:assert/strict';
@@ -159,7 +159,8 @@ test('when an operation runs through the http adapter with a secret from the wor
   const failing = clusterBody({ id: uid('fail'), adapter: adapter(REF) });
   const missing = clusterBody({ id: uid('miss'), adapter: adapter('not_on_this_worker') });
   cp.script(ok.id, { version: '3.6.0', pollsUntilDone: 1 });
-  cp.script(failing.id, { version: '3.6.0', outcome: 'failed', message: 'the broker refused the change' });
+  // A provider that quotes the token back in its failure: the adapter must not pass it on.
+  cp.script(failing.id, { version: '3.6.0', outcome: 'failed', message: `the broker refused token ${SECRET}` });
   cp.script(missing.id, { version: '3.6.0' });
   const created = await call(apiUrl, 'POST', '/v1/clusters', { body: { clusters: [ok, failing, missing] } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -215,6 +216,10 @@ test('when an operation runs through the http adapter with a secret from the wor
   for (const [path, body] of answers) assertNoSecret(`GET ${path}`, JSON.stringify(body));
   const runs = (answers.find(([p]) => p.endsWith('/clusters'))![1] as { runs: { error: string | null }[] }).runs;
   assert.equal(runs.filter((r) => r.error).length, 2, 'the failures are there to be searched');
+  assert.ok(
+    runs.some((r) => r.error?.includes('refused token [redacted]')),
+    'the provider quoted the token back',
+  );
 
   // Every row of every table of fleetwave's database, the audit log included.
   const tables = await db.query<{ table_name: string }>(
