@@ -36,9 +36,11 @@ export function isFullStatus(body: unknown): body is OperationStatus {
 export function actionText(words: ActionWords, answer: unknown): string {
   if (!isObject(answer)) return words.requested;
   if (answer.outcome === 'delivered' || (typeof answer.message === 'string' && typeof answer.state !== 'string')) {
-    return typeof answer.message === 'string' && answer.message !== ''
-      ? answer.message
-      : `${words.requested}: delivered, applied once a worker runs`;
+    const said =
+      typeof answer.message === 'string' && answer.message !== ''
+        ? answer.message
+        : `${words.requested}: delivered, applied or refused once a worker runs`;
+    return `${said}\nwhat the workflow decided shows in: fleetwave operations events ${words.id}`;
   }
   if (typeof answer.state === 'string') {
     const id = typeof answer.id === 'string' ? answer.id : words.id;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
-import { TOKENS } from '../helpers/api';
+import { startApi, TOKENS } from '../helpers/api';
 import { FAST_MONITOR, startEngine, type EngineStack } from '../helpers/engine';
 import { uid } from '../helpers/env';
 
@@ -473,6 +473,30 @@ describe('the fleetwave CLI', () => {
     const json = await fleetwave(['clusters', 'delete', ids[1]!, '-y', '-o', 'json']);
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), { id: ids[1], deleted: true });
+  });
+
+  test('when no worker answers, then an action is delivered: the command prints the API message, -o json its answer', async () => {
+    // An API whose task queue no worker polls: the workflow never answers, the action goes as a signal.
+    const idle = await startApi();
+    const url = idle.url;
+    let id: string | undefined;
+    try {
+      const { ids } = await importFleet();
+      id = startedId(await fleetwave(['start', await writeYaml('spec', twoWaveSpec(ids))], { url }));
+      const pause = await fleetwave(['operations', 'pause', id], { url });
+      assertActionSaid(pause, /^$/, `pause requested for ${id}`);
+      if (pause.stdout !== `pause requested for ${id}\n`) {
+        assert.match(pause.stdout, new RegExp(`: fleetwave operations events ${id}$`, 'm'), 'names where to look');
+      }
+      const json = await fleetwave(['operations', 'cancel', id, '-o', 'json'], { url });
+      assert.equal(json.code, 0, json.stderr);
+      const answer = JSON.parse(json.stdout);
+      assert.equal(answer.id, id);
+      assert.ok(answer.outcome === 'delivered' || answer.accepted === 'cancel', `not a delivery: ${json.stdout}`);
+    } finally {
+      if (id) await idle.client.workflow.getHandle(id).terminate('test over');
+      await idle.close();
+    }
   });
 
   test('when --output json is given, then plan, start and every watch line parse as JSON', async () => {

@@ -65,7 +65,10 @@ describe('actionText', () => {
 
   test('when the action was delivered but not yet applied (202), then the API message is printed', () => {
     const message = "pause delivered to 'op-1'; no worker answered in 5s: it applies or is refused when a worker runs";
-    assert.equal(actionText(words, { id: 'op-1', action: 'pause', outcome: 'delivered', message }), message);
+    assert.equal(
+      actionText(words, { id: 'op-1', name: 'pause', outcome: 'delivered', message }),
+      `${message}\nwhat the workflow decided shows in: fleetwave operations events op-1`,
+    );
   });
 
   test('when a delivered answer has no message, then it still says it was delivered', () => {
