@@ -18,7 +18,13 @@ import { findSecretKeys, TokenRefSchema } from '../domain/secrets';
 import { describeIssues, parseAdapterConfig } from './adapter-config';
 import { abortReason, sleepUnlessAborted } from './cancellation';
 import { bodyWords, networkCause } from './remote-errors';
-import { ClusterApplyFailed, ClusterApplyRejected, ClusterNotFound, ControlPlaneUnavailable } from './errors';
+import {
+  ClusterApplyFailed,
+  ClusterApplyRejected,
+  ClusterNotFound,
+  ControlPlaneUnavailable,
+  secretMissing,
+} from './errors';
 import { noSecrets, type SecretResolver } from './secrets';
 import type { AdapterContext, ClusterAdapter } from './types';
 
@@ -65,6 +71,9 @@ function parseHttpConfig(cluster: Cluster): HttpConfig {
   return { ...config, baseUrl: config.baseUrl.replace(/\/+$/, '') };
 }
 
+/** What a header value may carry (visible characters, space, tab, obs-text): fetch's own refusal would quote the value. */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]+$/;
+
 /** Every occurrence of the secret replaced, before the provider's words are quoted anywhere. */
 const withoutSecret = (text: string, secret: string | null) => (secret ? text.split(secret).join('[redacted]') : text);
 
@@ -99,7 +108,12 @@ export function createHttpAdapter({
   /** Parses the config and resolves its secret once per adapter call, before anything is sent. */
   async function openSession(cluster: Cluster): Promise<Session> {
     const cfg = parseHttpConfig(cluster);
-    return { cfg, bearer: cfg.tokenRef === undefined ? null : await secrets(cfg.tokenRef) };
+    if (cfg.tokenRef === undefined) return { cfg, bearer: null };
+    const bearer = await secrets(cfg.tokenRef);
+    if (!HEADER_SAFE.test(bearer)) {
+      throw secretMissing(cfg.tokenRef, 'the secret holds a line break or another character a header cannot carry');
+    }
+    return { cfg, bearer };
   }
 
   async function send<T>({ cfg, bearer }: Session, req: Request<T>): Promise<T> {
@@ -127,7 +141,9 @@ export function createHttpAdapter({
       if (req.signal?.aborted) throw abortReason(req.signal);
       if (timeout.aborted)
         throw new ControlPlaneUnavailable(`control plane did not answer ${what} within ${cfg.timeoutMs} ms`);
-      throw new ControlPlaneUnavailable(`control plane unreachable for ${what}: ${networkCause(err)}`);
+      throw new ControlPlaneUnavailable(
+        `control plane unreachable for ${what}: ${withoutSecret(networkCause(err), bearer)}`,
+      );
     }
 
     if (status === 404 && req.notFoundIsCluster) {

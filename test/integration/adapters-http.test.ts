@@ -217,6 +217,20 @@ describe('http adapter: apply', () => {
     );
   });
 
+  test('when the secret holds a line break, then it is secret_missing and never reaches a header or an error', async () => {
+    const broken = createHttpAdapter({
+      secrets: createSecretResolver({ env: { FLEET_SECRET_two_lines: `${TOKEN}\nx` } }),
+    });
+    const cluster = httpCluster({}, { tokenRef: 'two_lines' });
+    await assert.rejects(broken.health({ cluster }), (err: Error & { type?: string }) => {
+      assert.equal(err.type, 'SecretMissing');
+      assert.match(err.message, /^secret_missing:two_lines: the secret holds a line break/);
+      assert.ok(!err.message.includes(TOKEN));
+      return true;
+    });
+    assert.deepEqual(requestsOf(cluster), []);
+  });
+
   test('when a stored config still holds a raw token, then the adapter refuses it without quoting it', async () => {
     const cluster = httpCluster({}, { tokenRef: undefined, token: TOKEN });
     await rejectsWith(adapter.health({ cluster }), ClusterApplyRejected, /holds token: .*set tokenRef/);
