@@ -1,12 +1,16 @@
 // applyToCluster and rollbackCluster: the adapter calls that change a cluster, keyed for idempotency and
-// bounded by the cluster's deadline (limits.applyTimeoutSeconds), retries included.
+// bounded by the cluster's deadline (limits.applyTimeoutSeconds), retries included. An apply never starts
+// outside the cluster's maintenance window: every attempt checks it first.
 import type { LeasedClusters } from './leased-clusters';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { applyIdempotencyKey } from '../domain/ids';
 import type { Db } from '../db/pool';
-import { getRun, recordProviderOperation, updateRun } from '../db/runs';
+import { getRun, parkRun, recordProviderOperation, updateRun } from '../db/runs';
+import type { Cluster } from '../domain/cluster';
+import { windowOpensAt } from '../domain/maintenance';
+import { OUTSIDE_WINDOW, type OutsideWindowDetails } from '../domain/parking';
 import { attemptLogFields, type ClusterAttemptInput } from './cluster-attempt';
 import { withAdapterContext } from './context';
 import { errorText, stepDeadline, underDeadline } from './deadline';
@@ -20,14 +24,43 @@ export interface RollbackClusterInput extends ClusterAttemptInput {
   fromVersion: string;
 }
 
-export function createApplyActivities(deps: { db: Db; adapters: AdapterRegistry; leased: LeasedClusters }) {
+export function createApplyActivities(deps: {
+  db: Db;
+  adapters: AdapterRegistry;
+  leased: LeasedClusters;
+  now?: () => Date;
+}) {
   const { db } = deps;
+
+  /**
+   * The window closed (a retry after it ended, or a wave that waited too long for a slot): the cluster is
+   * parked until the next opening, its lease released, and the wave told so by a non-retryable failure.
+   */
+  async function parkOutsideWindow(input: ClusterAttemptInput, cluster: Cluster): Promise<void> {
+    const opensAt = windowOpensAt(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());
+    if (!opensAt) return;
+    deps.leased.forget(input.clusterId);
+    await parkRun(db, input, { state: 'waiting_window', windowOpensAt: opensAt });
+    Context.current().log.info('apply not started: the maintenance window is closed', {
+      ...attemptLogFields(input),
+      windowOpensAt: opensAt.toISOString(),
+    });
+    const details: OutsideWindowDetails = { untilMs: opensAt.getTime(), opensAt: opensAt.toISOString() };
+    throw ApplicationFailure.create({
+      type: OUTSIDE_WINDOW,
+      message: `the maintenance window of '${input.clusterId}' is closed; it opens at ${details.opensAt}`,
+      nonRetryable: true,
+      details: [details],
+    });
+  }
+
   return {
     async applyToCluster(input: ClusterAttemptInput): Promise<ApplyToClusterOutput> {
       const { log } = Context.current();
       const deadline = stepDeadline('apply', input);
       const fields = { ...attemptLogFields(input), action: input.action.type, adapterAttempt: deadline.attempt };
       const cluster = await deps.leased.get(db, input.operationId, input.clusterId);
+      await parkOutsideWindow(input, cluster);
       await updateRun(db, { ...input, state: 'applying', adapterAttempts: deadline.attempt });
       const key = applyIdempotencyKey(input.operationId, input.clusterId, input.attempt);
       log.info('apply started', {

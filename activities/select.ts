@@ -1,5 +1,6 @@
-// selectCluster: re-checks eligibility against the live inventory, takes the lease, reads the cluster's
-// real state through its adapter (drift, already at target), finds the window.
+// selectCluster: re-checks eligibility against the live inventory and the operation's deadline, parks a
+// cluster outside its maintenance window (before any lease) or held by another operation, takes the lease,
+// reads the cluster's real state through its adapter (drift, already at target).
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import { ClusterNotFound } from '../adapters/errors';
@@ -10,7 +11,7 @@ import { withAdapterContext } from './context';
 import { stepDeadline, underDeadline } from './deadline';
 import { matchesSelector, type Selector } from '../domain/selector';
 import { isBelow } from '../domain/semver';
-import { msUntilWindowOpen } from '../domain/maintenance';
+import { deadlineMs, missesDeadline, windowOpensAt } from '../domain/maintenance';
 import { getClusterWithRun, setClusterVersion } from '../db/clusters';
 import { targetVersionOf } from '../domain/operation';
 import type { ClusterAttemptInput } from './cluster-attempt';
@@ -18,7 +19,7 @@ import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
 import { findOperationSelector } from '../db/operations';
 import type { Db } from '../db/pool';
-import { finishRun, updateRun } from '../db/runs';
+import { finishRun, parkRun, updateRun, type Parking } from '../db/runs';
 
 /** The lease holder closed so recently that its in-flight apply may still run: try again shortly. */
 export class LeaseHolderDraining extends Error {
@@ -30,8 +31,25 @@ export class LeaseHolderDraining extends Error {
 
 export type HolderState = 'running' | 'draining' | 'gone';
 
+/** What the operation says about waiting; absent in histories from before parking (skip, no deadline). */
+export interface SelectInput extends ClusterAttemptInput {
+  onLeased?: 'wait' | 'skip';
+  /** ISO time after which no cluster starts. */
+  deadline?: string;
+}
+
+/** Set the cluster aside, holding no slot and no lease: until its window opens, or while another operation holds it. */
+export type ParkRequest = { kind: 'window'; untilMs: number; opensAt: string } | { kind: 'lease'; heldBy: string };
+
 export type SelectResult =
-  { proceed: true; fromVersion: string; windowWaitMs: number } | { proceed: false; reason: string };
+  | {
+      proceed: true;
+      fromVersion: string;
+      /** Only in histories recorded before parking: how long the wave waited for the window, in the slot. */
+      windowWaitMs?: number;
+    }
+  | { proceed: false; reason: string; park?: undefined }
+  | { proceed: false; park: ParkRequest };
 
 /** Who the audit log names for what the engine itself found, such as drift. */
 const ENGINE_ACTOR = { identity: 'fleetwave', role: 'system' } as const;
@@ -74,6 +92,23 @@ export function createSelectActivities(deps: SelectDeps) {
     return { proceed: false, reason };
   }
 
+  /** Records the parked run (releasing any lease this operation held on it) and tells the wave what it waits for. */
+  async function park(input: SelectInput, parking: Parking): Promise<SelectResult> {
+    Context.current().log.info('cluster parked', {
+      operationId: input.operationId,
+      clusterId: input.clusterId,
+      wave: input.wave,
+      state: parking.state,
+      ...(parking.state === 'waiting_window'
+        ? { windowOpensAt: parking.windowOpensAt.toISOString() }
+        : { heldBy: parking.heldBy }),
+    });
+    await parkRun(deps.db, input, parking);
+    if (parking.state === 'waiting_lease') return { proceed: false, park: { kind: 'lease', heldBy: parking.heldBy } };
+    const opensAt = parking.windowOpensAt;
+    return { proceed: false, park: { kind: 'window', untilMs: opensAt.getTime(), opensAt: opensAt.toISOString() } };
+  }
+
   /**
    * What the cluster really runs, read through its adapter under the step's deadline; a reported version
    * that differs from the inventory replaces it, audited as `cluster.drift`.
@@ -110,7 +145,7 @@ export function createSelectActivities(deps: SelectDeps) {
   }
 
   return {
-    async selectCluster(input: ClusterAttemptInput): Promise<SelectResult> {
+    async selectCluster(input: SelectInput): Promise<SelectResult> {
       // An operator may have skipped it between the wave queueing it and now.
       const { cluster: listed, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
       if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:'))
@@ -118,6 +153,15 @@ export function createSelectActivities(deps: SelectDeps) {
       if (!listed) return skip(input, 'no_longer_matches');
       const selector = await operationSelector(input.operationId);
       if (selector && !matchesSelector(listed, selector)) return skip(input, 'no_longer_matches');
+      const now = (deps.now ?? (() => new Date()))();
+      const deadline = deadlineMs(input.deadline);
+      if (missesDeadline(now.getTime(), deadline)) return skip(input, 'window_missed');
+      // Before the lease: a cluster waiting for its window holds none, so another operation may use it meanwhile.
+      const opensAt = windowOpensAt(listed.maintenanceWindows, now);
+      if (opensAt) {
+        if (missesDeadline(opensAt.getTime(), deadline)) return skip(input, 'window_missed');
+        return park(input, { state: 'waiting_window', windowOpensAt: opensAt });
+      }
       const lease = await acquireLease(
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
@@ -142,22 +186,26 @@ export function createSelectActivities(deps: SelectDeps) {
           return stale;
         },
       );
-      if (!lease.acquired) return skip(input, `leased_by:${lease.holder.operationId}`);
+      if (!lease.acquired) {
+        const heldBy = lease.holder.operationId;
+        // Older histories name no onLeased: they skip, as they did then.
+        if (input.onLeased === 'wait') return park(input, { state: 'waiting_lease', heldBy });
+        return skip(input, `leased_by:${heldBy}`);
+      }
       // Asked only under the lease, so no other operation is changing the cluster while it is read.
       const cluster = await observe(input, listed);
       if (input.action.type === 'upgrade' && !isBelow(cluster.version, input.action.targetVersion)) {
         return skip(input, 'already_at_target', { leased: true });
       }
       deps.leased.remember(input.operationId, cluster);
-      const windowWaitMs = msUntilWindowOpen(cluster.maintenanceWindows, (deps.now ?? (() => new Date()))());
       await updateRun(deps.db, {
         ...input,
-        state: windowWaitMs > 0 ? 'waiting_window' : 'pending',
+        state: 'pending',
         fromVersion: cluster.version,
         toVersion: targetVersionOf(input.action) ?? cluster.version,
         start: true,
       });
-      return { proceed: true, fromVersion: cluster.version, windowWaitMs };
+      return { proceed: true, fromVersion: cluster.version };
     },
   };
 }

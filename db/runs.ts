@@ -1,5 +1,5 @@
 // The cluster_runs table, one row per (operation, cluster): every read of a run and every state change of one.
-import { IN_FLIGHT_RUN_STATES, type RunState } from '../domain/states';
+import { IN_FLIGHT_RUN_STATES, PARKED_RUN_STATES, type RunState } from '../domain/states';
 import type { Queryable } from './pool';
 import { recordOf, type RecordOf } from './rows';
 import { whereBuilder } from './where';
@@ -22,6 +22,10 @@ interface RunRow {
   /** Adapter call attempts of the step running now (select's read, apply, rollback), retries included. */
   adapter_attempts: number;
   provider_operation_id: string | null;
+  /** When the maintenance window of a run parked in waiting_window opens; null in every other state. */
+  window_opens_at: Date | null;
+  /** The operation whose lease a run parked in waiting_lease waits for; null in every other state. */
+  held_by: string | null;
 }
 
 /** A run as the API shows it. */
@@ -29,7 +33,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 
@@ -106,13 +110,16 @@ export interface InFlightRun {
   startedAt: string | null;
 }
 
+/** Being worked on: holding a slot. A parked run (waiting for its window or a lease) holds none. */
+const WORKING_RUN_STATES = IN_FLIGHT_RUN_STATES.filter((state) => !PARKED_RUN_STATES.includes(state));
+
 /** Clusters being worked on now, oldest first; bounded because maxParallel is at most 1000. */
 export async function inFlightRuns(db: Queryable, operationId: string, limit = 1000): Promise<InFlightRun[]> {
   const result = await db.query<{ cluster_id: string; wave: number; state: RunState; started_at: Date | null }>(
     `SELECT cluster_id, wave, state, started_at FROM cluster_runs
       WHERE operation_id = $1 AND state = ANY($2::text[])
       ORDER BY started_at NULLS LAST, cluster_id LIMIT $3`,
-    [operationId, IN_FLIGHT_RUN_STATES, limit],
+    [operationId, WORKING_RUN_STATES, limit],
   );
   return result.rows.map(recordOf);
 }
@@ -167,6 +174,9 @@ export async function updateRun(
        adapter_attempts = COALESCE($12, cluster_runs.adapter_attempts),
        started_at = CASE WHEN $10 THEN clock_timestamp() ELSE cluster_runs.started_at END,
        finished_at = CASE WHEN $11 THEN clock_timestamp() WHEN $10 THEN NULL ELSE cluster_runs.finished_at END,
+       -- Only parkRun parks a run; any other change ends the wait.
+       window_opens_at = NULL,
+       held_by = NULL,
        updated_at = clock_timestamp()`,
     [
       run.operationId,
@@ -218,7 +228,7 @@ export async function recordProviderOperation(
 export async function finishRun(db: Queryable, run: RunChange & { version?: string | null }): Promise<void> {
   const result = await db.query<{ runs: string }>(
     `WITH run AS (
-       UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6,
+       UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6, window_opens_at = NULL, held_by = NULL,
               finished_at = clock_timestamp(), updated_at = clock_timestamp()
         WHERE operation_id = $1 AND cluster_id = $2 RETURNING 1
      ), inventory AS (
@@ -240,13 +250,17 @@ export async function finishRun(db: Queryable, run: RunChange & { version?: stri
 export async function requeueRun(db: Queryable, operationId: string, clusterId: string): Promise<void> {
   await db.query(
     `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, last_error = NULL, adapter_attempts = 0,
+            window_opens_at = NULL, held_by = NULL,
             provider_operation_id = NULL, updated_at = clock_timestamp()
       WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
     [operationId, clusterId],
   );
 }
 
-/** Skips those of `clusterIds` whose runs are still pending; returns the ids it skipped. */
+/** Runs not started, or parked (for a window or a lease): what a skip or a closing operation may end. */
+const WAITING_RUN_STATES: readonly RunState[] = ['pending', ...PARKED_RUN_STATES];
+
+/** Skips those of `clusterIds` whose runs are still pending or parked; returns the ids it skipped. */
 export async function skipPendingClusters(
   db: Queryable,
   operationId: string,
@@ -254,19 +268,51 @@ export async function skipPendingClusters(
   reason: string,
 ): Promise<string[]> {
   const result = await db.query<{ cluster_id: string }>(
-    `UPDATE cluster_runs SET state = 'skipped', reason = $3, finished_at = clock_timestamp(), updated_at = clock_timestamp()
-      WHERE operation_id = $1 AND cluster_id = ANY($2::text[]) AND state = 'pending' RETURNING cluster_id`,
-    [operationId, clusterIds, reason],
+    `UPDATE cluster_runs SET state = 'skipped', reason = $3, window_opens_at = NULL, held_by = NULL,
+            finished_at = clock_timestamp(), updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND cluster_id = ANY($2::text[]) AND state = ANY($4::text[]) RETURNING cluster_id`,
+    [operationId, clusterIds, reason, WAITING_RUN_STATES],
   );
   return result.rows.map((row) => row.cluster_id);
 }
 
-/** Skips every run of the operation still waiting (pending, or for its maintenance window); returns how many. */
+/** Skips every run of the operation still waiting (pending, or parked for its window or a lease); returns how many. */
 export async function skipWaitingRuns(db: Queryable, operationId: string, reason: string): Promise<number> {
   const result = await db.query(
-    `UPDATE cluster_runs SET state = 'skipped', reason = $2, finished_at = clock_timestamp(), updated_at = clock_timestamp()
-      WHERE operation_id = $1 AND state IN ('pending', 'waiting_window')`,
-    [operationId, reason],
+    `UPDATE cluster_runs SET state = 'skipped', reason = $2, window_opens_at = NULL, held_by = NULL,
+            finished_at = clock_timestamp(), updated_at = clock_timestamp()
+      WHERE operation_id = $1 AND state = ANY($3::text[])`,
+    [operationId, reason, WAITING_RUN_STATES],
   );
   return result.rowCount ?? 0;
+}
+
+/** Why a run is parked: its window opens at `windowOpensAt`, or `heldBy` holds its lease. */
+export type Parking = { state: 'waiting_window'; windowOpensAt: Date } | { state: 'waiting_lease'; heldBy: string };
+
+/**
+ * Parks a run in one statement: the run shows what it waits for, and the lease this operation may hold
+ * on the cluster is released (a parked cluster holds none, so another operation may work on it meanwhile).
+ */
+export async function parkRun(
+  db: Queryable,
+  run: { operationId: string; clusterId: string; wave: number; attempt: number },
+  parking: Parking,
+): Promise<void> {
+  const windowOpensAt = parking.state === 'waiting_window' ? parking.windowOpensAt : null;
+  const heldBy = parking.state === 'waiting_lease' ? parking.heldBy : null;
+  await db.query(
+    `WITH run AS (
+       INSERT INTO cluster_runs (operation_id, cluster_id, wave, state, attempts, window_opens_at, held_by, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())
+       ON CONFLICT (operation_id, cluster_id) DO UPDATE SET
+         wave = EXCLUDED.wave, state = EXCLUDED.state, attempts = EXCLUDED.attempts,
+         window_opens_at = EXCLUDED.window_opens_at, held_by = EXCLUDED.held_by, updated_at = clock_timestamp()
+       RETURNING 1
+     ), lease AS (
+       DELETE FROM leases WHERE cluster_id = $2 AND operation_id = $1 RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM lease) AS leases`,
+    [run.operationId, run.clusterId, run.wave, parking.state, run.attempt, windowOpensAt, heldBy],
+  );
 }

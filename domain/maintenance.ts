@@ -1,4 +1,5 @@
-// Maintenance windows (UTC): how long until a cluster may be changed. Pure, so workflows may use it.
+// Maintenance windows (UTC) and the operation's deadline: when a cluster may be changed, and when it is too
+// late to start it. Pure, so workflows may use it.
 import type { Cluster } from './cluster';
 
 type Window = Cluster['maintenanceWindows'][number];
@@ -33,4 +34,22 @@ export function msUntilWindowOpen(windows: readonly Window[], now: Date): number
     }
   }
   return best === Infinity ? 0 : best;
+}
+
+/** When the cluster may next be changed: null when `now` is inside a window (or it has none). */
+export function windowOpensAt(windows: readonly Window[], now: Date): Date | null {
+  const wait = msUntilWindowOpen(windows, now);
+  return wait > 0 ? new Date(now.getTime() + wait) : null;
+}
+
+/** The operation's `deadline` in epoch milliseconds; null when it has none. */
+export function deadlineMs(deadline: string | undefined): number | null {
+  if (deadline === undefined) return null;
+  const ms = Date.parse(deadline);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** A cluster not started by the deadline misses it: so does one whose window opens only at or after it. */
+export function missesDeadline(atMs: number, deadline: number | null): boolean {
+  return deadline !== null && atMs >= deadline;
 }

@@ -3,6 +3,7 @@
 import {
   FINAL_OPERATION_STATES,
   IN_FLIGHT_RUN_STATES,
+  PARKED_RUN_STATES,
   type OperationStateName,
   type RunState,
   type WaveStateName,
@@ -12,7 +13,7 @@ import type { Plan } from './planner';
 import type { AlarmStatus } from './alarms';
 import type { OperationState } from './workflow-contracts';
 
-type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
+type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped' | 'waiting';
 export type RunCounts = { total: number } & Record<CountKey, number>;
 
 export const emptyCounts = (): RunCounts => ({
@@ -23,14 +24,22 @@ export const emptyCounts = (): RunCounts => ({
   failed: 0,
   rolled_back: 0,
   skipped: 0,
+  waiting: 0,
 });
 
-/** Folds (wave, state, count) rows into per-wave counts and operation counts; in-flight states count as `running`. */
+/** The count a run state adds to: parked runs are `waiting` (they hold no slot), in-flight ones `running`. */
+function countKeyOf(state: RunState): CountKey {
+  if (PARKED_RUN_STATES.includes(state)) return 'waiting';
+  if (IN_FLIGHT_RUN_STATES.includes(state)) return 'running';
+  return state as CountKey;
+}
+
+/** Folds (wave, state, count) rows into per-wave counts and operation counts. */
 function tallyRuns(rows: readonly { wave: number; state: RunState; count: number }[], noWave: number) {
   const operation = emptyCounts();
   const byWave = new Map<number, RunCounts>();
   for (const { wave, state, count } of rows) {
-    const key = (IN_FLIGHT_RUN_STATES.includes(state) ? 'running' : state) as CountKey;
+    const key = countKeyOf(state);
     // Clusters the planner skipped belong to no wave and are listed in plan.skipped, so the
     // operation counts add up to plan.total, as the waves' counts do.
     if (wave === noWave) continue;
@@ -107,7 +116,7 @@ function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[], 
 function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: boolean): WaveStateName {
   const done = counts.succeeded + counts.failed + counts.rolled_back + counts.skipped;
   if (size > 0 && done >= size) return 'completed';
-  if (counts.running === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
+  if (counts.running + counts.waiting === 0 && done === 0) return operationEnded ? 'cancelled' : 'pending';
   return operationEnded ? 'stopped' : 'running';
 }
 

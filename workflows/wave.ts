@@ -1,16 +1,24 @@
 // waveWorkflow: one wave of an operation — a sliding window of at most maxParallel clusters, each
 // selected, applied, monitored (rolled back on failure when asked), with the wave's failure budget.
+// A cluster outside its maintenance window, or held by another operation, is parked: set aside without
+// a slot or a lease, and queued again when its window opens or its lease is looked at again.
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   log,
   patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterWork, WaveInput, WaveProgress, WaveResult } from '../domain/workflow-contracts';
-import type { SelectResult } from '../activities/select';
+import { deadlineMs, missesDeadline } from '../domain/maintenance';
+import { DEFAULT_LEASE_CHECK_SECONDS } from '../domain/operation';
+import { outsideWindowDetails } from '../domain/parking';
+import type { ClusterWork, ParkedCluster, WaveInput, WaveProgress, WaveResult } from '../domain/workflow-contracts';
+import type { ParkRequest, SelectResult } from '../activities/select';
 import {
   adapterCalls,
   BOOKKEEPING_OPTIONS,
@@ -40,10 +48,15 @@ class WaveRun {
   readonly inFlight = new Set<string>();
   private readonly operationId: string;
   private readonly wave: number;
+  /** Epoch ms after which no cluster starts (the operation's deadline); null: none. */
+  private readonly deadline: number | null;
+  /** When the timers that wake the wave for its parked clusters fire. */
+  private readonly timersAt = new Set<number>();
 
   constructor(private readonly input: WaveInput) {
     this.operationId = input.operationId;
     this.wave = input.wave.number;
+    this.deadline = deadlineMs(input.deadline);
     this.progress = input.carried ?? {
       queue: [],
       succeeded: 0,
@@ -67,11 +80,21 @@ class WaveRun {
     setHandler(waveRetrySignal, (work) => this.enqueue(work));
     setHandler(waveSkipSignal, ({ clusterId }) => {
       progress.queue = progress.queue.filter((w) => w.clusterId !== clusterId);
+      if (progress.parked) progress.parked = progress.parked.filter((p) => p.clusterId !== clusterId);
     });
   }
 
+  /** Parked clusters (absent from progress carried by older histories, and until one is parked). */
+  get parked(): readonly ParkedCluster[] {
+    return this.progress.parked ?? [];
+  }
+
   private isQueued(clusterId: string): boolean {
-    return this.inFlight.has(clusterId) || this.progress.queue.some((w) => w.clusterId === clusterId);
+    return (
+      this.inFlight.has(clusterId) ||
+      this.progress.queue.some((w) => w.clusterId === clusterId) ||
+      this.parked.some((p) => p.clusterId === clusterId)
+    );
   }
 
   private enqueue(work: ClusterWork): void {
@@ -102,12 +125,95 @@ class WaveRun {
   }
 
   get drained(): boolean {
-    return this.progress.queue.length === 0 && this.inFlight.size === 0;
+    return this.progress.queue.length === 0 && this.inFlight.size === 0 && this.parked.length === 0;
+  }
+
+  private get deadlinePassed(): boolean {
+    return missesDeadline(Date.now(), this.deadline);
+  }
+
+  /** A parked cluster's time has come: it is queued again, unless paused; at the deadline it ends even then. */
+  get parkedDue(): boolean {
+    if (this.progress.paused && !this.deadlinePassed) return false;
+    const now = Date.now();
+    return this.parked.some((p) => p.untilMs <= now);
   }
 
   get canStartOne(): boolean {
     const { paused, queue, maxParallel } = this.progress;
     return !paused && queue.length > 0 && this.inFlight.size < maxParallel;
+  }
+
+  /**
+   * Sets a cluster aside without a slot or a lease (select recorded its run as waiting): until its window
+   * opens, or for leaseCheckSeconds (never past the deadline) when another operation holds it. A window
+   * that opens only at or after the deadline is missed at once.
+   */
+  private async park(work: ClusterWork, request: ParkRequest): Promise<void> {
+    const { operationId, wave, input, progress } = this;
+    // Histories recorded before parking never reach here: their select waited for the window in the slot.
+    patched('park-clusters');
+    const { clusterId, attempt } = work;
+    if (request.kind === 'window' && missesDeadline(request.untilMs, this.deadline)) {
+      await this.finish(clusterId, 'skipped', { reason: 'window_missed' });
+      progress.skipped++;
+      return;
+    }
+    const checkMs = (input.leaseCheckSeconds ?? DEFAULT_LEASE_CHECK_SECONDS) * 1000;
+    const parked: ParkedCluster =
+      request.kind === 'window'
+        ? { clusterId, attempt, kind: 'window', untilMs: request.untilMs }
+        : {
+            clusterId,
+            attempt,
+            kind: 'lease',
+            untilMs: Math.min(Date.now() + checkMs, this.deadline ?? Infinity),
+            heldBy: request.heldBy,
+          };
+    (progress.parked ??= []).push(parked);
+    log.info('cluster parked', { operationId, wave, ...parked });
+    this.wakeForParked();
+  }
+
+  /**
+   * Keeps one timer armed for the earliest moment a parked cluster needs the wave: its time, or (while paused,
+   * when its time has passed) the deadline. A timer already armed for that moment or earlier is enough.
+   */
+  wakeForParked(): void {
+    const now = Date.now();
+    let next = Infinity;
+    for (const p of this.parked) {
+      if (p.untilMs > now) next = Math.min(next, p.untilMs);
+      else if (this.progress.paused && this.deadline !== null && this.deadline > now)
+        next = Math.min(next, this.deadline);
+    }
+    if (next === Infinity || [...this.timersAt].some((at) => at <= next)) return;
+    this.timersAt.add(next);
+    void sleep(Math.max(1, next - now)).then(() => {
+      this.timersAt.delete(next);
+      this.wakeForParked();
+    });
+  }
+
+  /** Parked clusters whose time has come go to the front of the queue, to be selected afresh; at the deadline they end. */
+  async settleParked(): Promise<void> {
+    const { progress } = this;
+    const now = Date.now();
+    const due = this.parked.filter((p) => p.untilMs <= now);
+    if (due.length === 0) return;
+    if (this.deadlinePassed) {
+      progress.parked = this.parked.filter((p) => p.untilMs > now);
+      for (const p of due) {
+        // Still waiting at the deadline: a window missed, or another operation's lease never released.
+        const reason = p.kind === 'lease' ? `leased_by:${p.heldBy ?? 'unknown'}` : 'window_missed';
+        await this.finish(p.clusterId, 'skipped', { reason });
+        progress.skipped++;
+      }
+      return;
+    }
+    if (progress.paused) return;
+    progress.parked = this.parked.filter((p) => p.untilMs > now);
+    progress.queue.unshift(...due.map(({ clusterId, attempt }) => ({ clusterId, attempt })));
   }
 
   startNext(): void {
@@ -127,10 +233,10 @@ class WaveRun {
     ]);
   }
 
-  /** select → (window wait) → apply → monitor, or roll back and count the failure. */
+  /** select → apply → monitor, or roll back and count the failure; parked instead when select or apply says so. */
   private async runCluster({ clusterId, attempt }: ClusterWork): Promise<void> {
     const { input, operationId, wave, progress } = this;
-    const { action } = input;
+    const { action, onLeased, deadline } = input;
     const { applyTimeoutSeconds } = input;
     const step: ClusterStep = {
       operationId,
@@ -144,7 +250,7 @@ class WaveRun {
     try {
       selected = await bookkeeping.selectCluster.executeWithOptions(
         withSummary(selectOptions(applyTimeoutSeconds), `select ${clusterId}`),
-        [step],
+        [{ ...step, ...(onLeased ? { onLeased } : {}), ...(deadline ? { deadline } : {}) }],
       );
     } catch (err) {
       // The cluster's state could not be read before its deadline, or its control plane does not know it.
@@ -152,10 +258,12 @@ class WaveRun {
       return;
     }
     if (!selected.proceed) {
-      progress.skipped++;
+      if (selected.park) await this.park({ clusterId, attempt }, selected.park);
+      else progress.skipped++;
       return;
     }
-    if (selected.windowWaitMs > 0) {
+    // Only histories recorded before parking: select found the window closed and the wave waited, in the slot.
+    if (selected.windowWaitMs !== undefined && selected.windowWaitMs > 0) {
       // Wait for the maintenance window, but let a cancel end the wait.
       if (await condition(() => progress.cancelled, selected.windowWaitMs)) {
         await this.finish(clusterId, 'skipped', { reason: 'operation_cancelled' });
@@ -187,7 +295,10 @@ class WaveRun {
       if (!monitored.finished) await this.finish(clusterId, 'succeeded', { version: monitored.version });
       progress.succeeded++;
     } catch (err) {
-      await this.fail(step, selected.fromVersion, failureMessage(err));
+      // The window closed before this apply attempt started (a retry past its end): nothing was changed.
+      const closed = outsideWindow(err);
+      if (closed) await this.park({ clusterId, attempt }, { kind: 'window', ...closed });
+      else await this.fail(step, selected.fromVersion, failureMessage(err));
     }
   }
 
@@ -236,7 +347,10 @@ class WaveRun {
   }
 
   result(): WaveResult {
-    const { cancelled, totalBudgetExceeded, budgetExceeded, succeeded, failed, skipped, queue } = this.progress;
+    const { cancelled, totalBudgetExceeded, budgetExceeded, succeeded, failed, skipped } = this.progress;
+    // A stopped wave hands back what never started, parked clusters included: a resumed wave selects them afresh.
+    const parked = this.parked.map(({ clusterId, attempt }) => ({ clusterId, attempt }));
+    const queue = parked.length > 0 ? [...this.progress.queue, ...parked] : this.progress.queue;
     const outcome = cancelled
       ? 'cancelled'
       : totalBudgetExceeded
@@ -246,6 +360,15 @@ class WaveRun {
           : 'completed';
     return { outcome, succeeded, failed, skipped, notStarted: queue };
   }
+}
+
+/** The apply's OutsideWindow failure (when the next window opens), or null for any other failure. */
+function outsideWindow(err: unknown): { untilMs: number; opensAt: string } | null {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  return cause instanceof ApplicationFailure
+    ? outsideWindowDetails(cause.type ?? undefined, cause.details ?? undefined)
+    : null;
 }
 
 export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
@@ -260,20 +383,24 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     wave,
     waveName: input.wave.name,
     queued: progress.queue.length,
+    parked: run.parked.length,
     maxParallel: progress.maxParallel,
     paused: progress.paused,
   });
 
   for (;;) {
-    await condition(() => run.stopped || run.drained || run.canStartOne);
+    run.wakeForParked();
+    await condition(() => run.stopped || run.drained || run.canStartOne || run.parkedDue);
     if (run.stopped || run.drained) break;
     if (workflowInfo().continueAsNewSuggested) {
-      // Drain, then start afresh with the same input and the carried progress: history stays bounded.
+      // Drain what is in flight, then start afresh with the same input and the carried progress (parked
+      // clusters included: they wait in the next run): history stays bounded.
       await condition(() => run.inFlight.size === 0);
       await condition(allHandlersFinished);
       return continueAsNew<typeof waveWorkflow>({ ...input, carried: progress });
     }
-    run.startNext();
+    if (run.parkedDue) await run.settleParked();
+    if (run.canStartOne) run.startNext();
   }
   // In-flight clusters always finish their apply and monitor, whatever stopped the wave.
   await condition(() => run.inFlight.size === 0);
@@ -287,6 +414,7 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     failed: progress.failed,
     skipped: progress.skipped,
     notStarted: progress.queue.length,
+    parked: run.parked.length,
   });
   return run.result();
 }

@@ -115,6 +115,12 @@ export const ClusterRunSchema = named(
       .string()
       .nullable()
       .meta({ description: "the control plane's id of the apply (http adapter); rollback names it" }),
+    windowOpensAt: nullableTimestamp.meta({
+      description: 'when the maintenance window of a cluster parked in waiting_window opens; null otherwise',
+    }),
+    heldBy: z.string().nullable().meta({
+      description: 'the operation holding the lease a cluster parked in waiting_lease waits for; null otherwise',
+    }),
   }),
 );
 
@@ -169,7 +175,16 @@ export const DryRunSchema = named('DryRunPlan', z.object({ plan: PlanSchema }));
 
 const counts = named(
   'RunCounts',
-  z.object({ total: int, pending: int, running: int, succeeded: int, failed: int, rolled_back: int, skipped: int }),
+  z.object({
+    total: int,
+    pending: int,
+    running: int.meta({ description: 'applying or monitoring: holding a slot' }),
+    succeeded: int,
+    failed: int,
+    rolled_back: int,
+    skipped: int,
+    waiting: int.meta({ description: 'parked for a maintenance window or a lease: holding no slot' }),
+  }),
 );
 
 export const OperationStatusSchema = named(
@@ -225,9 +240,9 @@ export const OperationStatusSchema = named(
         finishedAt: nullableTimestamp,
       }),
     ),
-    inFlight: z.array(
-      z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp }),
-    ),
+    inFlight: z
+      .array(z.object({ clusterId: z.string(), wave: int, state: z.enum(RUN_STATES), startedAt: nullableTimestamp }))
+      .meta({ description: 'clusters applying or monitoring now; parked ones are counted as waiting instead' }),
     alarms: z
       .array(
         z.object({

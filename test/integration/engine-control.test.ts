@@ -73,7 +73,13 @@ describe('pause, resume and cancel', () => {
 describe('leases', () => {
   test('when two operations target the same clusters, then no cluster is ever worked on by both at once', async () => {
     const ids = await seedFleet(stack, 4, () => slow(400));
-    const body = { action: { type: 'restart' }, selector: { ids }, defaults: { maxParallel: 2 } };
+    // onLeased wait (the default): a held cluster looks again every 0.2 s here.
+    const body = {
+      action: { type: 'restart' },
+      selector: { ids },
+      defaults: { maxParallel: 2 },
+      limits: { leaseCheckSeconds: 0.2 },
+    };
     const [a, b] = await Promise.all([startOperation(stack, body), startOperation(stack, body)]);
     await Promise.all([waitForState(stack, a.id, 'completed'), waitForState(stack, b.id, 'completed')]);
     const { rows } = await stack.db.query<{ cluster_id: string; key: string; started_at: Date; finished_at: Date }>(
@@ -104,15 +110,20 @@ describe('leases', () => {
 });
 
 describe('maintenance windows', () => {
-  test('when a cluster is outside its window, then it waits in waiting_window until then (or a cancel)', async () => {
+  test('when a cluster is outside its window, then it is parked in waiting_window until then (or a cancel)', async () => {
     const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
     const tomorrow = days[(new Date().getUTCDay() + 2) % 7];
     const ids = await seedFleet(stack, 1, () => ({
       maintenanceWindows: [{ days: [tomorrow], start: '02:00', end: '03:00' }],
     }));
     const op = await startOperation(stack, { action: { type: 'restart' }, selector: { ids } });
-    const waiting = await waitForStatus(stack, op.id, (s) => s.inFlight.some((f: any) => f.state === 'waiting_window'));
+    // Parked: counted as waiting, holding no slot (not in flight) and no lease.
+    const waiting = await waitForStatus(stack, op.id, (s) => s.counts.waiting === 1);
     assert.equal(waiting.state, 'running');
+    assert.deepEqual(waiting.inFlight, []);
+    assert.equal((await runsOf(stack.db, op.id))[0]!.state, 'waiting_window');
+    const leases = await stack.db.query('SELECT count(*)::int AS n FROM leases WHERE cluster_id = ANY($1)', [ids]);
+    assert.equal(leases.rows[0].n, 0);
     assert.equal(await applies(ids), 0);
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`);
     await waitForState(stack, op.id, 'cancelled');

@@ -274,11 +274,7 @@ describe('an operation in the Web UI and in replay', () => {
       selector: { ids },
       defaults: { maxParallel: 2 },
     });
-    await waitForStatus(
-      stack,
-      op.id,
-      (s) => s.inFlight.some((f: any) => f.state === 'waiting_window') && s.counts.succeeded === 1,
-    );
+    await waitForStatus(stack, op.id, (s) => s.counts.waiting === 1 && s.counts.succeeded === 1);
     await call(stack.api.url, 'POST', `/v1/operations/${op.id}/cancel`);
     const cancelled = await waitForState(stack, op.id, 'cancelled');
     assert.equal(cancelled.counts.skipped, 1);

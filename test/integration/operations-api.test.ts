@@ -333,6 +333,7 @@ describe('reading an operation', () => {
       failed: 0,
       rolled_back: 0,
       skipped: 0,
+      waiting: 0,
     });
     assert.deepEqual(
       s.waves.map((w: any) => [w.number, w.name, w.state, w.counts.pending, w.approvedBy]),

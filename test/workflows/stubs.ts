@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import { OUTSIDE_WINDOW } from '../../domain/parking';
 
 export type ActivityName = keyof Activities;
 export type InputOf<K extends ActivityName> = Parameters<Activities[K]>[0];
@@ -58,8 +59,14 @@ export interface StubOptions {
   failRollback?: string[];
   /** Clusters selectCluster refuses, with the reason it gives. */
   notEligible?: Record<string, string>;
-  /** Clusters whose maintenance window opens this many milliseconds after select. */
+  /** Select answers as before parking: the wave waits this many milliseconds for the window, in the slot. */
   windowWaitMs?: Record<string, number>;
+  /** Clusters whose maintenance window opens this many milliseconds after their first select: select parks them. */
+  windowOpensInMs?: Record<string, number>;
+  /** Clusters whose first apply finds the window closed, opening again this many milliseconds later. */
+  windowClosesBeforeApplyMs?: Record<string, number>;
+  /** Clusters another operation holds (cluster → operation): parked or skipped as the wave's onLeased says. */
+  leasedBy?: Record<string, string>;
   /** Every apply waits in `stubs.applies` until released. */
   holdApplies?: boolean;
   /** Every skipClusters call waits in `stubs.skips` until released. */
@@ -80,6 +87,12 @@ export class StubActivities {
   readonly failRollback: Set<string>;
   readonly notEligible: Map<string, string>;
   readonly windowWaitMs: Map<string, number>;
+  /** When each cluster's window opens (epoch ms), set at its first select; before then select parks it. */
+  readonly windowOpensAt = new Map<string, number>();
+  readonly windowOpensInMs: Map<string, number>;
+  readonly windowClosesBeforeApplyMs: Map<string, number>;
+  /** Leases of other operations: delete an entry to release it. */
+  readonly leasedBy: Map<string, string>;
   readonly applies: Hold;
   readonly skips: Hold;
   readonly failSelect: Map<string, string>;
@@ -99,6 +112,9 @@ export class StubActivities {
     this.failRollback = new Set(opts.failRollback);
     this.notEligible = new Map(Object.entries(opts.notEligible ?? {}));
     this.windowWaitMs = new Map(Object.entries(opts.windowWaitMs ?? {}));
+    this.windowOpensInMs = new Map(Object.entries(opts.windowOpensInMs ?? {}));
+    this.windowClosesBeforeApplyMs = new Map(Object.entries(opts.windowClosesBeforeApplyMs ?? {}));
+    this.leasedBy = new Map(Object.entries(opts.leasedBy ?? {}));
     this.applies = new Hold(opts.holdApplies);
     this.skips = new Hold(opts.holdSkips);
     this.applyMs = opts.applyMs ?? 0;
@@ -161,6 +177,40 @@ export class StubActivities {
     if (name === 'skipClusters') await this.skips.pass(key);
   }
 
+  /** As the real select: past the deadline the cluster is missed; then the window (before any lease); then the lease. */
+  private parkOrMiss(input: InputOf<'selectCluster'>): Awaited<ReturnType<Activities['selectCluster']>> | null {
+    const now = Date.now();
+    const deadline = input.deadline === undefined ? Infinity : Date.parse(input.deadline);
+    if (now >= deadline) return { proceed: false, reason: 'window_missed' };
+    const opensInMs = this.windowOpensInMs.get(input.clusterId);
+    if (opensInMs !== undefined && !this.windowOpensAt.has(input.clusterId))
+      this.windowOpensAt.set(input.clusterId, now + opensInMs);
+    const opensAt = this.windowOpensAt.get(input.clusterId);
+    if (opensAt !== undefined && opensAt > now) {
+      if (opensAt >= deadline) return { proceed: false, reason: 'window_missed' };
+      return { proceed: false, park: { kind: 'window', untilMs: opensAt, opensAt: new Date(opensAt).toISOString() } };
+    }
+    const holder = this.leasedBy.get(input.clusterId);
+    if (holder === undefined) return null;
+    if (input.onLeased === 'wait') return { proceed: false, park: { kind: 'lease', heldBy: holder } };
+    return { proceed: false, reason: `leased_by:${holder}` };
+  }
+
+  /** As the real apply when the window closed before this attempt: the cluster is parked until the next one. */
+  private closeWindowBeforeApply(clusterId: string): void {
+    const closedForMs = this.windowClosesBeforeApplyMs.get(clusterId);
+    if (closedForMs === undefined) return;
+    this.windowClosesBeforeApplyMs.delete(clusterId);
+    const untilMs = Date.now() + closedForMs;
+    this.windowOpensAt.set(clusterId, untilMs);
+    throw ApplicationFailure.create({
+      type: OUTSIDE_WINDOW,
+      message: `the maintenance window of ${clusterId} is closed`,
+      nonRetryable: true,
+      details: [{ untilMs, opensAt: new Date(untilMs).toISOString() }],
+    });
+  }
+
   /** The object the worker registers. */
   build(): Activities {
     return {
@@ -175,7 +225,11 @@ export class StubActivities {
           throw ApplicationFailure.create({ type: 'DeadlineExceeded', message: failure, nonRetryable: true });
         const reason = this.notEligible.get(input.clusterId);
         if (reason) return { proceed: false, reason };
-        return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs: this.windowWaitMs.get(input.clusterId) ?? 0 };
+        const parked = this.parkOrMiss(input);
+        if (parked) return parked;
+        const windowWaitMs = this.windowWaitMs.get(input.clusterId);
+        if (windowWaitMs !== undefined) return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs };
+        return { proceed: true, fromVersion: FROM_VERSION };
       },
       applyToCluster: async (input) => {
         const now = (this.running.get(input.wave) ?? 0) + 1;
@@ -183,6 +237,7 @@ export class StubActivities {
         this.mostRunning.set(input.wave, Math.max(now, this.mostRunning.get(input.wave) ?? 0));
         try {
           await this.enter('applyToCluster', input, input.clusterId);
+          this.closeWindowBeforeApply(input.clusterId);
           if (this.applyMs > 0) await sleep(this.applyMs);
           if (this.failApply.has(input.clusterId)) {
             throw ApplicationFailure.nonRetryable(`apply of ${input.clusterId} failed`, 'ClusterApplyFailed');
