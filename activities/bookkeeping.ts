@@ -5,6 +5,12 @@ import type { Action } from '../domain/operation';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters } from '../db/runs';
+import {
+  clusterAction,
+  recordOperatorAction,
+  type ClusterActionResult,
+  type OperatorActionRecord,
+} from '../db/operator-actions';
 
 export interface FinishInput {
   operationId: string;
@@ -46,6 +52,16 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
     /** Operator skips: only clusters still pending are skipped; returns those that were. */
     async skipClusters(input: { operationId: string; clusterIds: string[]; reason: string }): Promise<string[]> {
       return skipPendingClusters(deps.db, input.operationId, input.clusterIds, input.reason);
+    },
+
+    /** An operator action the workflow applied or rejected, in the audit trail once. */
+    async recordOperatorAction(record: OperatorActionRecord): Promise<void> {
+      await recordOperatorAction(deps.db, record);
+    },
+
+    /** An operator retry or skip: checked against the stored run, changed and audited in one transaction. */
+    async clusterAction(record: Parameters<typeof clusterAction>[1]): Promise<ClusterActionResult> {
+      return clusterAction(deps.db, record);
     },
 
     /** The operation ended: nothing stays pending or leased. */

@@ -38,11 +38,16 @@ export function isTemporalUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** An update no worker answered in time: the client gave up waiting, not the workflow refusing it. */
+export function isUnanswered(err: unknown): boolean {
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(err) === GRPC_DEADLINE_EXCEEDED;
+}
+
 /** Unreachable Temporal becomes 503; a missing workflow 404, or 409 when it has finished. */
 function rethrowTemporalError(operationId: string, err: unknown): never {
   if (err instanceof WorkflowNotFoundError) {
     throw /already completed/i.test(err.message)
-      ? new Conflict('invalid_state', `operation '${operationId}' has finished`)
+      ? new Conflict('operation_finished', `operation '${operationId}' has finished`)
       : new NotFound('operation workflow', operationId);
   }
   const code = grpcCode(err);
@@ -60,7 +65,7 @@ export function rethrowIfTemporalDown(err: unknown): void {
 /** A refused update is a 409 with the workflow's reason; one no worker accepted in time is a 503. */
 export function rethrowUpdateError(operationId: string, err: unknown, refusedCode: string): never {
   if (err instanceof WorkflowUpdateFailedError) throw new Conflict(refusedCode, err.cause?.message ?? err.message);
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(err) === GRPC_DEADLINE_EXCEEDED) {
+  if (isUnanswered(err)) {
     throw new FleetError(
       503,
       'workflow_unavailable',

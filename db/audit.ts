@@ -12,9 +12,11 @@ export interface AuditEventInput {
   operationId?: string | null;
   requestId?: string | null;
   payload?: unknown;
+  /** Makes the row written once: a second insert with the same key writes nothing. */
+  actionKey?: string;
 }
 
-export interface AuditEvent extends Required<Omit<AuditEventInput, 'payload'>> {
+export interface AuditEvent extends Required<Omit<AuditEventInput, 'payload' | 'actionKey'>> {
   id: number;
   at: string;
   payload: unknown;
@@ -22,8 +24,9 @@ export interface AuditEvent extends Required<Omit<AuditEventInput, 'payload'>> {
 
 export async function recordAudit(db: Queryable, event: AuditEventInput): Promise<void> {
   await db.query(
-    `INSERT INTO audit_events (identity, role, action, target_type, target_id, operation_id, request_id, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+    `INSERT INTO audit_events (identity, role, action, target_type, target_id, operation_id, request_id, payload, action_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+     ON CONFLICT (action_key) WHERE action_key IS NOT NULL DO NOTHING`,
     [
       event.identity,
       event.role,
@@ -33,6 +36,7 @@ export async function recordAudit(db: Queryable, event: AuditEventInput): Promis
       event.operationId ?? null,
       event.requestId ?? null,
       JSON.stringify(event.payload ?? {}),
+      event.actionKey ?? null,
     ],
   );
 }

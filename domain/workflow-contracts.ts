@@ -73,8 +73,11 @@ export interface OperationState {
   maxParallelOverride: number | null;
   /** setMaxParallel with `wave`: that wave only, by number (absent in older histories: none). */
   maxParallelByWave?: Record<string, number>;
-  /** Ids of operator actions already applied or rejected (the REST path's action ids), newest last, bounded. */
-  actionIds?: string[];
+  /**
+   * Operator actions the REST path sent with an id, and what became of each, newest last and bounded:
+   * the same action arriving again (an update retried, then sent as a signal) is answered, not repeated.
+   */
+  recentActions?: RecentAction[];
   /** Failed clusters the operator asked to run again, not yet handed to a wave. */
   pendingRetries: ClusterWork[];
   /** Operator attempt per retried cluster (absent = 1): the idempotency key's last part. */
@@ -172,6 +175,8 @@ export interface ActorRef {
   via?: 'api' | 'temporal';
   actionId?: string;
   role?: string;
+  /** The API request that sent it, for the audit row. */
+  requestId?: string;
 }
 export interface ApproveWaveInput extends ActorRef {
   wave: number;
@@ -196,6 +201,10 @@ export type OperatorActionInput = ActorRef & {
   clusterId?: string;
   comment?: string;
 };
+
+export interface RecentAction extends ActionOutcome {
+  actionId: string;
+}
 
 /** What the workflow did with an operator action; `reason` is the error code of a rejection. */
 export interface ActionOutcome {

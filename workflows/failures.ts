@@ -1,7 +1,8 @@
 // Turns a failed activity into the one-line reason recorded on the cluster's run.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 
-const ERROR_CODE_PREFIX = /^[a-z][a-z_]*: /;
+// `code: …`, or `code:<name>: …` for codes that name what they are about (`secret_missing:<ref>: …`).
+const ERROR_CODE_PREFIX = /^[a-z][a-z_]*:(?: |[A-Za-z0-9_.-]+: )/;
 
 export function failureMessage(err: unknown): string {
   let cause: unknown = err;

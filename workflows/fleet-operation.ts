@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -24,6 +25,7 @@ import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-option
 import {
   approveWaveSignal,
   cancelSignal,
+  operatorActionUpdate,
   pauseSignal,
   resumeSignal,
   retryClusterSignal,
@@ -32,17 +34,30 @@ import {
   statusQuery,
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
-import { now, OperationRun } from './operation';
+import { GOVERNED_ACTIONS_PATCH, now, OperationRun } from './operation';
 import { waveWorkflow } from './wave';
 
+/**
+ * The operator's controls. Signals (the Web UI, the temporal CLI, the API when no worker answers) and the
+ * API's update go through the same rules; histories recorded before governed actions replay the old handlers.
+ */
 function registerHandlers(run: OperationRun): void {
   setHandler(statusQuery, () => run.state);
-  setHandler(pauseSignal, (actor) => run.pause(actor));
-  setHandler(resumeSignal, (actor) => run.resume(actor));
-  setHandler(cancelSignal, (actor) => run.cancel(actor));
-  setHandler(approveWaveSignal, (approval) => run.approveWave(approval));
-  setHandler(retryClusterSignal, (ref) => run.retryCluster(ref));
-  setHandler(skipClusterSignal, (ref) => run.skipCluster(ref));
+  const governed = () => patched(GOVERNED_ACTIONS_PATCH);
+  setHandler(pauseSignal, async (actor) => void (governed() ? await run.act('pause', actor) : run.pause(actor)));
+  setHandler(resumeSignal, async (actor) => void (governed() ? await run.act('resume', actor) : run.resume(actor)));
+  setHandler(cancelSignal, async (actor) => void (governed() ? await run.act('cancel', actor) : run.cancel(actor)));
+  setHandler(approveWaveSignal, async (approval) =>
+    governed() ? void (await run.act('approve', approval)) : run.approveWave(approval),
+  );
+  setHandler(retryClusterSignal, async (ref) =>
+    governed() ? void (await run.act('retry', ref)) : run.retryCluster(ref),
+  );
+  setHandler(skipClusterSignal, async (ref) => (governed() ? void (await run.act('skip', ref)) : run.skipCluster(ref)));
+  setHandler(operatorActionUpdate, (input) => {
+    governed();
+    return run.act(input?.action, input);
+  });
   setHandler(setMaxParallelUpdate, (change) => run.setMaxParallel(change), {
     validator: (change: SetMaxParallelInput) => run.validateMaxParallel(change),
   });
@@ -109,7 +124,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
     waveStatus.startedAt ??= now();
     waveStatus.runs++;
     run.showRunningOrPaused();
-    const maxParallel = state.maxParallelOverride ?? wave.maxParallel;
+    const maxParallel = run.maxParallelOf(wave);
     const result = await run.runWaveChild(() =>
       startChild(waveWorkflow, {
         workflowId: waveWorkflowId(state.operationId, wave.number),

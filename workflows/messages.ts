@@ -1,11 +1,13 @@
 // Every signal, query and update of the engine, defined once; the API's Temporal client and the tests send these.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  ActionOutcome,
   ActorRef,
   ApproveWaveInput,
   ClusterRef,
   ClusterWork,
   OperationState,
+  OperatorActionInput,
   SetMaxParallelInput,
 } from '../domain/workflow-contracts';
 
@@ -17,6 +19,8 @@ export const approveWaveSignal = defineSignal<[ApproveWaveInput]>('approveWave')
 export const retryClusterSignal = defineSignal<[ClusterRef]>('retryCluster');
 export const skipClusterSignal = defineSignal<[ClusterRef]>('skipCluster');
 export const statusQuery = defineQuery<OperationState>('status');
+/** The REST path's operator action: the same rules as the signals, with the workflow's answer. */
+export const operatorActionUpdate = defineUpdate<ActionOutcome, [OperatorActionInput]>('operatorAction');
 export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [SetMaxParallelInput]>('setMaxParallel');
 
 // ---- wave (child): driven by the parent only ----

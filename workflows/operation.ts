@@ -5,11 +5,14 @@ import {
   patched,
   setCurrentDetails,
   upsertSearchAttributes,
+  uuid4,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { appliedMessage, check, readAction, type ReadAction } from '../domain/operator-actions';
 import { FINAL_OPERATION_STATES, type OperationStateName, type PauseReason } from '../domain/states';
 import { FLEET_STATE } from '../domain/search-attributes';
 import type {
+  ActionOutcome,
   ActorRef,
   ApproveWaveInput,
   ClusterRef,
@@ -17,6 +20,7 @@ import type {
   FiringAlarm,
   OperationInput,
   OperationState,
+  OperatorActionName,
   SetMaxParallelInput,
   WaveResult,
   WaveStatus,
@@ -35,6 +39,11 @@ import type { waveWorkflow } from './wave';
 type WaveHandle = ChildWorkflowHandle<typeof waveWorkflow>;
 
 export const now = (): string => new Date().toISOString();
+
+/** Operator actions since this patch are checked, answered and audited by the workflow itself. */
+export const GOVERNED_ACTIONS_PATCH = 'governed-operator-actions';
+/** How many answered actions the state keeps to recognise a repeat (an update retried as a signal). */
+const RECENT_ACTIONS_KEPT = 100;
 
 function initialState(input: OperationInput): OperationState {
   return {
@@ -80,9 +89,13 @@ export class OperationRun {
   private waveStarted: WaveHandle | undefined;
   /** The last relay to the wave, so the next one is sent only after it was delivered. */
   private relayed: Promise<void> = Promise.resolve();
+  /** Actions being answered right now, by action id: a repeat arriving meanwhile waits for the same answer. */
+  private readonly answering = new Map<string, Promise<ActionOutcome>>();
+  private readonly allowSelfApproval: boolean;
 
   constructor(input: OperationInput) {
     this.state = input.carried ?? initialState(input);
+    this.allowSelfApproval = input.allowSelfApproval ?? false;
   }
 
   get operationId(): string {
@@ -180,15 +193,87 @@ export class OperationRun {
     void send(started).catch(() => orElse?.());
   }
 
+  /**
+   * An operator action since governed actions: read defensively, checked against the state (who asks,
+   * four-eyes, whether it applies now), applied or rejected, and audited with how it came; the answer
+   * says which. An action id seen before gets the first answer and changes nothing.
+   */
+  act(action: OperatorActionName, payload: unknown): Promise<ActionOutcome> {
+    const read = readAction(action, payload);
+    const id = read.actionId;
+    if (!id) return this.answer(read);
+    const earlier = this.answering.get(id) ?? this.state.recentActions?.find((a) => a.actionId === id);
+    if (earlier) return Promise.resolve(earlier).then(({ outcome, reason, message }) => ({ outcome, reason, message }));
+    const answer = this.answer(read).then((outcome) => {
+      const recent = [...(this.state.recentActions ?? []), { actionId: id, ...outcome }];
+      this.state.recentActions = recent.slice(-RECENT_ACTIONS_KEPT);
+      return outcome;
+    });
+    this.answering.set(id, answer);
+    return answer.finally(() => this.answering.delete(id));
+  }
+
+  private async answer(read: ReadAction): Promise<ActionOutcome> {
+    const record = {
+      actionKey: read.actionId ?? uuid4(),
+      operationId: this.operationId,
+      action: read.action,
+      by: read.by || 'unknown',
+      role: read.role,
+      via: read.via,
+      ...(read.requestId ? { requestId: read.requestId } : {}),
+      details: {
+        ...(read.wave !== undefined ? { wave: read.wave } : {}),
+        ...(read.clusterId ? { clusterId: read.clusterId } : {}),
+        ...(read.comment ? { comment: read.comment } : {}),
+      },
+    };
+    const refusal = check(this.state, read, this.allowSelfApproval);
+    if (refusal) {
+      log.warn('operator action rejected', { ...record, ...refusal });
+      const outcome: ActionOutcome = { outcome: 'rejected', ...refusal };
+      await this.audit(`${read.action} rejected: ${refusal.reason}`, { ...record, ...outcome });
+      return outcome;
+    }
+    const message = appliedMessage(read);
+    if (read.action === 'retry' || read.action === 'skip') {
+      // The run's own state decides (only a failed run is retried, only one not started is skipped),
+      // read and changed with the audit row in one transaction.
+      const clusterId = read.clusterId!;
+      const result = await bookkeeping.clusterAction.executeWithOptions(
+        withSummary(BOOKKEEPING_OPTIONS, `${read.action} ${clusterId} (by ${record.by} via ${read.via})`),
+        [{ ...record, action: read.action, clusterId, appliedMessage: message }],
+      );
+      if (result.outcome === 'applied' && !this.isFinal()) {
+        if (read.action === 'retry') this.queueRetry(clusterId, record.by);
+        else this.markSkipped(clusterId, record.by);
+      }
+      return result;
+    }
+    this.applyControl(read);
+    const outcome: ActionOutcome = { outcome: 'applied', message };
+    await this.audit(`${read.action} by ${record.by} via ${read.via}`, { ...record, ...outcome });
+    return outcome;
+  }
+
+  /** The audit row, written by the engine (retried until PostgreSQL answers, written once). */
+  private async audit(summary: string, record: Parameters<typeof bookkeeping.recordOperatorAction>[0]) {
+    await bookkeeping.recordOperatorAction.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, summary), [record]);
+  }
+
+  private applyControl(read: ReadAction): void {
+    if (read.action === 'pause') this.doPause(read.by);
+    else if (read.action === 'resume') this.doResume(read.by);
+    else if (read.action === 'cancel') this.doCancel(read.by);
+    else if (read.action === 'approve') this.doApprove(read.wave!, read.by, read.comment);
+  }
+
+  // ---- the controls as signals were handled before governed actions: replayed by older histories ----
+
   pause({ by }: ActorRef): void {
     const state = this.state;
     if (this.isFinal() || state.paused) return;
-    log.info('operation paused by an operator', { operationId: this.operationId, by });
-    state.paused = true;
-    const running = this.currentWaveStatus();
-    if (running?.state === 'running') running.state = 'paused';
-    this.setState('paused', 'operator');
-    this.toWave((wave) => wave.signal(wavePauseSignal));
+    this.doPause(by);
   }
 
   resume({ by }: ActorRef): void {
@@ -203,6 +288,55 @@ export class OperationRun {
       });
       return;
     }
+    this.doResume(by);
+  }
+
+  cancel({ by }: ActorRef): void {
+    if (this.isFinal()) return;
+    this.doCancel(by);
+  }
+
+  approveWave({ wave, by, comment }: ApproveWaveInput): void {
+    const state = this.state;
+    if (!state.waves[wave - 1] || state.pendingApproval?.wave !== wave) return;
+    this.doApprove(wave, by, comment);
+  }
+
+  async retryCluster({ clusterId, by }: ClusterRef): Promise<void> {
+    if (this.isFinal()) return;
+    this.queueRetry(clusterId, by);
+    // Operations started before this change never recorded the re-queue: keep their replay unchanged.
+    if (patched('requeue-run-on-retry')) {
+      await bookkeeping.requeueCluster.executeWithOptions(
+        withSummary(BOOKKEEPING_OPTIONS, `re-queue ${clusterId} (retry by ${by})`),
+        [{ operationId: this.operationId, clusterId }],
+      );
+    }
+  }
+
+  async skipCluster({ clusterId, by }: ClusterRef): Promise<void> {
+    if (this.isFinal()) return;
+    this.markSkipped(clusterId, by);
+    await bookkeeping.skipClusters.executeWithOptions(
+      withSummary(BOOKKEEPING_OPTIONS, `skip ${clusterId} (by ${by})`),
+      [{ operationId: this.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` }],
+    );
+  }
+
+  // ---- what each control does once it is allowed ----
+
+  private doPause(by: string): void {
+    const state = this.state;
+    log.info('operation paused by an operator', { operationId: this.operationId, by });
+    state.paused = true;
+    const running = this.currentWaveStatus();
+    if (running?.state === 'running') running.state = 'paused';
+    this.setState('paused', 'operator');
+    this.toWave((wave) => wave.signal(wavePauseSignal));
+  }
+
+  private doResume(by: string): void {
+    const state = this.state;
     log.info('operation resumed', { operationId: this.operationId, by, pauseReason: state.pauseReason });
     state.paused = false;
     const current = this.currentWaveStatus();
@@ -211,8 +345,7 @@ export class OperationRun {
     this.toWave((wave) => wave.signal(waveResumeSignal));
   }
 
-  cancel({ by }: ActorRef): void {
-    if (this.isFinal()) return;
+  private doCancel(by: string): void {
     log.info('operation cancel requested: in-flight clusters finish, nothing new starts', {
       operationId: this.operationId,
       by,
@@ -221,10 +354,9 @@ export class OperationRun {
     this.toWave((wave) => wave.signal(waveCancelSignal));
   }
 
-  approveWave({ wave, by, comment }: ApproveWaveInput): void {
+  private doApprove(wave: number, by: string, comment: string | undefined): void {
     const state = this.state;
-    const waveStatus = state.waves[wave - 1];
-    if (!waveStatus || state.pendingApproval?.wave !== wave) return;
+    const waveStatus = state.waves[wave - 1]!;
     log.info('wave approved', { operationId: this.operationId, wave, by });
     waveStatus.approvedBy = by;
     waveStatus.approvedAt = now();
@@ -232,9 +364,9 @@ export class OperationRun {
     state.pendingApproval = null;
   }
 
-  async retryCluster({ clusterId, by }: ClusterRef): Promise<void> {
+  /** The next operator attempt of a failed cluster, handed to the running wave or kept for the next one. */
+  private queueRetry(clusterId: string, by: string): void {
     const state = this.state;
-    if (this.isFinal()) return;
     const attempt = (state.retryAttempts[clusterId] ?? 1) + 1;
     state.retryAttempts[clusterId] = attempt;
     const work: ClusterWork = { clusterId, attempt };
@@ -247,42 +379,60 @@ export class OperationRun {
       (wave) => wave.signal(waveRetrySignal, work),
       () => void state.pendingRetries.push(work),
     );
-    // Operations started before this change never recorded the re-queue: keep their replay unchanged.
-    if (patched('requeue-run-on-retry')) {
-      await bookkeeping.requeueCluster.executeWithOptions(
-        withSummary(BOOKKEEPING_OPTIONS, `re-queue ${clusterId} (retry by ${by})`),
-        [{ operationId: this.operationId, clusterId }],
-      );
-    }
   }
 
-  async skipCluster({ clusterId, by }: ClusterRef): Promise<void> {
+  private markSkipped(clusterId: string, by: string): void {
     const state = this.state;
-    if (this.isFinal()) return;
     log.info('cluster skipped by an operator', { operationId: this.operationId, clusterId, by });
     state.skipped.push({ clusterId, by });
     state.notStarted = state.notStarted.filter((w) => w.clusterId !== clusterId);
     state.pendingRetries = state.pendingRetries.filter((w) => w.clusterId !== clusterId);
     this.toWave((wave) => wave.signal(waveSkipSignal, { clusterId }));
-    await bookkeeping.skipClusters.executeWithOptions(
-      withSummary(BOOKKEEPING_OPTIONS, `skip ${clusterId} (by ${by})`),
-      [{ operationId: this.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` }],
-    );
   }
 
-  setMaxParallel({ maxParallel, by }: SetMaxParallelInput): { maxParallel: number } {
-    log.info('maxParallel changed', { operationId: this.operationId, maxParallel, by });
-    this.state.maxParallelOverride = maxParallel;
-    this.state.updatedAt = now();
-    this.toWave((wave) => wave.signal(waveSetMaxParallelSignal, { maxParallel }));
+  setMaxParallel({ maxParallel, by, wave }: SetMaxParallelInput): { maxParallel: number; wave?: number } {
+    const state = this.state;
+    log.info('maxParallel changed', { operationId: this.operationId, maxParallel, by, wave });
+    state.updatedAt = now();
+    const running = state.currentWave;
+    if (wave !== undefined) {
+      state.maxParallelByWave = { ...state.maxParallelByWave, [wave]: maxParallel };
+      if (wave === running) this.toWave((child) => child.signal(waveSetMaxParallelSignal, { maxParallel }));
+      return { maxParallel, wave };
+    }
+    // The running wave and every later one: a per-wave setting of those gives way.
+    state.maxParallelOverride = maxParallel;
+    if (state.maxParallelByWave) {
+      const from = running ?? 1;
+      state.maxParallelByWave = Object.fromEntries(
+        Object.entries(state.maxParallelByWave).filter(([number]) => Number(number) < from),
+      );
+    }
+    this.toWave((child) => child.signal(waveSetMaxParallelSignal, { maxParallel }));
     return { maxParallel };
   }
 
+  /** The parallelism a wave starts with: its own setting, else the operation-wide change, else the plan's. */
+  maxParallelOf(wave: { number: number; maxParallel: number }): number {
+    const { maxParallelByWave, maxParallelOverride } = this.state;
+    return maxParallelByWave?.[wave.number] ?? maxParallelOverride ?? wave.maxParallel;
+  }
+
   /** The update's validator: synchronous, so an invalid change never reaches history. */
-  validateMaxParallel({ maxParallel }: SetMaxParallelInput): void {
+  validateMaxParallel({ maxParallel, wave }: SetMaxParallelInput): void {
     if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > 1000) {
       throw new Error('maxParallel must be an integer from 1 to 1000');
     }
-    if (this.isFinal()) throw new Error(`the operation is ${this.state.state}`);
+    const state = this.state;
+    if (this.isFinal()) throw new Error(`the operation is ${state.state}`);
+    if (wave === undefined) return;
+    const target = Number.isInteger(wave) ? state.waves[wave - 1] : undefined;
+    if (!target) throw new Error(`the operation has no wave ${wave}: its waves are 1 to ${state.waves.length}`);
+    const done = ['completed', 'failed', 'cancelled', 'empty'];
+    if (done.includes(target.state) || (state.currentWave !== null && wave < state.currentWave)) {
+      throw new Error(
+        `wave ${wave} '${target.name}' has finished (${target.state}): its parallelism no longer matters`,
+      );
+    }
   }
 }

@@ -13,8 +13,9 @@ import {
 import { OPERATION_ROUTES, type RouteContract } from '../routes/operation-contract';
 import { defineRoute, type RouteSpec } from './define';
 import { approveExample, operationPolicyExample, operationRequestExample } from './examples';
+import { OPERATOR_ACTIONS } from '../../domain/workflow-contracts';
 import {
-  AcceptedSchema,
+  named,
   DryRunSchema,
   EventPageSchema,
   MaxParallelSetSchema,
@@ -37,7 +38,28 @@ const clusterParams = z.object({
 });
 const unknownOperation = 'The operation does not exist.';
 const reasonBody = { required: false, description: 'optional; the reason is kept in the audit log' };
-const accepted = { 202: { description: 'accepted: the workflow acts on it', schema: AcceptedSchema } };
+const actionFields = {
+  name: z.enum(OPERATOR_ACTIONS).meta({ example: 'pause' }),
+  actionId: z.string().meta({ description: 'the action, as its audit rows name it (payload.actionId / action key)' }),
+  message: z.string().meta({ description: 'what the workflow did, in words' }),
+};
+const ActionAppliedSchema = named(
+  'ActionApplied',
+  OperationStatusSchema.extend({
+    actionResult: z.object({ ...actionFields, outcome: z.literal('applied') }),
+  }).meta({ description: 'the workflow applied the action: the operation status after it, and what it did' }),
+);
+const ActionDeliveredSchema = named(
+  'ActionDelivered',
+  z.object({ id: z.string(), ...actionFields, outcome: z.literal('delivered') }).meta({
+    description:
+      'no worker answered in time: the action was delivered as its signal; the workflow applies or rejects it when a worker runs, and its audit row says which',
+  }),
+);
+const accepted = {
+  200: { description: 'applied by the workflow', schema: ActionAppliedSchema },
+  202: { description: 'delivered; the workflow decides when a worker runs', schema: ActionDeliveredSchema },
+};
 
 /** What only the document says about a route; the contract gives its method, path, role and schemas. */
 type RouteDocs = Omit<RouteSpec, 'method' | 'path' | 'tag' | 'role' | 'params' | 'query' | 'body'> & {
@@ -66,33 +88,36 @@ const CONTROL_DOCS: Record<
   pause: {
     summary: 'Pause: start no new clusters',
     description: 'In-flight clusters finish their apply and monitor; nothing new starts until resume.',
-    conflict: '`invalid_state`: The operation has finished or is already paused.',
+    conflict: "The workflow's reason: `already_paused`, `cancel_requested` (being cancelled), `operation_finished`.",
   },
   resume: {
     summary: 'Resume a paused operation',
     description:
       'A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first. An operation paused by an alarm resumes only once that alarm no longer fires (status `alarms`).',
-    conflict: 'The operation is not paused (`invalid_state`), or an alarm still fires (`alarm_firing`).',
+    conflict:
+      "The workflow's reason: `not_paused`, `alarm_firing` (an alarm still fires), `cancel_requested`, `operation_finished`.",
   },
   cancel: {
     summary: 'Cancel: stop new work and end cancelled',
     description: 'In-flight clusters finish, leases are released, the operation ends `cancelled`.',
-    conflict: '`invalid_state`: The operation has already finished.',
+    conflict: "The workflow's reason: `cancel_requested` (a cancel is already under way), `operation_finished`.",
   },
   retry: {
     summary: 'Run a failed cluster again',
     description:
-      'Re-queues a failed or rolled back cluster while the operation is running or paused; its apply carries a new attempt in the idempotency key.',
-    conflict: '`invalid_state`: The cluster has not failed, or the operation is neither running nor paused.',
+      'Re-queues a failed or rolled back cluster while the operation runs, waits for approval or is paused; its apply carries a new attempt in the idempotency key.',
+    conflict:
+      "The workflow's reason: `not_failed` (the cluster has not failed), `cancel_requested`, `operation_finished`.",
   },
   skip: {
     summary: 'Skip a pending cluster',
-    description: 'Marks a cluster that has not started as skipped (`skipped_by:<identity>`).',
-    conflict: '`invalid_state`: The cluster is not pending, or the operation has finished.',
+    description:
+      'Marks a cluster that has not started (pending, or parked for its window or a lease) as skipped (`skipped_by:<identity>`).',
+    conflict: "The workflow's reason: `not_pending` (the cluster has started or ended), `operation_finished`.",
   },
 };
 
-/** A control: a signal to the operation's workflow, answered 202 once delivered. */
+/** A control: the workflow's operatorAction update, answered 200 once applied (202 when only delivered). */
 function controlRoute(control: OperationControl | ClusterControl, scope: 'Operation' | 'Cluster', notFound: string) {
   const { summary, description, conflict } = CONTROL_DOCS[control];
   return documented(OPERATION_ROUTES[control], {
@@ -193,7 +218,7 @@ const routes: RouteSpec[] = [
     errors: {
       403: '`self_approval_forbidden`: the caller started this operation.',
       404: unknownOperation,
-      409: '`invalid_state`: that wave is not awaiting approval.',
+      409: "The workflow's reason: `not_awaiting_approval` (that wave does not wait for one), `operation_finished`.",
     },
   }),
   ...CLUSTER_CONTROLS.map((control) =>

@@ -1,5 +1,6 @@
 // /v1/operations: serve each route of operation-contract.ts — parse with its schemas, call the operations service, answer.
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { ActionAnswer } from '../services/operation-actions';
 import { ClusterIdSchema } from '../../domain/cluster';
 import {
   CLUSTER_CONTROLS,
@@ -51,23 +52,27 @@ export function operationsRouter(ops: OperationsService): Router {
     res.json(await ops.events(id, parseOrThrow(routes.events.query, req.query)));
   });
 
+  // Each action answers 200 with the status once the workflow applied it, 202 when it was delivered
+  // to a workflow no worker runs right now; a rejection is thrown as its 4xx.
+  const answer = (res: Response, { status, body }: ActionAnswer) => res.status(status).json(body);
+
   for (const control of OPERATION_CONTROLS) {
     serve(routes[control], async (req, res) => {
       const id = opId(req);
-      res.status(202).json(await ops[control](actorOf(res), id, parseOrThrow(routes[control].body, req.body)));
+      answer(res, await ops[control](actorOf(res), id, parseOrThrow(routes[control].body, req.body)));
     });
   }
 
   serve(routes.approve, async (req, res) => {
     const id = opId(req);
-    res.status(202).json(await ops.approve(actorOf(res), id, parseOrThrow(routes.approve.body, req.body)));
+    answer(res, await ops.approve(actorOf(res), id, parseOrThrow(routes.approve.body, req.body)));
   });
 
   for (const control of CLUSTER_CONTROLS) {
     serve(routes[control], async (req, res) => {
       const [id, cluster] = [opId(req), clusterId(req)];
       const body = parseOrThrow(routes[control].body, req.body);
-      res.status(202).json(await ops[control](actorOf(res), id, cluster, body));
+      answer(res, await ops[control](actorOf(res), id, cluster, body));
     });
   }
 

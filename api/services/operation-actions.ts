@@ -1,5 +1,9 @@
-// Where a REST control becomes a Temporal message: pause, resume, cancel, approve, retry and skip are
-// signals, PATCH maxParallel an update; each is checked against the live state first and audited after.
+// Where a REST control becomes a Temporal message. Pause, resume, cancel, approve, retry and skip go to the
+// workflow as its operatorAction update: the workflow checks them, applies or rejects them, audits them,
+// and its answer becomes 200 (with the status) or 409/403 (with its reason). When no worker answers in
+// time the action is delivered as the signal of the same name instead (202): the workflow decides later,
+// once, and its audit row says what it decided. PATCH maxParallel is an update validated by the workflow.
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { alarmStatuses } from '../../db/alarms';
 import { recordAudit } from '../../db/audit';
@@ -7,13 +11,14 @@ import type { OperationRecord } from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { getRun } from '../../db/runs';
 import type { Actor } from '../../domain/auth';
-import { Conflict, FleetError, ValidationFailed } from '../../domain/errors';
+import { FleetError, ValidationFailed } from '../../domain/errors';
 import type { ActionBody, ApproveBody, PatchOperationBody } from '../../domain/operation-requests';
 import type { LiveView } from '../../domain/operation-status';
 import { DEFAULT_ALARM_INTERVAL_SECONDS } from '../../domain/alarms';
 import { FINAL_OPERATION_STATES } from '../../domain/states';
+import type { ActionOutcome, OperatorActionInput, OperatorActionName } from '../../domain/workflow-contracts';
 import * as msg from '../../workflows/messages';
-import { rethrowUpdateError, type TemporalCall } from '../temporal-errors';
+import { isUnanswered, rethrowUpdateError, type TemporalCall } from '../temporal-errors';
 import type { ReadLiveView } from './operation-live-view';
 import { findOperationOrThrow, type OperationStatus } from './operation-status';
 import type { SingleFlight } from './single-flight';
@@ -24,69 +29,161 @@ export interface OperationActionsDeps {
   temporal: TemporalCall;
   liveView: ReadLiveView;
   statusCache: SingleFlight<OperationStatus>;
+  /** The operation's status, as GET /v1/operations/{id} answers it. */
+  status: (id: string) => Promise<OperationStatus>;
   allowSelfApproval: boolean;
 }
 
-const invalidState = (message: string) => new Conflict('invalid_state', message);
+/** What an action route answers: the status once the workflow applied it, or the note that it was delivered. */
+export type ActionAnswer =
+  | { status: 200; body: OperationStatus & { actionResult: ActionReport } }
+  | { status: 202; body: ActionReport & { id: string } };
 
-function assertActive(id: string, live: LiveView, verb: string): void {
-  if (live.state === 'planning' || live.state === 'unknown' || FINAL_OPERATION_STATES.includes(live.state)) {
-    throw invalidState(`cannot ${verb} operation '${id}': it is ${live.state}`);
-  }
+interface ActionReport {
+  name: OperatorActionName;
+  actionId: string;
+  outcome: 'applied' | 'delivered';
+  message: string;
 }
 
-/** Four-eyes: who started an operation does not approve its waves, unless configured otherwise. */
-function assertMayApprove(actor: Actor, record: OperationRecord, allowSelfApproval: boolean): void {
-  if (record.startedBy === actor.identity && !allowSelfApproval) {
-    throw new FleetError(
-      403,
-      'self_approval_forbidden',
-      `'${actor.identity}' started operation '${record.id}' and cannot approve its waves: another approver must (four-eyes)`,
-    );
-  }
+/** The HTTP status of a rejection the workflow (or the API, for what it can see itself) gave. */
+function rejectionStatus(reason: string): number {
+  if (reason === 'self_approval_forbidden') return 403;
+  if (reason === 'cluster_not_found') return 404;
+  if (['by_required', 'wave_required', 'cluster_required', 'unknown_action'].includes(reason)) return 400;
+  return 409;
 }
 
-/**
- * The workflow refuses to resume while an alarm fires; say so, with what the alarm said, instead of a lie.
- * Without a live answer the stored evaluations stand in for the workflow's view.
- */
-async function assertNoAlarmFiring(db: Db, record: OperationRecord, live: LiveView): Promise<void> {
-  const firing = live.op
-    ? (live.op.alarmsFiring ?? [])
-    : (record.request.alarms ?? []).length > 0
-      ? (await alarmStatuses(db, record.id)).filter((alarm) => alarm.firing)
-      : [];
-  if (firing.length === 0) return;
-  const every = record.request.alarmIntervalSeconds ?? DEFAULT_ALARM_INTERVAL_SECONDS;
-  const named = firing.map((alarm) => `'${alarm.name}' (${alarm.message})`).join(', ');
-  throw new Conflict(
-    'alarm_firing',
-    `operation '${record.id}' cannot resume while ${firing.length === 1 ? 'alarm' : 'alarms'} ${named} ${firing.length === 1 ? 'fires' : 'fire'}; alarms are evaluated every ${every}s: resume once status shows none firing`,
-  );
+/** The signal that carries the same action when no worker answers the update, and its payload. */
+function signalOf(input: OperatorActionInput): () => [string, object] {
+  const { action, wave, clusterId, comment, ...actor } = input;
+  switch (action) {
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+      return () => [action, actor];
+    case 'approve':
+      return () => ['approveWave', { ...actor, wave, ...(comment === undefined ? {} : { comment }) }];
+    case 'retry':
+      return () => ['retryCluster', { ...actor, clusterId }];
+    case 'skip':
+      return () => ['skipCluster', { ...actor, clusterId }];
+  }
 }
 
 export function createOperationActions(deps: OperationActionsDeps) {
   const { db, client, temporal, liveView, statusCache } = deps;
   const workflow = (id: string) => client.workflow.getHandle(id);
-  const liveViewOf = async (id: string) => liveView(await findOperationOrThrow(db, id));
 
-  /** After Temporal took it: the caller's next status read sees it, and the audit log keeps who did it. */
-  async function recorded(actor: Actor, id: string, action: string, payload: object): Promise<void> {
-    statusCache.invalidate(id);
+  /**
+   * A rejection the API can see without the workflow (the operation finished, or an alarm fires while no
+   * worker answers): audited like the workflow's own, then answered.
+   */
+  async function refuse(actor: Actor, input: OperatorActionInput, id: string, reason: string, message: string) {
     await recordAudit(db, {
       ...actor,
-      action: `operation.${action}`,
+      action: `operation.${input.action}`,
       targetType: 'operation',
       targetId: id,
       operationId: id,
-      payload,
+      ...(input.actionId ? { actionKey: input.actionId } : {}),
+      payload: { ...detailsOf(input), via: 'api', outcome: 'rejected', reason, message },
     });
+    return new FleetError(rejectionStatus(reason), reason, message);
   }
 
-  async function signal(actor: Actor, id: string, action: string, payload: object, send: () => Promise<unknown>) {
-    await temporal(id, send);
-    await recorded(actor, id, action, payload);
-    return { id, accepted: action };
+  /** The update's answer, or undefined when the workflow gave none in time (no worker, or a busy one). */
+  async function askWorkflow(id: string, input: OperatorActionInput): Promise<ActionOutcome | undefined> {
+    try {
+      return await temporal(
+        id,
+        () => workflow(id).executeUpdate(msg.operatorActionUpdate, { args: [input], updateId: input.actionId }),
+        (operationId, err) => {
+          if (isUnanswered(err)) throw new Unanswered();
+          return rethrowUpdateError(operationId, err, 'invalid_state');
+        },
+      );
+    } catch (err) {
+      if (err instanceof Unanswered) return undefined;
+      throw err;
+    }
+  }
+
+  async function act(
+    actor: Actor,
+    record: OperationRecord,
+    request: Pick<OperatorActionInput, 'action' | 'wave' | 'clusterId' | 'comment'>,
+  ): Promise<ActionAnswer> {
+    const id = record.id;
+    const input: OperatorActionInput = {
+      ...request,
+      by: actor.identity,
+      role: actor.role,
+      via: 'api',
+      actionId: randomUUID(),
+      ...(actor.requestId ? { requestId: actor.requestId } : {}),
+    };
+    const live = await liveView(record);
+    if (isFinished(live)) {
+      throw await refuse(
+        actor,
+        input,
+        id,
+        'operation_finished',
+        `operation '${id}' is ${live.state}: it takes no more actions`,
+      );
+    }
+    // A query answered: a worker runs, so the update gets the workflow's own answer.
+    const outcome = live.source === 'query' ? await askWorkflow(id, input) : undefined;
+    statusCache.invalidate(id);
+    const report = { name: input.action, actionId: input.actionId! };
+    if (outcome?.outcome === 'applied') {
+      return {
+        status: 200,
+        body: { ...(await deps.status(id)), actionResult: { ...report, outcome: 'applied', message: outcome.message } },
+      };
+    }
+    if (outcome)
+      throw new FleetError(rejectionStatus(outcome.reason ?? ''), outcome.reason ?? 'rejected', outcome.message);
+    if (input.action === 'resume') await refuseResumeWhileFiring(actor, input, record);
+    const [name, payload] = signalOf(input)();
+    await temporal(id, () => workflow(id).signal(name, payload));
+    // The workflow's own row (applied or rejected) follows when a worker runs; this one says it was sent.
+    await recordAudit(db, {
+      ...actor,
+      action: `operation.${input.action}`,
+      targetType: 'operation',
+      targetId: id,
+      operationId: id,
+      payload: { ...detailsOf(input), via: 'api', outcome: 'delivered', actionId: input.actionId },
+    });
+    return {
+      status: 202,
+      body: {
+        id,
+        ...report,
+        outcome: 'delivered',
+        message:
+          `no worker answered for operation '${id}' in time: the ${input.action} was delivered as a signal and ` +
+          'the workflow applies or rejects it when a worker runs; its audit row says which (GET /v1/operations/{id}/events)',
+      },
+    };
+  }
+
+  /** Without a live answer the stored alarm evaluations stand in for the workflow's view. */
+  async function refuseResumeWhileFiring(actor: Actor, input: OperatorActionInput, record: OperationRecord) {
+    if ((record.request.alarms ?? []).length === 0) return;
+    const firing = (await alarmStatuses(db, record.id)).filter((alarm) => alarm.firing);
+    if (firing.length === 0) return;
+    const every = record.request.alarmIntervalSeconds ?? DEFAULT_ALARM_INTERVAL_SECONDS;
+    const named = firing.map((alarm) => `'${alarm.name}' (${alarm.message})`).join(', ');
+    throw await refuse(
+      actor,
+      input,
+      record.id,
+      'alarm_firing',
+      `operation '${record.id}' cannot resume while ${named} ${firing.length === 1 ? 'fires' : 'fire'}; alarms are evaluated every ${every}s: resume once status shows none firing`,
+    );
   }
 
   async function clusterRun(id: string, clusterId: string) {
@@ -95,80 +192,62 @@ export function createOperationActions(deps: OperationActionsDeps) {
     return run;
   }
 
-  return {
-    async pause(actor: Actor, id: string, body: ActionBody) {
-      const live = await liveViewOf(id);
-      assertActive(id, live, 'pause');
-      if (live.state === 'paused') throw invalidState(`operation '${id}' is already paused`);
-      return signal(actor, id, 'pause', body, () => workflow(id).signal(msg.pauseSignal, { by: actor.identity }));
-    },
+  const control = (action: 'pause' | 'resume' | 'cancel') => async (actor: Actor, id: string, body: ActionBody) =>
+    act(actor, await findOperationOrThrow(db, id), { action, ...commentOf(body) });
 
-    async resume(actor: Actor, id: string, body: ActionBody) {
+  const clusterControl =
+    (action: 'retry' | 'skip') => async (actor: Actor, id: string, clusterId: string, body: ActionBody) => {
       const record = await findOperationOrThrow(db, id);
-      const live = await liveView(record);
-      if (live.state !== 'paused')
-        throw invalidState(`only a paused operation can be resumed; '${id}' is ${live.state}`);
-      await assertNoAlarmFiring(db, record, live);
-      return signal(actor, id, 'resume', body, () => workflow(id).signal(msg.resumeSignal, { by: actor.identity }));
-    },
+      await clusterRun(id, clusterId);
+      return act(actor, record, { action, clusterId, ...commentOf(body) });
+    };
 
-    async cancel(actor: Actor, id: string, body: ActionBody) {
-      assertActive(id, await liveViewOf(id), 'cancel');
-      return signal(actor, id, 'cancel', body, () => workflow(id).signal(msg.cancelSignal, { by: actor.identity }));
-    },
+  return {
+    pause: control('pause'),
+    resume: control('resume'),
+    cancel: control('cancel'),
+    retry: clusterControl('retry'),
+    skip: clusterControl('skip'),
 
     async approve(actor: Actor, id: string, body: ApproveBody) {
       const record = await findOperationOrThrow(db, id);
-      assertMayApprove(actor, record, deps.allowSelfApproval);
       if (!record.plan.waves.some((wave) => wave.number === body.wave)) {
         throw new ValidationFailed(`operation '${id}' has no wave ${body.wave}`, [
           { path: 'wave', message: `waves are 1 to ${record.plan.waves.length}` },
         ]);
       }
-      const live = await liveView(record);
-      // Without a live answer describe still knows the state, not which wave waits: the workflow checks that.
-      const waiting = live.op ? live.op.pendingApproval?.wave === body.wave : live.state === 'awaiting_approval';
-      if (!waiting) {
-        const pending = live.op?.pendingApproval ? `wave ${live.op.pendingApproval.wave} is` : 'no wave is';
-        throw invalidState(
-          `wave ${body.wave} of '${id}' is not awaiting approval (${pending}; the operation is ${live.state})`,
+      const comment = body.comment === undefined ? {} : { comment: body.comment };
+      const approval = { action: 'approve' as const, wave: body.wave, ...comment };
+      // The workflow enforces four-eyes too; saying so here answers 403 even when no worker runs.
+      if (record.startedBy === actor.identity && !deps.allowSelfApproval) {
+        const input = { ...approval, by: actor.identity, via: 'api' as const, actionId: randomUUID() };
+        throw await refuse(
+          actor,
+          input,
+          id,
+          'self_approval_forbidden',
+          `'${actor.identity}' started operation '${id}' and cannot approve its waves: another approver must (four-eyes)`,
         );
       }
-      const approval = {
-        by: actor.identity,
-        wave: body.wave,
-        ...(body.comment === undefined ? {} : { comment: body.comment }),
-      };
-      return signal(actor, id, 'approve', body, () => workflow(id).signal(msg.approveWaveSignal, approval));
-    },
-
-    async retry(actor: Actor, id: string, clusterId: string, body: ActionBody) {
-      const record = await findOperationOrThrow(db, id);
-      const run = await clusterRun(id, clusterId);
-      if (run.state !== 'failed' && run.state !== 'rolled_back')
-        throw invalidState(`only a failed or rolled back cluster can be retried; '${clusterId}' is ${run.state}`);
-      const live = await liveView(record);
-      if (live.state !== 'running' && live.state !== 'paused')
-        throw invalidState(`clusters are retried while the operation is running or paused; '${id}' is ${live.state}`);
-      return signal(actor, id, 'retry', { clusterId, ...body }, () =>
-        workflow(id).signal(msg.retryClusterSignal, { by: actor.identity, clusterId }),
-      );
-    },
-
-    async skip(actor: Actor, id: string, clusterId: string, body: ActionBody) {
-      const record = await findOperationOrThrow(db, id);
-      const run = await clusterRun(id, clusterId);
-      if (run.state !== 'pending')
-        throw invalidState(`only a pending cluster can be skipped; '${clusterId}' is ${run.state}`);
-      assertActive(id, await liveView(record), 'skip a cluster of');
-      return signal(actor, id, 'skip', { clusterId, ...body }, () =>
-        workflow(id).signal(msg.skipClusterSignal, { by: actor.identity, clusterId }),
-      );
+      return act(actor, record, approval);
     },
 
     async setMaxParallel(actor: Actor, id: string, body: PatchOperationBody) {
-      const live = await liveViewOf(id);
-      assertActive(id, live, 'change maxParallel of');
+      const record = await findOperationOrThrow(db, id);
+      const { wave } = body;
+      if (wave !== undefined && !record.plan.waves.some((w) => w.number === wave)) {
+        throw new ValidationFailed(`operation '${id}' has no wave ${wave}`, [
+          { path: 'wave', message: `waves are 1 to ${record.plan.waves.length}` },
+        ]);
+      }
+      const live = await liveView(record);
+      if (isFinished(live) || live.state === 'planning' || live.state === 'unknown') {
+        throw new FleetError(
+          409,
+          'operation_finished',
+          `cannot change maxParallel of operation '${id}': it is ${live.state}`,
+        );
+      }
       // An update needs a worker to accept it; refusing now beats an update that lands minutes later.
       if (live.source !== 'query')
         throw new FleetError(
@@ -176,16 +255,41 @@ export function createOperationActions(deps: OperationActionsDeps) {
           'workflow_unavailable',
           `no worker answered for operation '${id}'; try again when the worker runs`,
         );
+      const change = { maxParallel: body.maxParallel, by: actor.identity, ...(wave === undefined ? {} : { wave }) };
       const result = await temporal(
         id,
-        () =>
-          workflow(id).executeUpdate(msg.setMaxParallelUpdate, {
-            args: [{ maxParallel: body.maxParallel, by: actor.identity }],
-          }),
+        () => workflow(id).executeUpdate(msg.setMaxParallelUpdate, { args: [change] }),
         (operationId, err) => rethrowUpdateError(operationId, err, 'invalid_max_parallel'),
       );
-      await recorded(actor, id, 'set_max_parallel', body);
+      statusCache.invalidate(id);
+      await recordAudit(db, {
+        ...actor,
+        action: 'operation.set_max_parallel',
+        targetType: 'operation',
+        targetId: id,
+        operationId: id,
+        payload: body,
+      });
       return { id, ...result };
     },
   };
 }
+
+/** The caller's reason for an action, kept in its audit row as the action's comment. */
+function commentOf(body: ActionBody): { comment?: string } {
+  return body.reason === undefined ? {} : { comment: body.reason };
+}
+
+/** What an action named, as the workflow's audit rows keep it. */
+function detailsOf({ wave, clusterId, comment }: OperatorActionInput) {
+  return {
+    ...(wave === undefined ? {} : { wave }),
+    ...(clusterId === undefined ? {} : { clusterId }),
+    ...(comment === undefined ? {} : { comment }),
+  };
+}
+
+const isFinished = (live: LiveView) => (FINAL_OPERATION_STATES as readonly string[]).includes(live.state);
+
+/** The workflow gave no answer in time: the action goes as a signal instead. */
+class Unanswered extends Error {}

@@ -28,10 +28,19 @@ export function createOperationsService(deps: OperationsDeps) {
   const temporal = temporalCaller(client, rpcTimeoutMs);
   const liveView = createLiveView({ client, temporal, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   const statusCache = createSingleFlight<OperationStatus>(deps.statusCacheMs ?? 500);
+  const statusService = createOperationStatus({ db, client, temporal, liveView, statusCache });
   return {
     ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
-    ...createOperationStatus({ db, client, temporal, liveView, statusCache }),
-    ...createOperationActions({ db, client, temporal, liveView, statusCache, allowSelfApproval }),
+    ...statusService,
+    ...createOperationActions({
+      db,
+      client,
+      temporal,
+      liveView,
+      statusCache,
+      status: (id) => statusService.status(id),
+      allowSelfApproval,
+    }),
   };
 }
 

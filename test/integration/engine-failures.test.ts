@@ -43,7 +43,7 @@ describe('failure budget', () => {
     assert.match(failedRun.error ?? '', /ClusterApplyRejected/);
 
     const resumed = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/resume`, { token: TOKENS.operator });
-    assert.equal(resumed.status, 202);
+    assert.equal(resumed.status, 200);
     const done = await waitForState(stack, op.id, 'completed');
     assert.equal(done.counts.succeeded, 3);
     assert.equal(done.counts.failed, 1);
@@ -111,7 +111,7 @@ describe('operator fixes', () => {
     const retry = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`, {
       token: TOKENS.operator,
     });
-    assert.equal(retry.status, 202);
+    assert.equal(retry.status, 200);
     const requeued = await waitForStatus(stack, op.id, (st) => st.counts.failed === 0);
     assert.equal(requeued.state, 'paused');
     assert.equal((await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`)).status, 409);
@@ -148,7 +148,7 @@ describe('operator fixes', () => {
     const skip = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[1]}/skip`, {
       token: TOKENS.operator,
     });
-    assert.equal(skip.status, 202);
+    assert.equal(skip.status, 200);
     const again = await waitForStatus(stack, op.id, (s) => s.counts.skipped === 1);
     assert.equal(again.state, 'awaiting_approval');
     const notPending = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/skip`);

@@ -350,12 +350,12 @@ describe('documented answers', () => {
           `/v1/operations/${id}/clusters/${cluster.id}/retry`,
         )
       ).status,
-      409,
+      202,
     );
     assert.equal(
       (await check('POST', '/v1/operations/{id}/approve', `/v1/operations/${id}/approve`, { wave: 1 }, TOKENS.approver))
         .status,
-      409,
+      202,
     );
     assert.equal((await check('POST', '/v1/operations/{id}/resume', '/v1/operations/no-such-op/resume')).status, 404);
   });

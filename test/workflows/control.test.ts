@@ -84,7 +84,8 @@ describe('pause and resume', SIDE_BY_SIDE, () => {
       assert.equal(approved.waves[0]!.approvedBy, 'bob');
       assert.equal(approved.waves[0]!.approvalComment, 'go when resumed');
       await sleep(300);
-      assert.deepEqual(op.stubs.calls, [], 'the wave started while paused');
+      const work = op.stubs.calls.filter((call) => call.name !== 'recordOperatorAction');
+      assert.deepEqual(work, [], 'the wave started while paused');
 
       await op.handle.signal(resumeSignal, { by: 'dave' });
       const done = await op.result();

@@ -86,7 +86,8 @@ describe('setMaxParallel', SIDE_BY_SIDE, () => {
   });
 
   test('when the operation has finished, then setMaxParallel is rejected', async () => {
-    // A skip still being recorded keeps the finished operation's workflow open for the validator to see.
+    // A skip still being checked keeps the finished operation's workflow open for the validator to see
+    // (b runs meanwhile: a skip takes effect only once the run's state allowed it).
     await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { holdApplies: true, holdSkips: true } }, async (op) => {
       await eventually(() => op.stubs.applies.keys.length === 1, 'a in flight');
       await op.handle.signal(skipClusterSignal, { clusterId: 'b', by: 'frank' });
@@ -105,7 +106,7 @@ describe('setMaxParallel', SIDE_BY_SIDE, () => {
       op.stubs.skips.open();
       const done = await op.result();
       assert.equal(done.maxParallelOverride, null);
-      assert.deepEqual(op.stubs.appliedIds(), ['a']);
+      assert.deepEqual(op.stubs.appliedIds(), ['a', 'b']);
       await assert.rejects(op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin' }] }));
     });
   });

@@ -37,9 +37,24 @@ function withAFailedWhileBHeld(body: (op: RunningOperation) => Promise<void>): P
   );
 }
 
-const retry = (op: RunningOperation, clusterId: string) =>
-  op.handle.signal(retryClusterSignal, { clusterId, by: 'bob' });
-const skip = (op: RunningOperation, clusterId: string) => op.handle.signal(skipClusterSignal, { clusterId, by: 'bob' });
+let sent = 0;
+
+/**
+ * Sends a retry or skip signal and waits for the workflow's answer: the run's state decides (an activity
+ * reads it), so the effect shows only once that answer is in. The action id lets the test find it.
+ */
+async function answered(op: RunningOperation, signal: typeof retryClusterSignal, clusterId: string) {
+  const actionId = `${signal.name}-${++sent}`;
+  await op.handle.signal(signal, { clusterId, by: 'bob', actionId });
+  const status = await op.waitForStatus(
+    (s) => (s.recentActions ?? []).some((a) => a.actionId === actionId),
+    `the answer to ${signal.name} ${clusterId}`,
+  );
+  return status.recentActions!.find((a) => a.actionId === actionId)!;
+}
+
+const retry = (op: RunningOperation, clusterId: string) => answered(op, retryClusterSignal, clusterId);
+const skip = (op: RunningOperation, clusterId: string) => answered(op, skipClusterSignal, clusterId);
 
 describe('retryCluster', SIDE_BY_SIDE, () => {
   test('when a failed cluster is retried mid-wave, then it runs again in that wave with attempt 2', async () => {
@@ -50,8 +65,11 @@ describe('retryCluster', SIDE_BY_SIDE, () => {
       assert.deepEqual(retried.retryAttempts, { a: 2 });
       assert.deepEqual(retried.pendingRetries, [], 'a running wave takes the retry itself');
       await op.waitForRelay(waveRetrySignal);
-      await eventually(() => op.stubs.callsOf('requeueCluster').length === 1, 'the re-queue');
-      assert.deepEqual(op.stubs.callsOf('requeueCluster'), [{ operationId: op.id, clusterId: 'a' }]);
+      const requeued = op.stubs.callsOf('clusterAction');
+      assert.deepEqual(
+        requeued.map((c) => [c.action, c.clusterId, c.by, c.via]),
+        [['retry', 'a', 'bob', 'temporal']],
+      );
       op.stubs.applies.open();
 
       const done = await op.result();
@@ -195,10 +213,13 @@ describe('skipCluster', SIDE_BY_SIDE, () => {
         const done = await op.result();
         assert.equal(done.state, 'completed');
         assert.deepEqual(op.stubs.appliedIds(), ['a', 'b', 'd']);
-        assert.deepEqual(op.stubs.callsOf('skipClusters'), [
-          { operationId: op.id, clusterIds: ['c'], reason: 'skipped_by:bob' },
-          { operationId: op.id, clusterIds: ['e'], reason: 'skipped_by:bob' },
-        ]);
+        assert.deepEqual(
+          op.stubs.callsOf('clusterAction').map((c) => [c.action, c.clusterId, c.by]),
+          [
+            ['skip', 'c', 'bob'],
+            ['skip', 'e', 'bob'],
+          ],
+        );
         assert.ok(!op.stubs.callsOf('selectCluster').some((s) => s.clusterId === 'c' || s.clusterId === 'e'));
       },
     );
@@ -254,12 +275,14 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
     });
   });
 
-  test('when a skip is followed by a retry mid-wave, then the later retry wins and runs attempt 2', async () => {
+  test('when a failed cluster is skipped mid-wave, then the skip is rejected and a retry runs attempt 2', async () => {
     await withAFailedWhileBHeld(async (op) => {
       op.stubs.failApply.delete('a');
-      await skip(op, 'a');
-      await op.waitForRelay(waveSkipSignal);
-      await retry(op, 'a');
+      const refused = await skip(op, 'a');
+      assert.equal(refused.outcome, 'rejected');
+      assert.equal(refused.reason, 'not_pending');
+      assert.equal((await op.status()).skipped.length, 0);
+      assert.equal((await retry(op, 'a')).outcome, 'applied');
       await op.waitForRelay(waveRetrySignal);
       op.stubs.applies.open();
       const done = await op.result();
@@ -268,11 +291,11 @@ describe('retry and skip racing', SIDE_BY_SIDE, () => {
     });
   });
 
-  test('when a skip is followed by a retry during a budget pause, then the later retry wins as it does mid-wave', async () => {
+  test('when a failed cluster is skipped during a budget pause, then the skip is rejected and a retry runs', async () => {
     await env.run({ waves: [{ clusters: ['a', 'b'] }], stubs: { failApply: ['a'] } }, async (op) => {
       await op.waitForStatus((s) => s.pauseReason === 'failure_budget_exceeded', 'a budget pause');
       op.stubs.failApply.delete('a');
-      await skip(op, 'a');
+      assert.equal((await skip(op, 'a')).reason, 'not_pending');
       await retry(op, 'a');
       assert.deepEqual((await op.status()).pendingRetries, [{ clusterId: 'a', attempt: 2 }]);
       await op.handle.signal(resumeSignal, { by: 'bob' });

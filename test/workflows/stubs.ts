@@ -99,6 +99,10 @@ export class StubActivities {
   /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
   readonly firingAlarms = new Map<string, string>();
   applyMs: number;
+  /** Each cluster's run state as the engine would have stored it, for the operator's retry and skip. */
+  readonly runStates = new Map<string, string>();
+  /** The audit rows the workflow wrote for operator actions, by action key (written once each). */
+  readonly audited = new Map<string, InputOf<'recordOperatorAction'>>();
   private readonly running = new Map<number, number>();
   private readonly mostRunning = new Map<number, number>();
 
@@ -227,6 +231,8 @@ export class StubActivities {
         if (reason) return { proceed: false, reason };
         const parked = this.parkOrMiss(input);
         if (parked) return parked;
+        if (this.runStates.get(input.clusterId) === 'skipped') return { proceed: false, reason: 'skipped_by' };
+        this.runStates.set(input.clusterId, 'applying');
         const windowWaitMs = this.windowWaitMs.get(input.clusterId);
         if (windowWaitMs !== undefined) return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs };
         return { proceed: true, fromVersion: FROM_VERSION };
@@ -263,6 +269,30 @@ export class StubActivities {
       },
       finishCluster: async (input) => {
         await this.enter('finishCluster', input);
+        this.runStates.set(input.clusterId, input.outcome);
+      },
+      recordOperatorAction: async (input) => {
+        await this.enter('recordOperatorAction', input);
+        if (!this.audited.has(input.actionKey)) this.audited.set(input.actionKey, input);
+      },
+      clusterAction: async (input) => {
+        await this.enter('clusterAction', input, input.action === 'skip' ? input.clusterId : undefined);
+        if (input.action === 'skip') await this.skips.pass(input.clusterId);
+        const state = this.runStates.get(input.clusterId) ?? 'pending';
+        const allowed =
+          input.action === 'retry' ? ['failed', 'rolled_back'] : ['pending', 'waiting_window', 'waiting_lease'];
+        const outcome = allowed.includes(state)
+          ? { outcome: 'applied' as const, message: input.appliedMessage }
+          : {
+              outcome: 'rejected' as const,
+              reason: input.action === 'retry' ? 'not_failed' : 'not_pending',
+              message: `${input.clusterId} is ${state}`,
+            };
+        if (outcome.outcome === 'applied')
+          this.runStates.set(input.clusterId, input.action === 'retry' ? 'pending' : 'skipped');
+        const { appliedMessage: _said, clusterId: _named, ...row } = input;
+        this.audited.set(input.actionKey, { ...row, ...outcome });
+        return outcome;
       },
       requeueCluster: async (input) => {
         await this.enter('requeueCluster', input);
