@@ -1,7 +1,7 @@
 // monitorCluster: polls the adapter's health until `stableChecks` checks in a row pass (healthy, the target
 // version for upgrades, every health rule), or fails at the timeout with the reason of the last failing check.
 import type { LeasedClusters } from './leased-clusters';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
@@ -83,7 +83,9 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           }
         } catch (err) {
           // A control plane that stops answering is not a healthy cluster; keep asking until the deadline.
-          if (err instanceof ClusterNotFound) throw err;
+          // An unknown cluster, or an error marked non-retryable (a secret the worker cannot resolve), will
+          // not change by asking again: end now.
+          if (err instanceof ClusterNotFound || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
           stable = 0;
           failure = `unhealthy: no health answer: ${err instanceof Error ? err.message : String(err)}`;
         }

@@ -110,8 +110,6 @@ export interface InFlightRun {
   startedAt: string | null;
 }
 
-/** Being worked on: holding a slot. A parked run (waiting for its window or a lease) holds none. */
-const WORKING_RUN_STATES = IN_FLIGHT_RUN_STATES.filter((state) => !PARKED_RUN_STATES.includes(state));
 
 /** Clusters being worked on now, oldest first; bounded because maxParallel is at most 1000. */
 export async function inFlightRuns(db: Queryable, operationId: string, limit = 1000): Promise<InFlightRun[]> {
@@ -119,7 +117,7 @@ export async function inFlightRuns(db: Queryable, operationId: string, limit = 1
     `SELECT cluster_id, wave, state, started_at FROM cluster_runs
       WHERE operation_id = $1 AND state = ANY($2::text[])
       ORDER BY started_at NULLS LAST, cluster_id LIMIT $3`,
-    [operationId, WORKING_RUN_STATES, limit],
+    [operationId, IN_FLIGHT_RUN_STATES, limit],
   );
   return result.rows.map(recordOf);
 }

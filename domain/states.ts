@@ -12,8 +12,8 @@ export const RUN_STATES = [
   'skipped',
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
-/** States in which a cluster is being worked on right now. */
-export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['waiting_window', 'applying', 'monitoring'];
+/** States in which a cluster is being worked on right now, holding a slot. */
+export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['applying', 'monitoring'];
 /** Parked: waiting for a maintenance window or another operation's lease, holding no slot and no lease. */
 export const PARKED_RUN_STATES: readonly RunState[] = ['waiting_window', 'waiting_lease'];
 export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'skipped'];
