@@ -226,6 +226,8 @@ export class OperationRun {
         ...(read.wave !== undefined ? { wave: read.wave } : {}),
         ...(read.clusterId ? { clusterId: read.clusterId } : {}),
         ...(read.comment ? { comment: read.comment } : {}),
+        // The REST path's id, which its answer (actionResult, or a 202's body) also names.
+        ...(read.actionId ? { actionId: read.actionId } : {}),
       },
     };
     const refusal = check(this.state, read, this.allowSelfApproval);
