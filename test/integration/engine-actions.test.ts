@@ -176,7 +176,8 @@ describe('signals sent with the temporal CLI', { skip: noCli }, () => {
       ['operation.resume', 'carol', 'temporal', 'temporal', 'applied', null],
       ['operation.approve', 'carol', 'temporal', 'temporal', 'applied', null],
     ]);
-    assert.deepEqual(events[5]!.payload, { wave: 1, comment: 'canary healthy', via: 'temporal', outcome: 'applied' });
+    const { wave, comment } = events[5]!.payload;
+    assert.deepEqual([wave, comment], [1, 'canary healthy']);
   });
 });
 
@@ -275,12 +276,8 @@ describe('REST actions answered by the workflow', () => {
       ['operation.retry', 'olga', 'operator', 'api', 'applied', null],
       ['operation.skip', 'olga', 'operator', 'api', 'rejected', 'not_pending'],
     ]);
-    assert.deepEqual(events[2]!.payload, {
-      clusterId: third,
-      comment: 'customer freeze',
-      via: 'api',
-      outcome: 'applied',
-    });
+    const { clusterId, comment } = events[2]!.payload;
+    assert.deepEqual([clusterId, comment], [third, 'customer freeze']);
   });
 
   test('when a cluster parked outside its maintenance window is skipped, then the operation stops waiting for it and completes', async () => {

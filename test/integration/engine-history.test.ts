@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { startDemoSignals } from '../../scripts/lib/demo-signals';
+import { approveWaveSignal } from '../../workflows/messages';
 import { call, TOKENS } from '../helpers/api';
 import {
   FAST_MONITOR,
@@ -354,6 +355,44 @@ describe('an operation in the Web UI and in replay', () => {
     const done = await waitForState(stack, op.id, 'completed');
     assert.equal(done.counts.succeeded, 6);
     assert.deepEqual((await replayAndRecord(op.id, [1], 'set-max-parallel')).failures, []);
+  });
+
+  test('when a direct approval is refused then accepted, and clusters are retried and skipped by REST, then its histories replay', async () => {
+    const ids = await seedFleet(stack, 3, (i) => ({
+      adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 800 } },
+    }));
+    const op = await startOperation(stack, {
+      action: { type: 'restart' },
+      selector: { ids },
+      waves: [{ name: 'gated', approval: 'manual', maxParallel: 1, maxFailures: 1 }],
+    });
+    const waiting = await waitForState(stack, op.id, 'awaiting_approval');
+    // Signals as the Web UI or the temporal CLI sends them: the starter is refused (four-eyes), carol is not.
+    const handle = stack.api.client.workflow.getHandle(op.id);
+    await handle.signal(approveWaveSignal, { wave: 1, by: waiting.startedBy });
+    await until(
+      async () =>
+        (
+          await stack.db.query(
+            `SELECT 1 FROM audit_events WHERE operation_id = $1 AND payload->>'reason' = 'self_approval_forbidden'`,
+            [op.id],
+          )
+        ).rowCount === 1,
+      'the refused approval in the audit trail',
+    );
+    await handle.signal(approveWaveSignal, { wave: 1, by: 'carol', comment: 'go' });
+    await waitForStatus(stack, op.id, (s) => s.counts.failed === 1 && s.inFlight.length === 1);
+    const skip = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[2]}/skip`);
+    assert.equal(skip.status, 200, JSON.stringify(skip.body));
+    await call(stack.api.url, 'PATCH', `/v1/clusters/${ids[0]}`, {
+      body: { adapter: { type: 'simulated', config: {} } },
+    });
+    const retry = await call(stack.api.url, 'POST', `/v1/operations/${op.id}/clusters/${ids[0]}/retry`);
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    const done = await waitForState(stack, op.id, 'completed');
+    assert.deepEqual([done.counts.succeeded, done.counts.skipped, done.counts.failed], [2, 1, 0]);
+    // The operation's history holds the 'governed-operator-actions' marker: the governed handlers are pinned.
+    assert.deepEqual((await replayAndRecord(op.id, [1], 'governed-actions')).failures, []);
   });
 
   test("when recorded histories of earlier code are replayed, then today's workflows make the same decisions", async () => {
