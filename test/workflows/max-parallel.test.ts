@@ -10,6 +10,7 @@ import {
   waveSetMaxParallelSignal,
 } from '../../workflows/messages';
 import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { recordHistories } from './record-history';
 
 const env = workflowTestEnv();
 
@@ -38,6 +39,47 @@ describe('setMaxParallel', SIDE_BY_SIDE, () => {
         assert.equal(done.maxParallelOverride, 3);
         assert.equal(op.stubs.mostAppliesAtOnce(1), 3);
         assert.equal(op.stubs.mostAppliesAtOnce(2), 3);
+      },
+    );
+  });
+
+  test('when maxParallel names a later wave, then only that wave takes it; a finished wave is refused', async () => {
+    await env.run(
+      {
+        waves: [
+          { clusters: clusters('a', 4), maxParallel: 1 },
+          { clusters: clusters('b', 6), maxParallel: 1 },
+          { clusters: clusters('c', 4), maxParallel: 1 },
+        ],
+        stubs: { holdApplies: true },
+      },
+      async (op) => {
+        await eventually(() => op.stubs.applies.keys.length === 1, 'one apply in flight');
+        const answer = await op.handle.executeUpdate(setMaxParallelUpdate, {
+          args: [{ maxParallel: 3, by: 'erin', wave: 2 }],
+        });
+        assert.deepEqual(answer, { maxParallel: 3, wave: 2 });
+        const status = await op.status();
+        assert.deepEqual(status.maxParallelByWave, { 2: 3 });
+        assert.equal(status.maxParallelOverride, null);
+        await assert.rejects(
+          op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin', wave: 9 }] }),
+          (err) => err instanceof WorkflowUpdateFailedError && /no wave 9/.test(String(err.cause?.message)),
+        );
+
+        op.stubs.applyMs = 150;
+        op.stubs.applies.open();
+        await op.waitForStatus((s) => s.currentWave === 2, 'wave 2 running');
+        await assert.rejects(
+          op.handle.executeUpdate(setMaxParallelUpdate, { args: [{ maxParallel: 2, by: 'erin', wave: 1 }] }),
+          (err) => err instanceof WorkflowUpdateFailedError && /has finished/.test(String(err.cause?.message)),
+        );
+        const done = await op.result();
+        assert.equal(done.state, 'completed');
+        assert.equal(op.stubs.mostAppliesAtOnce(1), 1);
+        assert.equal(op.stubs.mostAppliesAtOnce(2), 3);
+        assert.equal(op.stubs.mostAppliesAtOnce(3), 1, 'the wave after the named one kept its own');
+        await recordHistories(op.client, op.id, [2], 'max-parallel-one-wave');
       },
     );
   });
