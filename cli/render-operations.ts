@@ -58,6 +58,8 @@ function countsText(c: RunCounts): string {
   if (c.rolled_back > 0) parts.push(`${c.rolled_back} rolled back`);
   if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
   parts.push(`${c.running} in flight`);
+  // Parked for a maintenance window or another operation's lease (absent from older servers).
+  if ((c.waiting ?? 0) > 0) parts.push(`${c.waiting} waiting`);
   return parts.join(', ');
 }
 
