@@ -110,7 +110,6 @@ export interface InFlightRun {
   startedAt: string | null;
 }
 
-
 /** Clusters being worked on now, oldest first; bounded because maxParallel is at most 1000. */
 export async function inFlightRuns(db: Queryable, operationId: string, limit = 1000): Promise<InFlightRun[]> {
   const result = await db.query<{ cluster_id: string; wave: number; state: RunState; started_at: Date | null }>(
