@@ -1,6 +1,7 @@
 // `npm run dev`: Temporal dev server (started unless one answers), migrations, demo fleet, worker
 // and API on one machine, plus a demo alarm source (scripts/lib/demo-signals.ts) that operations' alarms can
-// point at; Ctrl-C stops everything it started.
+// point at; Ctrl-C stops everything it started. `npm run dev -- --temporal server` (or FLEET_TEMPORAL=server)
+// runs it all on the PostgreSQL-backed Temporal server of `npm run temporal:server` instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config';
@@ -8,6 +9,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { startDemoSignals, type DemoSignals } from './lib/demo-signals';
 import { canConnect, launchTemporal, splitAddress, waitForPort, type TemporalHandle } from './lib/temporal';
+import { defaultPorts, DEFAULT_SHARDS, postgresTarget, startTemporalServer } from './lib/temporal-server';
 import { seedDemoFleet } from './seed';
 
 const root = path.join(__dirname, '..');
@@ -68,21 +70,51 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+type TemporalKind = 'dev' | 'server';
+
+/** `--temporal dev|server`, else FLEET_TEMPORAL, else the dev server. */
+function temporalKind(argv: string[]): TemporalKind {
+  const flag = argv.indexOf('--temporal');
+  const raw = flag >= 0 ? argv[flag + 1] : process.env.FLEET_TEMPORAL || 'dev';
+  if (raw !== 'dev' && raw !== 'server') {
+    throw new Error(`${flag >= 0 ? '--temporal' : 'FLEET_TEMPORAL'} must be dev or server, got '${raw ?? ''}'`);
+  }
+  return raw;
+}
+
+async function startTemporal(kind: TemporalKind, host: string, port: number, databaseUrl: string) {
+  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  if (kind === 'dev') {
+    say('starting the Temporal dev server (state in .data/temporal.db)…');
+    return launchTemporal({ ip: host, port, uiPort, dbFile: path.join(root, '.data', 'temporal.db'), stdio: 'ignore' });
+  }
+  const shards = Number(process.env.TEMPORAL_SHARDS ?? DEFAULT_SHARDS);
+  if (!Number.isInteger(shards) || shards < 1) {
+    throw new Error(`TEMPORAL_SHARDS must be a positive integer, got '${process.env.TEMPORAL_SHARDS}'`);
+  }
+  const database = process.env.TEMPORAL_SERVER_DB ?? 'temporal';
+  say(`starting the PostgreSQL-backed Temporal server (${database}, ${database}_visibility; ${shards} shards)…`);
+  return startTemporalServer({
+    postgres: postgresTarget(process.env.TEMPORAL_POSTGRES_URL ?? databaseUrl),
+    database,
+    visibilityDatabase: `${database}_visibility`,
+    shards,
+    ip: host,
+    ports: defaultPorts(port),
+    uiPort,
+    log: say,
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const signalsPort = demoSignalsPort();
+  const kind = temporalKind(process.argv.slice(2));
   const { host, port } = splitAddress(config.temporal.address);
   if (await canConnect(host, port)) {
     say(`reusing the Temporal server already answering on ${config.temporal.address}`);
   } else {
-    say('starting the Temporal dev server (state in .data/temporal.db)…');
-    temporal = await launchTemporal({
-      ip: host,
-      port,
-      uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-      dbFile: path.join(root, '.data', 'temporal.db'),
-      stdio: 'ignore',
-    });
+    temporal = await startTemporal(kind, host, port, config.databaseUrl);
     say(temporal.description);
   }
 

@@ -1,0 +1,551 @@
+// The production-shape Temporal server on this machine, without Docker: the pinned server, its SQL tool and
+// the Web UI server, built once from their Go modules into the same cache as the CLI, started on the files
+// docker-compose.yml uses (deploy/temporal/config, deploy/temporal/dynamicconfig.yaml, deploy/temporal-schema.sh,
+// deploy/temporal-setup.sh): PostgreSQL persistence, SQL visibility, N history shards.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { dropDatabase } from '../../db/migrate';
+import {
+  cacheDir,
+  canConnect,
+  resolveTemporalCli,
+  SEARCH_ATTRIBUTES,
+  waitForPort,
+  type TemporalHandle,
+} from './temporal';
+
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+export const TEMPORAL_UI_SERVER_VERSION = '2.42.1';
+export const DEFAULT_SHARDS = 4;
+
+const root = path.join(__dirname, '..', '..');
+export const SERVER_CONFIG_DIR = path.join(root, 'deploy', 'temporal', 'config');
+export const UI_CONFIG_DIR = path.join(root, 'deploy', 'temporal', 'ui');
+export const DYNAMIC_CONFIG_FILE = path.join(root, 'deploy', 'temporal', 'dynamicconfig.yaml');
+/** The `--env` of both config dirs: deploy/temporal/config/fleetwave.yaml, deploy/temporal/ui/fleetwave.yaml. */
+const CONFIG_ENV = 'fleetwave';
+
+export interface GoBinary {
+  /** What the messages call it. */
+  label: string;
+  /** The environment variable that names a prebuilt binary instead. */
+  envVar: string;
+  module: string;
+  version: string;
+  /** Its own cache dir: the server and the UI server are both built as `server`, so each needs its own GOBIN. */
+  dirName: string;
+  file: string;
+}
+
+export const SERVER_BINARY: GoBinary = {
+  label: 'Temporal server',
+  envVar: 'TEMPORAL_SERVER_BIN',
+  module: 'go.temporal.io/server/cmd/server',
+  version: TEMPORAL_SERVER_VERSION,
+  dirName: `temporal-server-${TEMPORAL_SERVER_VERSION}`,
+  file: 'server',
+};
+
+export const SQL_TOOL_BINARY: GoBinary = {
+  label: 'Temporal SQL tool',
+  envVar: 'TEMPORAL_SQL_TOOL',
+  module: 'go.temporal.io/server/cmd/tools/sql',
+  version: TEMPORAL_SERVER_VERSION,
+  dirName: `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`,
+  file: 'sql',
+};
+
+export const UI_SERVER_BINARY: GoBinary = {
+  label: 'Temporal Web UI server',
+  envVar: 'TEMPORAL_UI_SERVER',
+  module: 'github.com/temporalio/ui-server/v2/cmd/server',
+  version: TEMPORAL_UI_SERVER_VERSION,
+  dirName: `temporal-ui-server-${TEMPORAL_UI_SERVER_VERSION}`,
+  file: 'server',
+};
+
+export interface ResolvedBinary {
+  path: string;
+  source: 'env' | 'cache' | 'go install';
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function goOnPath(env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, 'go'))) return path.join(dir, 'go');
+  }
+  return undefined;
+}
+
+/** Where `bin` is cached: next to the CLI's cache dir (`~/.cache/fleetwave/<dirName>/<file>`). */
+export function cachedPath(bin: GoBinary, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(path.dirname(cacheDir(env)), bin.dirName, bin.file);
+}
+
+/** Without building: the binary named by its variable, or the cached one, or undefined. */
+export function findBinary(bin: GoBinary, env: NodeJS.ProcessEnv = process.env): ResolvedBinary | undefined {
+  const named = env[bin.envVar];
+  if (named) {
+    if (!isExecutable(named)) throw new Error(`${bin.envVar}=${named} is not an executable file`);
+    return { path: named, source: 'env' };
+  }
+  const cached = cachedPath(bin, env);
+  return isExecutable(cached) ? { path: cached, source: 'cache' } : undefined;
+}
+
+/** Whether every binary the server needs is there already, or Go can build the missing ones. */
+export function canProvideServer(env: NodeJS.ProcessEnv = process.env): boolean {
+  const all = [SERVER_BINARY, SQL_TOOL_BINARY];
+  return all.every((b) => findBinary(b, env)) || goOnPath(env) !== undefined;
+}
+
+/**
+ * The binary named by its variable, else the cache, else `go install <module>@v<version>` into the cache
+ * (first time only: the server takes a few minutes cold). Throws with what to do when none works.
+ */
+export function resolveBinary(
+  bin: GoBinary,
+  log: (msg: string) => void = (m) => console.error(m),
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedBinary {
+  const found = findBinary(bin, env);
+  if (found) return found;
+  const go = goOnPath(env);
+  const target = cachedPath(bin, env);
+  if (!go) {
+    throw new Error(
+      `${bin.label} v${bin.version} is not in ${target} and Go is not installed to build it: ` +
+        `install Go 1.25+, or set ${bin.envVar} to a prebuilt binary`,
+    );
+  }
+  log(`building ${bin.label} v${bin.version} with Go into ${path.dirname(target)} (first time only)…`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const build = spawnSync(go, ['install', `${bin.module}@v${bin.version}`], {
+    env: { ...env, GOBIN: path.dirname(target), CGO_ENABLED: env.CGO_ENABLED ?? '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (build.status !== 0 || !isExecutable(target)) {
+    throw new Error(`go install ${bin.module}@v${bin.version} failed (exit ${build.status ?? build.signal})`);
+  }
+  return { path: target, source: 'go install' };
+}
+
+export interface PostgresTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** Host, port, user and password of a PostgreSQL URL (its database part is ignored). */
+export function postgresTarget(url: string): PostgresTarget {
+  const u = new URL(url);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username || 'postgres'),
+    password: decodeURIComponent(u.password),
+  };
+}
+
+function databaseUrl(pg: PostgresTarget, name: string): string {
+  const u = new URL('postgres://localhost');
+  u.hostname = pg.host;
+  u.port = String(pg.port);
+  u.username = pg.user;
+  u.password = pg.password;
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** The ports of the four services of the one server process; all of them must be free. */
+export interface ServerPorts {
+  frontend: number;
+  frontendHttp: number;
+  frontendMembership: number;
+  history: number;
+  historyMembership: number;
+  matching: number;
+  matchingMembership: number;
+  worker: number;
+  workerMembership: number;
+}
+
+/** The ports of deploy/temporal/config/fleetwave.yaml's defaults, from the frontend's (7233 → 7234 history, …). */
+export function defaultPorts(frontend = 7233): ServerPorts {
+  const shift = frontend - 7233;
+  return {
+    frontend,
+    frontendHttp: 7243 + shift,
+    frontendMembership: 6933 + shift,
+    history: 7234 + shift,
+    historyMembership: 6934 + shift,
+    matching: 7235 + shift,
+    matchingMembership: 6935 + shift,
+    worker: 7239 + shift,
+    workerMembership: 6939 + shift,
+  };
+}
+
+/** Whether a TCP port can be bound on 127.0.0.1 right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Nine free ports (tests: several servers on one machine never collide), below 32768: the server records its
+ * membership ports in a smallint column, and the kernel's own ephemeral ports start above it anyway.
+ */
+export async function freePorts(): Promise<ServerPorts> {
+  const ports: number[] = [];
+  while (ports.length < 9) {
+    const p = 10_000 + Math.floor(Math.random() * 22_000);
+    if (!ports.includes(p) && (await portIsFree(p))) ports.push(p);
+  }
+  const [
+    frontend,
+    frontendHttp,
+    frontendMembership,
+    history,
+    historyMembership,
+    matching,
+    matchingMembership,
+    worker,
+    workerMembership,
+  ] = ports as [number, number, number, number, number, number, number, number, number];
+  return {
+    frontend,
+    frontendHttp,
+    frontendMembership,
+    history,
+    historyMembership,
+    matching,
+    matchingMembership,
+    worker,
+    workerMembership,
+  };
+}
+
+export interface ServerOptions {
+  /** Where Temporal's databases live (host, port, user, password). */
+  postgres: PostgresTarget;
+  /** Default temporal / temporal_visibility, as in compose. */
+  database?: string;
+  visibilityDatabase?: string;
+  /** History shards; fixed when the databases are first used. */
+  shards?: number;
+  ip?: string;
+  ports: ServerPorts;
+  /** Web UI port; ignored when headless. */
+  uiPort?: number;
+  headless?: boolean;
+  namespace?: string;
+  /** Namespace retention, e.g. 168h. */
+  retention?: string;
+  /** The server's log (JSON lines); default .data/temporal-server.log. */
+  logFile?: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Connections per service and store (the server runs four services, each with its own pools). */
+  maxConns?: number;
+  visibilityMaxConns?: number;
+  /** Drop both databases first (every workflow is lost). */
+  reset?: boolean;
+  /** Drop both databases on stop() (test runs). */
+  dropOnStop?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface ServerHandle extends TemporalHandle {
+  databases: { temporal: string; visibility: string };
+  shards: number;
+  logFile: string;
+}
+
+function runScript(script: string, env: NodeJS.ProcessEnv): void {
+  const out = spawnSync('sh', [path.join(root, 'deploy', script)], { env, encoding: 'utf8' });
+  if (out.status !== 0) {
+    const text = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(`deploy/${script} failed (exit ${out.status ?? out.signal}):\n${text}`);
+  }
+}
+
+/** deploy/temporal-schema.sh with the local SQL tool: create or upgrade both databases. */
+export function setupSchemas(
+  sqlTool: string,
+  pg: PostgresTarget,
+  databases: { temporal: string; visibility: string },
+): void {
+  runScript('temporal-schema.sh', {
+    PATH: process.env.PATH,
+    TEMPORAL_SQL_TOOL: sqlTool,
+    SQL_PLUGIN: 'postgres12',
+    SQL_HOST: pg.host,
+    SQL_PORT: String(pg.port),
+    SQL_USER: pg.user,
+    SQL_PASSWORD: pg.password,
+    DBNAME: databases.temporal,
+    VISIBILITY_DBNAME: databases.visibility,
+  });
+}
+
+/** The environment deploy/temporal/config/fleetwave.yaml reads (compose sets the same names). */
+export function serverEnv(opts: ServerOptions, databases: { temporal: string; visibility: string }): NodeJS.ProcessEnv {
+  const p = opts.ports;
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DB: 'postgres12',
+    POSTGRES_SEEDS: opts.postgres.host,
+    DB_PORT: String(opts.postgres.port),
+    POSTGRES_USER: opts.postgres.user,
+    POSTGRES_PWD: opts.postgres.password,
+    DBNAME: databases.temporal,
+    VISIBILITY_DBNAME: databases.visibility,
+    NUM_HISTORY_SHARDS: String(opts.shards ?? DEFAULT_SHARDS),
+    BIND_ON_IP: opts.ip ?? '127.0.0.1',
+    FRONTEND_GRPC_PORT: String(p.frontend),
+    FRONTEND_HTTP_PORT: String(p.frontendHttp),
+    FRONTEND_MEMBERSHIP_PORT: String(p.frontendMembership),
+    HISTORY_GRPC_PORT: String(p.history),
+    HISTORY_MEMBERSHIP_PORT: String(p.historyMembership),
+    MATCHING_GRPC_PORT: String(p.matching),
+    MATCHING_MEMBERSHIP_PORT: String(p.matchingMembership),
+    WORKER_GRPC_PORT: String(p.worker),
+    WORKER_MEMBERSHIP_PORT: String(p.workerMembership),
+    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
+    TEMPORAL_LOG_LEVEL: opts.logLevel ?? 'warn',
+    ...(opts.maxConns ? { SQL_MAX_CONNS: String(opts.maxConns), SQL_MAX_IDLE_CONNS: String(opts.maxConns) } : {}),
+    ...(opts.visibilityMaxConns
+      ? { SQL_VIS_MAX_CONNS: String(opts.visibilityMaxConns), SQL_VIS_MAX_IDLE_CONNS: String(opts.visibilityMaxConns) }
+      : {}),
+  };
+}
+
+function logTail(file: string, lines = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function exitedPromise(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+async function stopChild(child: ChildProcess | undefined, exited: Promise<void>): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function spawnLogged(bin: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const fd = fs.openSync(logFile, 'a');
+  try {
+    return spawn(bin, args, { cwd: root, env, stdio: ['ignore', fd, fd] });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The frontend serves (not only listens) and reports its history shard count. */
+async function waitForFrontend(address: string, child: ChildProcess, logFile: string): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let last: unknown;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `the Temporal server exited (${child.exitCode ?? child.signalCode}); ${logFile}:\n${logTail(logFile)}`,
+      );
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        const info = await connection.workflowService.getClusterInfo({});
+        return info.historyShardCount ?? 0;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the Temporal server on ${address} did not serve within 60 s (${String(last)}); ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** deploy/temporal-setup.sh with the pinned CLI: the namespace and fleetwave's search attributes. */
+async function registerNamespace(address: string, namespace: string, retention: string): Promise<void> {
+  const cli = resolveTemporalCli(() => undefined);
+  if (!cli) throw new Error('no Temporal CLI to register the namespace with (see README: the Temporal CLI)');
+  runScript('temporal-setup.sh', {
+    PATH: `${path.dirname(cli.path)}${path.delimiter}${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_NAMESPACE_RETENTION: retention,
+  });
+  // The script keeps its own list of attributes; the engine's list must be in it.
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
+    if (missing.length) throw new Error(`deploy/temporal-setup.sh did not register ${missing.join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Builds (once) and starts the PostgreSQL-backed server: schemas created or upgraded, server started on
+ * deploy/temporal/config/fleetwave.yaml, namespace and search attributes registered, Web UI beside it.
+ */
+export async function startTemporalServer(opts: ServerOptions): Promise<ServerHandle> {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const shards = opts.shards ?? DEFAULT_SHARDS;
+  const databases = {
+    temporal: opts.database ?? 'temporal',
+    visibility: opts.visibilityDatabase ?? 'temporal_visibility',
+  };
+  const ip = opts.ip ?? '127.0.0.1';
+  const address = `${ip}:${opts.ports.frontend}`;
+  const logFile = opts.logFile ?? path.join(root, '.data', 'temporal-server.log');
+  const namespace = opts.namespace ?? 'default';
+
+  if (await canConnect(ip, opts.ports.frontend)) throw new Error(`something already listens on ${address}`);
+  const server = resolveBinary(SERVER_BINARY, log);
+  const sqlTool = resolveBinary(SQL_TOOL_BINARY, log);
+  const ui = opts.headless ? undefined : resolveBinary(UI_SERVER_BINARY, log);
+
+  const dropAll = async () => {
+    for (const name of [databases.temporal, databases.visibility]) await dropDatabase(databaseUrl(opts.postgres, name));
+  };
+  if (opts.reset) {
+    log(`dropping ${databases.temporal} and ${databases.visibility} (--reset)`);
+    await dropAll();
+  }
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  setupSchemas(sqlTool.path, opts.postgres, databases);
+  log(`schemas of ${databases.temporal} and ${databases.visibility} up to date (${elapsed()})`);
+
+  const children: { child: ChildProcess; exited: Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const { child, exited } of children.reverse()) await stopChild(child, exited);
+    if (opts.dropOnStop)
+      await dropAll().catch((err: unknown) => log(`could not drop Temporal's test databases: ${String(err)}`));
+  };
+
+  try {
+    const child = spawnLogged(
+      server.path,
+      [
+        '--root',
+        root,
+        '--config',
+        path.relative(root, SERVER_CONFIG_DIR),
+        '--env',
+        CONFIG_ENV,
+        '--allow-no-auth',
+        'start',
+      ],
+      serverEnv(opts, databases),
+      logFile,
+    );
+    children.push({ child, exited: exitedPromise(child) });
+    const recorded = await waitForFrontend(address, child, logFile);
+    if (recorded !== shards) {
+      throw new Error(
+        `${databases.temporal} was set up with ${recorded} history shards and the shard count cannot change: ` +
+          `ask for ${recorded} shards, or use fresh databases (other names, or --reset to drop these and every workflow in them)`,
+      );
+    }
+    log(`Temporal server serving on ${address} (${elapsed()})`);
+    await registerNamespace(address, namespace, opts.retention ?? '168h');
+    log(`namespace ${namespace} and the search attributes registered (${elapsed()})`);
+
+    let uiUrl: string | undefined;
+    if (ui) {
+      const uiPort = opts.uiPort ?? 8233;
+      const uiChild = spawnLogged(
+        ui.path,
+        ['--root', root, '--config', path.relative(root, UI_CONFIG_DIR), '--env', CONFIG_ENV, 'start'],
+        {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: address,
+          TEMPORAL_UI_HOST: ip,
+          TEMPORAL_UI_PORT: String(uiPort),
+          TEMPORAL_NAMESPACE: namespace,
+        },
+        logFile.replace(/(\.log)?$/, '-ui.log'),
+      );
+      children.push({ child: uiChild, exited: exitedPromise(uiChild) });
+      await waitForPort(ip, uiPort, 30_000, uiChild);
+      uiUrl = `http://${ip}:${uiPort}`;
+    }
+
+    return {
+      address,
+      uiUrl,
+      databases,
+      shards,
+      logFile,
+      description:
+        `Temporal server v${TEMPORAL_SERVER_VERSION} ${server.path} (from ${server.source}) on PostgreSQL ` +
+        `${opts.postgres.host}:${opts.postgres.port} (${databases.temporal}, ${databases.visibility}), ${shards} history shards`,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/**
+ * For test runs: free ports, databases of their own (`<prefix>_<pid>_<time>` and `…_vis`) so runs never
+ * collide, small connection pools, no UI; stop() drops both databases.
+ */
+export async function startTestTemporalServer(
+  postgresUrl: string,
+  opts: { shards?: number; prefix?: string; log?: (msg: string) => void } = {},
+): Promise<ServerHandle> {
+  const name = `${opts.prefix ?? 'temporal_test'}_${process.pid}_${Date.now().toString(36)}`;
+  return startTemporalServer({
+    postgres: postgresTarget(postgresUrl),
+    database: name,
+    visibilityDatabase: `${name}_vis`,
+    shards: opts.shards ?? DEFAULT_SHARDS,
+    ports: await freePorts(),
+    headless: true,
+    retention: '24h',
+    logFile: path.join(root, '.data', `${name}.log`),
+    maxConns: 5,
+    visibilityMaxConns: 3,
+    dropOnStop: true,
+    log: opts.log,
+  });
+}
