@@ -4,7 +4,7 @@ import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
-import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters } from '../db/runs';
+import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters, waveClusterPage } from '../db/runs';
 import {
   clusterAction,
   recordOperatorAction,
@@ -22,6 +22,14 @@ export interface FinishInput {
   reason?: string;
   /** The version the cluster reported after apply, when known. */
   version?: string | null;
+}
+
+/** Which wave's clusters to load; `after` and `limit` ask for one page of them. */
+export interface WaveClustersInput {
+  operationId: string;
+  wave: number;
+  after?: string;
+  limit?: number;
 }
 
 export function createBookkeepingActivities(deps: { db: Db; leased: LeasedClusters }) {
@@ -45,8 +53,15 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
       await requeueRun(deps.db, input.operationId, input.clusterId);
     },
 
-    async loadWaveClusters(input: { operationId: string; wave: number }): Promise<string[]> {
-      return pendingWaveClusters(deps.db, input.operationId, input.wave);
+    /**
+     * The clusters a wave still has to work on, in id order. With `limit` (waves since paging): one page
+     * of those not started, after the cluster id `after` ('' for the first), at most `limit` ids; a page
+     * shorter than `limit` is the last. Without it (histories recorded before paging): every pending one.
+     */
+    async loadWaveClusters(input: WaveClustersInput): Promise<string[]> {
+      const { operationId, wave, after, limit } = input;
+      if (limit === undefined) return pendingWaveClusters(deps.db, operationId, wave);
+      return waveClusterPage(deps.db, { operationId, wave, after: after ?? '', limit });
     },
 
     /** Operator skips: only clusters still pending are skipped; returns those that were. */

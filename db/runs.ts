@@ -130,6 +130,24 @@ export async function pendingWaveClusters(db: Queryable, operationId: string, wa
   return result.rows.map((row) => row.cluster_id);
 }
 
+/**
+ * One page of the clusters a wave has not started, with a cluster id after `after` ('' for the first
+ * page), in id order. A wave reads its plan page by page, so no workflow
+ * payload grows with the wave; the partial index cluster_runs_waiting_idx answers it without a sort.
+ */
+export async function waveClusterPage(
+  db: Queryable,
+  page: { operationId: string; wave: number; after: string; limit: number },
+): Promise<string[]> {
+  const result = await db.query<{ cluster_id: string }>(
+    `SELECT cluster_id FROM cluster_runs
+      WHERE operation_id = $1 AND wave = $2 AND state = 'pending' AND cluster_id > $3
+      ORDER BY cluster_id LIMIT $4`,
+    [page.operationId, page.wave, page.after, page.limit],
+  );
+  return result.rows.map((row) => row.cluster_id);
+}
+
 /** Which run moves, the state it moves to, and why (error for failures, reason for skips). */
 export interface RunChange {
   operationId: string;

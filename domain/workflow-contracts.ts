@@ -89,7 +89,11 @@ export interface OperationState {
   waveIndex: number;
   /** Clusters the operator skipped (so a later wave leaves them out). */
   skipped: { clusterId: string; by: string }[];
-  /** Clusters of a stopped wave that never started; the wave takes them again on resume. */
+  /**
+   * Clusters of a stopped wave that never started; the wave takes them again on resume. Bounded: a wave
+   * that pages its clusters hands back only what it had loaded (at most two pages), its parked clusters
+   * and its retries; the rest stays pending in PostgreSQL and is paged in again after them.
+   */
   notStarted: ClusterWork[];
   failuresTotal: number;
   /** The alarms firing at their last evaluation; resume is refused while any does (absent: none). */
@@ -115,6 +119,11 @@ export interface WaveInput {
   paused: boolean;
   /** When set, the wave runs these clusters instead of its plan (a rerun after a budget stop, or for late retries). */
   onlyClusters?: ClusterWork[];
+  /**
+   * With onlyClusters, after a budget stop: the last cluster id the stopped wave had loaded. The rerun
+   * takes onlyClusters, then pages on through its plan after this id (absent: onlyClusters is all).
+   */
+  resumeAfter?: string;
   /** Retried clusters the parent hands over; the wave runs them too. */
   retries?: ClusterWork[];
   /** The two fields above as histories recorded before their rename call them: read, never written. */
@@ -128,9 +137,19 @@ export interface WaveInput {
   carried?: WaveProgress;
 }
 
-/** A wave's progress: what it still has to do, its tallies and its controls; continue-as-new carries it. */
+/**
+ * A wave's progress: what it still has to do, its tallies and its controls; continue-as-new carries it.
+ * Bounded whatever the wave's size: the queue holds at most a page or two of its plan (the rest stays in
+ * PostgreSQL, read after `cursor`), plus retries and parked clusters.
+ */
 export interface WaveProgress {
   queue: ClusterWork[];
+  /**
+   * Where paging through the wave's plan stands: the last cluster id loaded ('' before the first page)
+   * and whether the last page has been read. Absent in histories recorded before paging (their queue
+   * holds the whole plan) and in reruns of named clusters only.
+   */
+  cursor?: WaveCursor;
   succeeded: number;
   failed: number;
   skipped: number;
@@ -141,6 +160,11 @@ export interface WaveProgress {
   totalBudgetExceeded: boolean;
   /** Clusters waiting for their window or another operation's lease: no slot, no lease (absent: none). */
   parked?: ParkedCluster[];
+}
+
+export interface WaveCursor {
+  after: string;
+  done: boolean;
 }
 
 /** A cluster set aside until `untilMs` (epoch ms): then it is queued again and selected afresh. */
@@ -156,7 +180,10 @@ export interface WaveResult {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** What never started that the wave held: bounded (a page or two, parked clusters, retries). */
   notStarted: ClusterWork[];
+  /** A stopped wave whose plan was not read to its end: the last cluster id it loaded (see WaveInput). */
+  resumeAfter?: string;
 }
 
 /** An alarm that fired, with what its source said. */

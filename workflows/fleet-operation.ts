@@ -119,6 +119,8 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
   const state = run.state;
   const waveStatus = state.waves[wave.number - 1]!;
   let onlyClusters: ClusterWork[] | undefined;
+  // After a budget stop of a wave that pages its plan: where the rerun pages on, after onlyClusters.
+  let resumeAfter: string | undefined;
   for (;;) {
     waveStatus.state = state.paused ? 'paused' : 'running';
     waveStatus.startedAt ??= now();
@@ -142,6 +144,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
               input.maxFailuresTotal === null ? null : Math.max(0, input.maxFailuresTotal - state.failuresTotal),
             paused: state.paused,
             onlyClusters,
+            ...(resumeAfter !== undefined ? { resumeAfter } : {}),
             retries: state.pendingRetries.splice(0),
             skip: state.skipped.map((x) => x.clusterId),
             ...(input.onLeased ? { onLeased: input.onLeased } : {}),
@@ -165,14 +168,17 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
       // Retries that arrived after the wave closed run in one more child of the same wave.
       if (state.pendingRetries.length > 0 && !state.cancelRequested) {
         onlyClusters = [];
+        resumeAfter = undefined;
         continue;
       }
       waveStatus.state = 'completed';
       return;
     }
-    // The failure budget is spent: nothing new starts; the operator decides, or the operation fails.
+    // The failure budget is spent: nothing new starts; the operator decides, or the operation fails. What
+    // never started is bounded: a paging wave hands back what it had loaded, the rest stays in PostgreSQL.
     waveStatus.state = 'stopped';
     state.notStarted = result.notStarted;
+    resumeAfter = result.resumeAfter;
     const reason: PauseReason =
       result.outcome === 'budget_exceeded' ? 'failure_budget_exceeded' : 'total_failure_budget_exceeded';
     log.warn('wave stopped by its failure budget', {
@@ -182,6 +188,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
       failed: result.failed,
       failuresTotal: state.failuresTotal,
       notStarted: result.notStarted.length,
+      morePending: result.resumeAfter !== undefined,
       onFailure: input.onFailure,
     });
     if (input.onFailure === 'abort') {
@@ -195,7 +202,8 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
     run.setState('paused', reason);
     await condition(() => !state.paused || state.cancelRequested);
     if (state.cancelRequested) return;
-    // Resume gives a fresh budget: the wave takes what never started, plus retried clusters.
+    // Resume gives a fresh budget: the wave takes what never started, then pages on after resumeAfter
+    // through what stayed pending, plus retried clusters (with their attempt).
     if (reason === 'total_failure_budget_exceeded') state.failuresTotal = 0;
     onlyClusters = state.notStarted.splice(0);
   }

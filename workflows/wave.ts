@@ -2,6 +2,8 @@
 // selected, applied, monitored (rolled back on failure when asked), with the wave's failure budget.
 // A cluster outside its maintenance window, or held by another operation, is parked: set aside without
 // a slot or a lease, and queued again when its window opens or its lease is looked at again.
+// The wave reads its planned clusters from PostgreSQL a page at a time, so nothing it carries or returns
+// grows with its size.
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -17,7 +19,14 @@ import {
 import { deadlineMs, missesDeadline } from '../domain/maintenance';
 import { DEFAULT_LEASE_CHECK_SECONDS } from '../domain/operation';
 import { outsideWindowDetails } from '../domain/parking';
-import type { ClusterWork, ParkedCluster, WaveInput, WaveProgress, WaveResult } from '../domain/workflow-contracts';
+import type {
+  ClusterWork,
+  ParkedCluster,
+  WaveCursor,
+  WaveInput,
+  WaveProgress,
+  WaveResult,
+} from '../domain/workflow-contracts';
 import type { ParkRequest, SelectResult } from '../activities/select';
 import {
   adapterCalls,
@@ -39,6 +48,24 @@ import {
 } from './messages';
 
 type ClusterOutcome = 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
+
+/** Waves since this patch page their plan from PostgreSQL; older histories loaded it whole. */
+export const PAGE_WAVE_CLUSTERS_PATCH = 'page-wave-clusters';
+/** A page holds twice the wave's parallelism, within these bounds (few round trips, small payloads). */
+const PAGE_MIN = 100;
+const PAGE_MAX = 1000;
+/**
+ * A paging wave continues as new once its history, plus what the clusters in flight may still add while
+ * they finish, would pass this many events: every run stays under 10,000 whatever the server suggests.
+ */
+const HISTORY_EVENTS_BOUND = 9000;
+/** Events one cluster in flight may still add: select, apply, monitor (three each) and its workflow tasks. */
+const EVENTS_PER_CLUSTER = 12;
+
+/** How many cluster ids to ask for at once, for a wave running `maxParallel` at a time. */
+export function pageSize(maxParallel: number): number {
+  return Math.min(PAGE_MAX, Math.max(PAGE_MIN, 2 * maxParallel));
+}
 /** What every activity of one cluster's turn is told: which cluster, which wave, which operator attempt, what to do. */
 type ClusterStep = ClusterWork & { operationId: string; wave: number; action: WaveInput['action'] };
 
@@ -52,6 +79,8 @@ class WaveRun {
   private readonly deadline: number | null;
   /** When the timers that wake the wave for its parked clusters fire. */
   private readonly timersAt = new Set<number>();
+  /** A page of the plan is being read. */
+  loading = false;
 
   constructor(private readonly input: WaveInput) {
     this.operationId = input.operationId;
@@ -98,15 +127,80 @@ class WaveRun {
   }
 
   private enqueue(work: ClusterWork): void {
-    if (!this.isQueued(work.clusterId)) this.progress.queue.push(work);
+    // A retry wins over the same cluster queued at an earlier attempt (read again from a page, say).
+    const queued = this.progress.queue.find((w) => w.clusterId === work.clusterId);
+    if (queued) queued.attempt = Math.max(queued.attempt, work.attempt);
+    else if (!this.isQueued(work.clusterId)) this.progress.queue.push(work);
   }
 
-  /** A fresh wave queues its planned clusters (or the ones the parent named) and the retries handed over. */
+  /** Where paging stands; undefined when the wave does not page (older histories, named clusters only). */
+  get cursor(): WaveCursor | undefined {
+    return this.progress.cursor;
+  }
+
+  /** The queue runs low and the plan has more: time to read the next page. */
+  get needsPage(): boolean {
+    const { cursor } = this;
+    return (
+      cursor !== undefined &&
+      !cursor.done &&
+      !this.loading &&
+      !this.stopped &&
+      this.progress.queue.length < this.progress.maxParallel
+    );
+  }
+
+  /** Reads the next page in the background: clusters keep starting from what is queued meanwhile. */
+  refill(): void {
+    if (this.needsPage) void this.loadPage();
+  }
+
+  /**
+   * The next page of the plan after the cursor: runs not started, in cluster id order (parked clusters and
+   * those that ran are behind the cursor already). A page shorter than asked is the last.
+   */
+  private async loadPage(): Promise<void> {
+    const { operationId, wave, progress } = this;
+    const cursor = progress.cursor!;
+    const limit = pageSize(progress.maxParallel);
+    this.loading = true;
+    try {
+      const ids = await bookkeeping.loadWaveClusters.executeWithOptions(
+        withSummary(BOOKKEEPING_OPTIONS, `load ${limit} clusters of wave ${wave} after '${cursor.after}'`),
+        [{ operationId, wave, after: cursor.after, limit }],
+      );
+      if (ids.length < limit) cursor.done = true;
+      if (ids.length > 0) cursor.after = ids[ids.length - 1]!;
+      const skip = new Set(this.input.skip);
+      const known = new Set([...this.inFlight, ...this.parked.map((p) => p.clusterId)]);
+      for (const w of progress.queue) known.add(w.clusterId);
+      for (const clusterId of ids) {
+        if (!skip.has(clusterId) && !known.has(clusterId)) progress.queue.push({ clusterId, attempt: 1 });
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /**
+   * A fresh wave queues the first page of its plan (or the clusters the parent named, then the pages after
+   * `resumeAfter`) and the retries handed over; histories from before paging loaded the whole plan here.
+   */
   async queueClusters(): Promise<void> {
-    const { input, operationId, wave } = this;
+    const { input, operationId, wave, progress } = this;
     // Histories recorded before the rename carry these lists as `work` and `extra`.
     const onlyClusters = input.onlyClusters ?? input.work;
     const retries = input.retries ?? input.extra ?? [];
+    const skip = new Set(input.skip);
+    if (onlyClusters === undefined && patched(PAGE_WAVE_CLUSTERS_PATCH)) {
+      progress.cursor = { after: '', done: false };
+      await this.loadPage();
+      for (const work of retries) if (!skip.has(work.clusterId)) this.enqueue(work);
+      return;
+    }
+    if (onlyClusters !== undefined && input.resumeAfter !== undefined) {
+      progress.cursor = { after: input.resumeAfter, done: false };
+    }
     const planned =
       onlyClusters ??
       (
@@ -115,7 +209,6 @@ class WaveRun {
           [{ operationId, wave }],
         )
       ).map((clusterId) => ({ clusterId, attempt: 1 }));
-    const skip = new Set(input.skip);
     for (const work of [...planned, ...retries]) if (!skip.has(work.clusterId)) this.enqueue(work);
   }
 
@@ -125,7 +218,20 @@ class WaveRun {
   }
 
   get drained(): boolean {
-    return this.progress.queue.length === 0 && this.inFlight.size === 0 && this.parked.length === 0;
+    const { queue } = this.progress;
+    const planRead = this.cursor === undefined || (this.cursor.done && !this.loading);
+    return planRead && queue.length === 0 && this.inFlight.size === 0 && this.parked.length === 0;
+  }
+
+  /**
+   * Time to continue as new: when the server suggests it, or (a paging wave) before the clusters in flight
+   * could carry this run's history past its bound.
+   */
+  get historyFull(): boolean {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested) return true;
+    if (this.cursor === undefined) return false;
+    return info.historyLength + this.inFlight.size * EVENTS_PER_CLUSTER >= HISTORY_EVENTS_BOUND;
   }
 
   private get deadlinePassed(): boolean {
@@ -358,7 +464,10 @@ class WaveRun {
         : budgetExceeded
           ? 'budget_exceeded'
           : 'completed';
-    return { outcome, succeeded, failed, skipped, notStarted: queue };
+    // A paging wave that had not read its plan to the end: the rerun pages on after what it had loaded.
+    const { cursor } = this;
+    const resumeAfter = cursor && !cursor.done ? { resumeAfter: cursor.after } : {};
+    return { outcome, succeeded, failed, skipped, notStarted: queue, ...resumeAfter };
   }
 }
 
@@ -390,12 +499,14 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
 
   for (;;) {
     run.wakeForParked();
-    await condition(() => run.stopped || run.drained || run.canStartOne || run.parkedDue);
+    run.refill();
+    await condition(() => run.stopped || run.drained || run.canStartOne || run.parkedDue || run.needsPage);
     if (run.stopped || run.drained) break;
-    if (workflowInfo().continueAsNewSuggested) {
+    if (run.historyFull) {
       // Drain what is in flight, then start afresh with the same input and the carried progress (parked
-      // clusters included: they wait in the next run): history stays bounded.
-      await condition(() => run.inFlight.size === 0);
+      // clusters included: they wait in the next run; a paging wave's cursor and the page it holds):
+      // history stays bounded.
+      await condition(() => run.inFlight.size === 0 && !run.loading);
       await condition(allHandlersFinished);
       return continueAsNew<typeof waveWorkflow>({ ...input, carried: progress });
     }
@@ -403,7 +514,7 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     if (run.canStartOne) run.startNext();
   }
   // In-flight clusters always finish their apply and monitor, whatever stopped the wave.
-  await condition(() => run.inFlight.size === 0);
+  await condition(() => run.inFlight.size === 0 && !run.loading);
   await condition(allHandlersFinished);
   log.info('wave finished', {
     operationId,

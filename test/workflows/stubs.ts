@@ -106,7 +106,7 @@ export class StubActivities {
   private readonly running = new Map<number, number>();
   private readonly mostRunning = new Map<number, number>();
 
-  /** `plan[n - 1]` holds the clusters of wave n: what loadWaveClusters answers. */
+  /** `plan[n - 1]` holds the clusters of wave n: what loadWaveClusters answers (a page of it when asked for one). */
   constructor(
     private readonly plan: string[][],
     opts: StubOptions = {},
@@ -220,7 +220,12 @@ export class StubActivities {
     return {
       loadWaveClusters: async (input) => {
         await this.enter('loadWaveClusters', input);
-        return [...(this.plan[input.wave - 1] ?? [])];
+        const plan = this.plan[input.wave - 1] ?? [];
+        if (input.limit === undefined) return [...plan];
+        // A page as PostgreSQL answers it, in the plan's order: runs not started, after the cursor.
+        const from = input.after ? plan.indexOf(input.after) + 1 : 0;
+        const pending = (id: string) => (this.runStates.get(id) ?? 'pending') === 'pending';
+        return plan.slice(from).filter(pending).slice(0, input.limit);
       },
       selectCluster: async (input) => {
         await this.enter('selectCluster', input);
