@@ -4,6 +4,7 @@ import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
+import { writeStatusSnapshot, type StatusSnapshotWrite } from '../db/status-snapshots';
 import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters, waveClusterPage } from '../db/runs';
 import {
   clusterAction,
@@ -77,6 +78,14 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
     /** An operator retry or skip: checked against the stored run, changed and audited in one transaction. */
     async clusterAction(record: Parameters<typeof clusterAction>[1]): Promise<ClusterActionResult> {
       return clusterAction(deps.db, record);
+    },
+
+    /**
+     * The operation's status snapshot, which the API answers status from; written whenever the workflow's
+     * state changes.
+     */
+    async writeStatusSnapshot(input: StatusSnapshotWrite): Promise<void> {
+      await writeStatusSnapshot(deps.db, input);
     },
 
     /** The operation ended: nothing stays pending or leased. */

@@ -5,13 +5,14 @@ import {
   IN_FLIGHT_RUN_STATES,
   PARKED_RUN_STATES,
   type OperationStateName,
+  type PauseReason,
   type RunState,
   type WaveStateName,
 } from './states';
 import type { RecordedOperation } from './operation-start';
 import type { Plan } from './planner';
 import type { AlarmStatus } from './alarms';
-import type { OperationState } from './workflow-contracts';
+import type { FiringAlarm, OperationState, WaveStatus } from './workflow-contracts';
 
 type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped' | 'waiting';
 export type RunCounts = { total: number } & Record<CountKey, number>;
@@ -69,11 +70,48 @@ function compactPlan(plan: Plan, limit = PLAN_IDS_LIMIT) {
   };
 }
 
-/** What Temporal tells about the workflow: the status query when a worker answers, else describe. */
+/**
+ * What the operation workflow writes to PostgreSQL whenever it changes (operation_status_snapshots): all a
+ * status answer needs of the workflow's state, never per-cluster data, so it stays a few hundred bytes
+ * per wave. The status query's full state has these fields too, so either serves as the live view.
+ */
+export interface StatusSnapshot {
+  state: OperationStateName;
+  pauseReason: PauseReason | null;
+  currentWave: number | null;
+  pendingApproval: { wave: number } | null;
+  maxParallelOverride: number | null;
+  error: string | null;
+  failuresTotal: number;
+  alarmsFiring?: FiringAlarm[];
+  updatedAt: string;
+  waves: Omit<WaveStatus, 'runs'>[];
+}
+
+/** The snapshot of a workflow's state: pure and deterministic, so the workflow can compare it with the last written. */
+export function snapshotOf(state: OperationState): StatusSnapshot {
+  return {
+    state: state.state,
+    pauseReason: state.pauseReason,
+    currentWave: state.currentWave,
+    pendingApproval: state.pendingApproval ? { wave: state.pendingApproval.wave } : null,
+    maxParallelOverride: state.maxParallelOverride,
+    error: state.error,
+    failuresTotal: state.failuresTotal,
+    alarmsFiring: (state.alarmsFiring ?? []).map(({ name, message }) => ({ name, message })),
+    updatedAt: state.updatedAt,
+    waves: state.waves.map(({ runs: _runs, ...wave }) => ({ ...wave })),
+  };
+}
+
+/**
+ * What the workflow tells about itself: the snapshot it last wrote to PostgreSQL, else (an operation whose
+ * workflow has written none yet) the status query when a worker answers, else describe.
+ */
 export interface LiveView {
-  source: 'query' | 'describe' | 'none';
+  source: 'snapshot' | 'query' | 'describe' | 'none';
   state: OperationStateName | 'unknown';
-  op: OperationState | null;
+  op: StatusSnapshot | null;
   workflowStatus: string | null;
   note: string | null;
 }
@@ -94,7 +132,7 @@ export interface StatusSources {
  * workflow still holds as firing shows firing until it has taken the newer evaluation, so a status that
  * says no alarm fires means resume will be accepted.
  */
-function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[], op: OperationState | null) {
+function alarmsOf(record: RecordedOperation, evaluated: readonly AlarmStatus[], op: StatusSnapshot | null) {
   const byName = new Map(evaluated.map((alarm) => [alarm.name, alarm]));
   const held = new Set((op?.alarmsFiring ?? []).map((alarm) => alarm.name));
   // Operations recorded before alarms existed have none in their request.

@@ -34,7 +34,7 @@ import {
   statusQuery,
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
-import { GOVERNED_ACTIONS_PATCH, now, OperationRun } from './operation';
+import { GOVERNED_ACTIONS_PATCH, now, OperationRun, STATUS_SNAPSHOT_PATCH } from './operation';
 import { waveWorkflow } from './wave';
 
 /**
@@ -58,9 +58,15 @@ function registerHandlers(run: OperationRun): void {
     governed();
     return run.act(input?.action, input);
   });
-  setHandler(setMaxParallelUpdate, (change) => run.setMaxParallel(change), {
-    validator: (change: SetMaxParallelInput) => run.validateMaxParallel(change),
-  });
+  setHandler(
+    setMaxParallelUpdate,
+    (change) => {
+      const result = run.setMaxParallel(change);
+      // Answered once the snapshot shows the change; histories from before snapshots answer at once.
+      return run.writesStatusSnapshots() ? run.flushStatusSnapshot().then(() => result) : result;
+    },
+    { validator: (change: SetMaxParallelInput) => run.validateMaxParallel(change) },
+  );
 }
 
 async function close(
@@ -90,6 +96,8 @@ async function close(
     waves: state.waves.length,
   });
   await condition(allHandlersFinished);
+  // The final state is in PostgreSQL before the workflow closes: status never shows a closed one running.
+  await run.flushStatusSnapshot();
   return state;
 }
 
@@ -213,6 +221,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   const run = new OperationRun(input);
   const state = run.state;
   registerHandlers(run);
+  if (patched(STATUS_SNAPSHOT_PATCH)) run.startStatusSnapshots();
   const alarms = new AlarmWatch(run, input);
   alarms.start();
 
@@ -223,6 +232,7 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
       // Only between waves, when no child runs: the state object carries everything, signals included.
       await alarms.stop();
       await condition(allHandlersFinished);
+      await run.flushStatusSnapshot();
       return continueAsNew<typeof fleetOperationWorkflow>({ ...input, carried: state });
     }
     const wave = input.waves[state.waveIndex]!;

@@ -1,6 +1,7 @@
 // The operation's state as one named object, with the operator's controls as its methods; the
 // fleetOperationWorkflow registers these as signal and update handlers and drives the waves.
 import {
+  condition,
   log,
   patched,
   setCurrentDetails,
@@ -8,6 +9,7 @@ import {
   uuid4,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { snapshotOf } from '../domain/operation-status';
 import { appliedMessage, check, readAction, type ReadAction } from '../domain/operator-actions';
 import { FINAL_OPERATION_STATES, type OperationStateName, type PauseReason } from '../domain/states';
 import { FLEET_STATE } from '../domain/search-attributes';
@@ -42,6 +44,12 @@ export const now = (): string => new Date().toISOString();
 
 /** Operator actions since this patch are checked, answered and audited by the workflow itself. */
 export const GOVERNED_ACTIONS_PATCH = 'governed-operator-actions';
+/**
+ * Since this patch the workflow writes a snapshot of its state to PostgreSQL whenever it changes, and an
+ * operator action is answered only once the snapshot that shows it is written: the API serves status from
+ * it, on every replica, without querying the workflow.
+ */
+export const STATUS_SNAPSHOT_PATCH = 'status-snapshot';
 /** How many answered actions the state keeps to recognise a repeat (an update retried as a signal). */
 const RECENT_ACTIONS_KEPT = 100;
 
@@ -92,6 +100,8 @@ export class OperationRun {
   /** Actions being answered right now, by action id: a repeat arriving meanwhile waits for the same answer. */
   private readonly answering = new Map<string, Promise<ActionOutcome>>();
   private readonly allowSelfApproval: boolean;
+  /** The snapshot last written to PostgreSQL (as JSON), while snapshots are written (see startStatusSnapshots). */
+  private snapshots: { written: string } | undefined;
 
   constructor(input: OperationInput) {
     this.state = input.carried ?? initialState(input);
@@ -131,6 +141,41 @@ export class OperationRun {
   showRunningOrPaused(): void {
     const { paused, pauseReason } = this.state;
     this.setState(paused ? 'paused' : 'running', paused ? (pauseReason ?? 'operator') : null);
+  }
+
+  /**
+   * Writes the status snapshot whenever it differs from the one last written, one write at a time: changes
+   * made while a write is on its way (a burst of actions, a state change and an alarm) go out together in
+   * the next one. Started once per run; continue-as-new starts a new writer in the new run.
+   */
+  startStatusSnapshots(): void {
+    const writer = { written: '' };
+    this.snapshots = writer;
+    const current = () => JSON.stringify(snapshotOf(this.state));
+    void (async () => {
+      for (;;) {
+        await condition(() => current() !== writer.written);
+        const json = current();
+        const snapshot = snapshotOf(this.state);
+        await bookkeeping.writeStatusSnapshot.executeWithOptions(
+          withSummary(BOOKKEEPING_OPTIONS, `status snapshot: ${snapshot.state}`),
+          [{ operationId: this.operationId, snapshot, takenAt: now() }],
+        );
+        writer.written = json;
+      }
+    })();
+  }
+
+  /** Whether this run writes status snapshots (not in histories recorded before them). */
+  writesStatusSnapshots(): boolean {
+    return this.snapshots !== undefined;
+  }
+
+  /** Resolves once the snapshot of the state as it is now (or a later one) is in PostgreSQL. */
+  async flushStatusSnapshot(): Promise<void> {
+    const writer = this.snapshots;
+    if (!writer) return;
+    await condition(() => writer.written === JSON.stringify(snapshotOf(this.state)));
   }
 
   /** The alarms firing at their last evaluation. */
@@ -246,16 +291,38 @@ export class OperationRun {
         withSummary(BOOKKEEPING_OPTIONS, `${read.action} ${clusterId} (by ${record.by} via ${read.via})`),
         [{ ...record, action: read.action, clusterId, appliedMessage: message }],
       );
-      if (result.outcome === 'applied' && !this.isFinal()) {
-        if (read.action === 'retry') this.queueRetry(clusterId, record.by);
-        else this.markSkipped(clusterId, record.by);
+      if (result.outcome === 'applied') {
+        this.markApplied();
+        if (!this.isFinal()) {
+          if (read.action === 'retry') this.queueRetry(clusterId, record.by);
+          else this.markSkipped(clusterId, record.by);
+        }
+        await this.flushIfWritten();
       }
       return result;
     }
     this.applyControl(read);
+    this.markApplied();
     const outcome: ActionOutcome = { outcome: 'applied', message };
     await this.audit(`${read.action} by ${record.by} via ${read.via}`, { ...record, ...outcome });
+    await this.flushIfWritten();
     return outcome;
+  }
+
+  /**
+   * An applied action moves the snapshot's time on, even when only runs changed (a retry or a skip): its
+   * new version tells every API replica's cache that the counts moved too.
+   */
+  private markApplied(): void {
+    if (this.snapshots) this.state.updatedAt = now();
+  }
+
+  /**
+   * An applied action is answered once the snapshot showing it is written, so any API replica reading
+   * PostgreSQL after the answer sees it; histories from before snapshots answer as they did.
+   */
+  private async flushIfWritten(): Promise<void> {
+    if (this.snapshots) await this.flushStatusSnapshot();
   }
 
   /** The audit row, written by the engine (retried until PostgreSQL answers, written once). */

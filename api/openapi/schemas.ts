@@ -256,9 +256,10 @@ export const OperationStatusSchema = named(
         }),
       )
       .meta({ description: 'each alarm the operation names, as last evaluated (empty when it names none)' }),
-    source: z
-      .enum(['query', 'describe', 'none'])
-      .meta({ description: 'query: live from the workflow; describe: no worker answered; none: no workflow' }),
+    source: z.enum(['snapshot', 'query', 'describe', 'none']).meta({
+      description:
+        'snapshot: the state the workflow last wrote to PostgreSQL; query: live from the workflow (an operation whose workflow wrote no snapshot yet); describe: no worker answered; none: no workflow',
+    }),
     workflowStatus: z.string().nullable(),
     note: z.string().nullable(),
   }),

@@ -1,13 +1,15 @@
-// What Temporal says about one operation right now: the workflow's status query when a worker answers,
-// else describe (execution status and the FleetState search attribute), else what PostgreSQL recorded.
+// What the workflow says about one operation: the snapshot it last wrote to PostgreSQL (checked against
+// Temporal's execution status, in case the workflow was ended from outside); for an operation without one,
+// the workflow's status query when a worker answers, else describe (execution status and the FleetState
+// search attribute), else what PostgreSQL recorded.
 import type { Client } from '@temporalio/client';
 import type { OperationRecord } from '../../db/operations';
-import { NotFound } from '../../domain/errors';
-import type { LiveView } from '../../domain/operation-status';
+import { DependencyUnavailable, NotFound } from '../../domain/errors';
+import type { LiveView, StatusSnapshot } from '../../domain/operation-status';
 import { FLEET_STATE } from '../../domain/search-attributes';
 import { FINAL_OPERATION_STATES } from '../../domain/states';
 import { statusQuery } from '../../workflows/messages';
-import { rethrowIfTemporalDown, type TemporalCall } from '../temporal-errors';
+import { isTemporalUnavailable, rethrowIfTemporalDown, type TemporalCall } from '../temporal-errors';
 import { stateFromExecution } from '../temporal-visibility';
 
 export interface LiveViewDeps {
@@ -73,6 +75,45 @@ export function createLiveView({ client, temporal, queryTimeoutMs }: LiveViewDep
             workflowStatus: null,
             note: 'Temporal no longer keeps this workflow (retention); counts come from PostgreSQL',
           };
+    }
+  };
+}
+
+export type ReadSnapshotView = (record: OperationRecord, snapshot: StatusSnapshot) => Promise<LiveView>;
+
+/**
+ * The live view from the workflow's snapshot. A snapshot that is not final is checked with one describe (a
+ * call to Temporal's frontend, no worker involved): a workflow terminated from outside never wrote its end.
+ * When Temporal cannot be asked, the snapshot stands, and the note says so.
+ */
+export function createSnapshotView({ client, temporal }: Pick<LiveViewDeps, 'client' | 'temporal'>): ReadSnapshotView {
+  return async function snapshotView(record, snapshot) {
+    const live: LiveView = {
+      source: 'snapshot',
+      state: snapshot.state,
+      op: snapshot,
+      workflowStatus: null,
+      note: null,
+    };
+    if (FINAL_OPERATION_STATES.includes(snapshot.state)) return live;
+    try {
+      const described = await temporal(record.id, () => client.workflow.getHandle(record.id).describe());
+      const status = described.status.name;
+      if (status === 'RUNNING') return live;
+      const state = stateFromExecution(status, described.typedSearchAttributes.get(FLEET_STATE));
+      return {
+        ...live,
+        state,
+        op: { ...snapshot, state },
+        workflowStatus: status,
+        note: `the workflow has ended (${status})`,
+      };
+    } catch (err) {
+      if (err instanceof NotFound) {
+        return { ...live, note: 'Temporal no longer keeps this workflow (retention): state is the last one it wrote' };
+      }
+      if (!(err instanceof DependencyUnavailable) && !isTemporalUnavailable(err)) throw err;
+      return { ...live, note: 'Temporal did not answer: state is the last one the workflow wrote; counts are exact' };
     }
   };
 }

@@ -1,20 +1,22 @@
-// The read side of /v1/operations: one operation's status (cached briefly), the visibility listing of
-// operations, and the pages of its cluster runs and audit events.
+// The read side of /v1/operations: one operation's status (from the snapshot its workflow keeps current in
+// PostgreSQL, cached while its version is current), the visibility listing of operations, and the pages of
+// its cluster runs and audit events.
 import type { Client } from '@temporalio/client';
 import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { inFlightRuns, listRuns, runCounts } from '../../db/runs';
+import { readStatusSnapshot, statusSnapshotVersion } from '../../db/status-snapshots';
 import { NotFound } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
 import type { EventListQuery, OperationListQuery, RunListQuery } from '../../domain/operation-requests';
 import { buildStatus } from '../../domain/operation-status';
 import type { TemporalCall } from '../temporal-errors';
 import { decodePageToken, encodePageToken, listedOperation, operationListQuery } from '../temporal-visibility';
-import type { ReadLiveView } from './operation-live-view';
+import type { ReadLiveView, ReadSnapshotView } from './operation-live-view';
 import { decodeCursor, decodeNumericCursor, encodeCursor } from './page-cursor';
-import type { SingleFlight } from './single-flight';
+import type { Loaded, SingleFlight } from './single-flight';
 
 export type OperationStatus = ReturnType<typeof buildStatus>;
 
@@ -25,28 +27,75 @@ export async function findOperationOrThrow(db: Db, id: string): Promise<repo.Ope
   return record;
 }
 
+/** How many operation records a process keeps (each holds its plan, cluster ids included). */
+const RECORDS_KEPT = 1000;
+
+/**
+ * The recorded operation, read once per process: a record never changes once its workflow started, and
+ * parsing a 10,000-cluster plan on every read of status or runs was most of their cost under load.
+ */
+function createRecordCache(db: Db) {
+  const records = new Map<string, repo.OperationRecord>();
+  return async function record(id: string): Promise<repo.OperationRecord> {
+    const kept = records.get(id);
+    if (kept) return kept;
+    const found = await findOperationOrThrow(db, id);
+    if (found.workflowStartedAt === null) return found;
+    if (records.size >= RECORDS_KEPT) records.delete(records.keys().next().value!);
+    records.set(id, found);
+    return found;
+  };
+}
+
 export interface OperationStatusDeps {
   db: Db;
   client: Client;
   temporal: TemporalCall;
   liveView: ReadLiveView;
+  snapshotView: ReadSnapshotView;
   /** Shared with the actions, which drop an operation's entry so its caller reads what it just did. */
   statusCache: SingleFlight<OperationStatus>;
 }
 
-export function createOperationStatus({ db, client, temporal, liveView, statusCache }: OperationStatusDeps) {
+export function createOperationStatus(deps: OperationStatusDeps) {
+  const { db, client, temporal, liveView, snapshotView, statusCache } = deps;
+  const recordOf = createRecordCache(db);
+
+  /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
+  async function fromRuns(record: repo.OperationRecord) {
+    const id = record.id;
+    const [counts, inFlight, alarms] = await Promise.all([
+      runCounts(db, id),
+      inFlightRuns(db, id),
+      (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
+    ]);
+    return { counts, inFlight, alarms };
+  }
+
+  /** Status from the snapshot the workflow wrote; its version says how current the answer is. */
+  async function fromSnapshot(id: string): Promise<Loaded<OperationStatus>> {
+    const record = await recordOf(id);
+    const [stored, runs] = await Promise.all([readStatusSnapshot(db, id), fromRuns(record)]);
+    if (!stored) return fromWorkflow(id);
+    const live = await snapshotView(record, stored.snapshot);
+    return { version: stored.version, value: buildStatus({ record, live, ...runs, noWave: repo.NO_WAVE }) };
+  }
+
+  /** An operation whose workflow has written no snapshot yet (started before snapshots): ask the workflow. */
+  async function fromWorkflow(id: string): Promise<Loaded<OperationStatus>> {
+    const record = await findOperationOrThrow(db, id);
+    const [live, runs] = await Promise.all([liveView(record), fromRuns(record)]);
+    return { version: null, value: buildStatus({ record, live, ...runs, noWave: repo.NO_WAVE }) };
+  }
+
   return {
+    /**
+     * One primary-key read per call (the snapshot's version); the answer itself is shared and reused while
+     * that version is current, so an action's new snapshot shows at once on every API process.
+     */
     async status(id: string) {
-      return statusCache.get(id, async () => {
-        const record = await findOperationOrThrow(db, id);
-        const [live, counts, inFlight, alarms] = await Promise.all([
-          liveView(record),
-          runCounts(db, id),
-          inFlightRuns(db, id),
-          (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
-        ]);
-        return buildStatus({ record, live, counts, inFlight, alarms, noWave: repo.NO_WAVE });
-      });
+      const version = (await statusSnapshotVersion(db, id)) ?? null;
+      return statusCache.get(id, version, () => (version === null ? fromWorkflow(id) : fromSnapshot(id)));
     },
 
     async list(query: OperationListQuery) {
@@ -66,7 +115,7 @@ export function createOperationStatus({ db, client, temporal, liveView, statusCa
     },
 
     async clusters(id: string, query: RunListQuery) {
-      await findOperationOrThrow(db, id);
+      await recordOf(id);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const page = await listRuns(db, id, { states: query.state, wave: query.wave }, { limit: query.limit, after });
       const last = page.runs.at(-1);

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/pool';
 import { temporalCaller } from '../temporal-errors';
 import { createOperationActions } from './operation-actions';
-import { createLiveView } from './operation-live-view';
+import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
 import { createOperationStatus, type OperationStatus } from './operation-status';
 import { createSingleFlight } from './single-flight';
@@ -18,7 +18,10 @@ export interface OperationsDeps {
   queryTimeoutMs?: number;
   /** Deadline of every other Temporal call, so a Temporal outage is a prompt 503, not a hung request. */
   rpcTimeoutMs?: number;
-  /** How long one status answer is reused (concurrent callers always share one load); 0 = only share. */
+  /**
+   * How long one status answer's counts are reused while the operation's snapshot version is unchanged
+   * (concurrent callers always share one load); 0 = only share.
+   */
   statusCacheMs?: number;
 }
 
@@ -28,7 +31,8 @@ export function createOperationsService(deps: OperationsDeps) {
   const temporal = temporalCaller(client, rpcTimeoutMs);
   const liveView = createLiveView({ client, temporal, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   const statusCache = createSingleFlight<OperationStatus>(deps.statusCacheMs ?? 500);
-  const statusService = createOperationStatus({ db, client, temporal, liveView, statusCache });
+  const snapshotView = createSnapshotView({ client, temporal });
+  const statusService = createOperationStatus({ db, client, temporal, liveView, snapshotView, statusCache });
   return {
     ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
     ...statusService,

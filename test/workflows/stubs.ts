@@ -129,6 +129,11 @@ export class StubActivities {
     return this.calls.filter((c) => c.name === name).map((c) => c.input as InputOf<K>);
   }
 
+  /** The status snapshots the workflow wrote, in order. */
+  get snapshots(): InputOf<'writeStatusSnapshot'>[] {
+    return this.callsOf('writeStatusSnapshot');
+  }
+
   /** Applies in the order they started. */
   get applied(): InputOf<'applyToCluster'>[] {
     return this.callsOf('applyToCluster');
@@ -309,6 +314,9 @@ export class StubActivities {
       closeOperation: async (input) => {
         await this.enter('closeOperation', input);
         return { skipped: 0, released: 0 };
+      },
+      writeStatusSnapshot: async (input) => {
+        await this.enter('writeStatusSnapshot', input);
       },
       watchAlarms: async (input) => {
         await this.enter('watchAlarms', input);
