@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { dropDatabase } from '../../db/migrate';
@@ -527,7 +528,7 @@ export async function startTemporalServer(opts: ServerOptions): Promise<ServerHa
 
 /**
  * For test runs: free ports, databases of their own (`<prefix>_<pid>_<time>` and `…_vis`) so runs never
- * collide, small connection pools, no UI; stop() drops both databases.
+ * collide, small connection pools, no UI, the log in the temp dir; stop() drops both databases.
  */
 export async function startTestTemporalServer(
   postgresUrl: string,
@@ -542,7 +543,7 @@ export async function startTestTemporalServer(
     ports: await freePorts(),
     headless: true,
     retention: '24h',
-    logFile: path.join(root, '.data', `${name}.log`),
+    logFile: path.join(os.tmpdir(), `fleetwave-${name}.log`),
     maxConns: 5,
     visibilityMaxConns: 3,
     dropOnStop: true,

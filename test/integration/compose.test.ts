@@ -1,10 +1,14 @@
 // The production compose file: valid for docker-compose, and shaped as docs/production.md says (private
 // ports, healthchecks, start order, the worker's metrics reachable in-network only). Skipped without docker-compose.
+// Its Temporal server runs on the config `npm run temporal:server` uses: rendered here by the pinned server
+// binary with compose's environment (skipped when that binary is not built).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { findBinary, SERVER_BINARY, TEMPORAL_SERVER_VERSION } from '../../scripts/lib/temporal-server';
 
 const root = path.join(__dirname, '..', '..');
 const installed = !spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).error;
@@ -76,6 +80,17 @@ describe('docker-compose.yml', () => {
     assert.ok(services.postgres.healthcheck?.test && services.temporal.healthcheck?.test);
     assert.equal(services.temporal.environment.DB, 'postgres12');
 
+    // One Temporal configuration: the server starts on deploy/temporal/config like `npm run temporal:server`,
+    // at the version that command builds, and the schema job fills the databases the server reads.
+    assert.deepEqual(services.temporal.entrypoint, ['sh', '/deploy/temporal-server.sh']);
+    assert.equal(services.temporal.image, `temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const name of ['temporal-schema', 'temporal-setup'])
+      assert.match(services[name].image, new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}\\b`), name);
+    assert.equal(services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH, '/deploy/temporal/dynamicconfig.yaml');
+    assert.equal(services.temporal.environment.NUM_HISTORY_SHARDS, '4');
+    for (const key of ['DBNAME', 'VISIBILITY_DBNAME'])
+      assert.equal(services['temporal-schema'].environment[key], services.temporal.environment[key], key);
+
     // The worker's metrics: on the compose network, never on the host (replicas would collide).
     assert.equal(services.worker.environment.WORKER_METRICS_PORT, '9464');
     assert.equal(services.worker.environment.TEMPORAL_METRICS_PORT, '9465');
@@ -112,5 +127,40 @@ describe('docker-compose.yml', () => {
     for (const name of ['migrate', 'api', 'worker']) {
       assert.equal(services[name].environment.DATABASE_URL, 'postgres://postgres:s3cret@postgres:5432/fleetwave', name);
     }
+  });
+});
+
+describe('deploy/temporal/config/fleetwave.yaml', () => {
+  const server = findBinary(SERVER_BINARY);
+
+  test("when the pinned server renders it with compose's environment, then it is PostgreSQL persistence with SQL visibility, the shards asked for, and every service on the bind address", (t) => {
+    if (!server)
+      return t.skip(`the Temporal server ${TEMPORAL_SERVER_VERSION} is not built (npm run temporal:server builds it)`);
+    const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, any>;
+    };
+    const env: Record<string, string> = { ...compose.services.temporal.environment };
+    env.NUM_HISTORY_SHARDS = '8'; // ${TEMPORAL_SHARDS:-4} is for compose to fill; any count renders
+    env.TEMPORAL_BROADCAST_ADDRESS = '10.0.0.7'; // deploy/temporal-server.sh sets the container's IP
+    const out = spawnSync(
+      server.path,
+      ['--root', root, '--config', 'deploy/temporal/config', '--env', 'fleetwave', 'render-config'],
+      { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' },
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const rendered = parse(out.stdout);
+    assert.equal(rendered.persistence.numHistoryShards, 8);
+    assert.equal(rendered.persistence.visibilityStore, 'visibility');
+    const stores = rendered.persistence.datastores;
+    assert.equal(stores.default.sql.pluginName, 'postgres12');
+    assert.equal(stores.default.sql.connectAddr, 'postgres:5432');
+    assert.equal(stores.default.sql.databaseName, 'temporal');
+    assert.equal(stores.visibility.sql.databaseName, 'temporal_visibility');
+    assert.equal(stores.visibility.sql.pluginName, 'postgres12');
+    for (const service of ['frontend', 'history', 'matching', 'worker'])
+      assert.equal(rendered.services[service].rpc.bindOnIP, '0.0.0.0', service);
+    assert.equal(rendered.services.frontend.rpc.grpcPort, 7233);
+    assert.equal(rendered.global.membership.broadcastAddress, '10.0.0.7');
+    assert.equal(rendered.dynamicConfigClient.filepath, '/deploy/temporal/dynamicconfig.yaml');
   });
 });
