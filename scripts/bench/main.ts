@@ -1,6 +1,7 @@
 // `npm run bench`: fleetwave against raw Temporal on the same server, in one run; prints a table and
 // writes BENCHMARKS.md. Options: --sizes 1000,10000  --max-parallel 200  --load-seconds 10
 // --load-clusters 10000 (the operation running while the API is loaded)  --no-write
+// --single-wave (one wave of every cluster, not the by-cloud policy's four)  --no-baseline
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +16,15 @@ import {
   statusCost,
   type LoadResult,
 } from './measure';
+import { continueAsNewRates, renderContinueAsNew, type ContinueAsNewRates } from './continue-as-new';
 import { peakRssMb, startBenchStack } from './stack';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
+
+const SINGLE_WAVE = process.argv.includes('--single-wave');
 
 interface Row {
   clusters: number;
@@ -31,6 +35,8 @@ interface Row {
   workerRssMb: number | null;
   statusP50Ms: number;
   statusBytes: number;
+  /** Throughput around the waves' continue-as-new (null: no wave continued as new). */
+  rates: ContinueAsNewRates | null;
 }
 
 async function main(): Promise<void> {
@@ -38,6 +44,8 @@ async function main(): Promise<void> {
   const maxParallel = Number(option('max-parallel', '200'));
   const loadSeconds = Number(option('load-seconds', '10'));
   const loadClusters = Number(option('load-clusters', '10000'));
+  const singleWave = SINGLE_WAVE;
+  const baseline = !process.argv.includes('--no-baseline');
   const args = process.argv.slice(2).join(' ');
   const command = args ? `npm run bench -- ${args}` : 'npm run bench';
   const stack = await startBenchStack();
@@ -51,11 +59,15 @@ async function main(): Promise<void> {
       const tag = `b${n}`;
       await seedBenchFleet(db, tag, n);
       console.error(`· ${n} clusters: engine…`);
-      const engine = await runEngine(stack.apiUrl, tag, maxParallel);
+      const engine = await runEngine(stack.apiUrl, tag, maxParallel, singleWave);
+      const workerRssMb = peakRssMb(stack.worker.pid);
       console.error(`  engine ${engine.seconds.toFixed(1)} s; baseline…`);
-      const baselineSeconds = await runBaseline(client, `baseline-${tag}`, engine.waveSizes, maxParallel);
+      const baselineSeconds = baseline
+        ? await runBaseline(client, `baseline-${tag}`, engine.waveSizes, maxParallel)
+        : NaN;
       console.error(`  baseline ${baselineSeconds.toFixed(1)} s; histories…`);
       const history = await largestHistory(client, engine.id);
+      const rates = await continueAsNewRates(client, db, engine.id);
       const status = await statusCost(stack.apiUrl, engine.id);
       rows.push({
         clusters: n,
@@ -63,9 +75,10 @@ async function main(): Promise<void> {
         baselineSeconds,
         historyEvents: history.events,
         historyBytes: history.bytes,
-        workerRssMb: peakRssMb(stack.worker.pid),
+        workerRssMb,
         statusP50Ms: status.p50Ms,
         statusBytes: status.bytes,
+        rates,
       });
     }
     if (loadSeconds > 0) {
@@ -111,7 +124,7 @@ function render(rows: Row[], load: LoadResult[], maxParallel: number, command: s
     `Command: \`${command}\` · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `Machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal dev server (SQLite)`,
     '',
-    `One operation over N zero-latency simulated clusters (by-cloud policy: internal, aws, gcp, azure waves; maxParallel ${maxParallel}), from POST to completed, against a raw-Temporal baseline of the same waves and concurrency with three no-op activities per cluster.`,
+    `One operation over N zero-latency simulated clusters (${SINGLE_WAVE ? 'a single wave of all N' : 'by-cloud policy: internal, aws, gcp, azure waves'}; maxParallel ${maxParallel}), from POST to completed, against a raw-Temporal baseline of the same waves and concurrency with three no-op activities per cluster.`,
     '',
     '| clusters | fleetwave s | clusters/s | baseline s | clusters/s | fleetwave / baseline | largest history (events / KiB) | worker peak RSS | status p50 / size |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -121,6 +134,7 @@ function render(rows: Row[], load: LoadResult[], maxParallel: number, command: s
     ),
     '',
     'fleetwave / baseline is throughput relative to raw Temporal (1.00 = no overhead).',
+    ...renderContinueAsNew(rows),
   ];
   if (load.length) {
     lines.push(

@@ -28,12 +28,15 @@ export async function seedBenchFleet(db: Db, tag: string, n: number, applyMs = 0
   for (let i = 0; i < fleet.length; i += 2000) await upsertClusters(db, fleet.slice(i, i + 2000));
 }
 
-export function operationBody(tag: string, maxParallel: number) {
+/** The bench's operation: the by-cloud policy's four waves, or (singleWave) one wave of every cluster. */
+export function operationBody(tag: string, maxParallel: number, singleWave = false) {
   return {
     name: `bench-${tag}`,
     action: { type: 'upgrade', targetVersion: '3.7.1' },
     selector: { labels: { bench: tag } },
-    policy: { type: 'by-cloud', order: CLOUDS, internalFirst: true },
+    ...(singleWave
+      ? { waves: [{ name: 'all' }] }
+      : { policy: { type: 'by-cloud', order: CLOUDS, internalFirst: true } }),
     defaults: { maxParallel, maxFailures: 0 },
     monitor: { timeoutSeconds: 60, intervalSeconds: 0.05, stableChecks: 1 },
   };
@@ -56,12 +59,17 @@ export interface EngineRun {
   waveSizes: number[];
 }
 
-export async function runEngine(apiUrl: string, tag: string, maxParallel: number): Promise<EngineRun> {
+export async function runEngine(
+  apiUrl: string,
+  tag: string,
+  maxParallel: number,
+  singleWave = false,
+): Promise<EngineRun> {
   const started = performance.now();
   const op = await http<{ id: string; plan: { waves: { clusterIds?: string[]; size?: number }[] } }>(
     `${apiUrl}/v1/operations`,
     'POST',
-    operationBody(tag, maxParallel),
+    operationBody(tag, maxParallel, singleWave),
   );
   for (;;) {
     const status = await http<{ state: string }>(`${apiUrl}/v1/operations/${op.id}`);

@@ -1,0 +1,99 @@
+// Throughput around continue-as-new: when each wave run continued as new (from visibility) against
+// when each cluster finished (cluster_runs.finished_at), for the dip a run's drain may cause.
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../db/pool';
+
+/** Throughput around the continue-as-new of the operation's wave runs, from the runs' finish times. */
+export interface ContinueAsNewRates {
+  /** Wave runs that continued as new. */
+  count: number;
+  /** Mean seconds between two of them. */
+  everySeconds: number;
+  /** Clusters/s over the whole operation (first to last finish). */
+  overall: number;
+  /** Means over every continue-as-new: 10 s before it (up to 2 s before), the slowest second within 2 s of it, 10 s after (from 2 s after). */
+  before: number;
+  during: number;
+  after: number;
+  /** The slowest second within 2 s of any continue-as-new. */
+  worstDuring: number;
+}
+
+export async function continueAsNewRates(
+  client: Client,
+  db: Db,
+  operationId: string,
+): Promise<ContinueAsNewRates | null> {
+  const closes: number[] = [];
+  const query = `FleetOperationId = '${operationId}' AND ExecutionStatus = 'ContinuedAsNew'`;
+  for await (const wf of client.workflow.list({ query })) if (wf.closeTime) closes.push(wf.closeTime.getTime());
+  if (closes.length === 0) return null;
+  closes.sort((a, b) => a - b);
+  const result = await db.query<{ t: string }>(
+    `SELECT (extract(epoch FROM finished_at) * 1000)::float8 AS t FROM cluster_runs
+      WHERE operation_id = $1 AND finished_at IS NOT NULL ORDER BY finished_at`,
+    [operationId],
+  );
+  const finishes = result.rows.map((row) => Number(row.t));
+  const below = (t: number) => {
+    let lo = 0;
+    let hi = finishes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (finishes[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // A window shorter than a second (the operation's first or last moments) says nothing: NaN, left out.
+  const rate = (from: number, to: number) =>
+    to - from < 1000 ? NaN : (below(to) - below(from)) / ((to - from) / 1000);
+  const first = finishes[0]!;
+  const last = finishes.at(-1)!;
+  const around = closes.map((t) => {
+    const seconds = Array.from({ length: 4 }, (_, i) => rate(t - 2000 + i * 1000, t - 1000 + i * 1000));
+    return {
+      before: rate(Math.max(first, t - 10_000), t - 2000),
+      during: Math.min(...seconds),
+      after: rate(t + 2000, Math.min(last, t + 10_000)),
+    };
+  });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    count: closes.length,
+    everySeconds: (closes.at(-1)! - closes[0]!) / 1000 / Math.max(1, closes.length - 1),
+    overall: finishes.length / ((last - first) / 1000),
+    before: mean(around.map((a) => a.before).filter(Number.isFinite)),
+    during: mean(around.map((a) => a.during).filter(Number.isFinite)),
+    after: mean(around.map((a) => a.after).filter(Number.isFinite)),
+    worstDuring: Math.min(...around.map((a) => a.during)),
+  };
+}
+
+/** The table BENCHMARKS.md shows for the sizes whose waves continued as new. */
+export function renderContinueAsNew(rows: { clusters: number; rates: ContinueAsNewRates | null }[]): string[] {
+  const continued = rows.filter((r) => r.rates);
+  if (continued.length === 0) return [];
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
+  return [
+    '',
+    "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all.",
+    '',
+    '| clusters | wave runs continued as new | every | overall | before | slowest second around | after | slowest second of all |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...continued.map(({ clusters, rates }) => {
+      const r = rates!;
+      const cells = [
+        clusters,
+        r.count,
+        `${r.everySeconds.toFixed(1)} s`,
+        f(r.overall),
+        f(r.before),
+        f(r.during),
+        f(r.after),
+        f(r.worstDuring),
+      ];
+      return `| ${cells.join(' | ')} |`;
+    }),
+  ];
+}
