@@ -399,8 +399,13 @@ async function waitForFrontend(address: string, child: ChildProcess, logFile: st
 }
 
 /** deploy/temporal-setup.sh with the pinned CLI: the namespace and fleetwave's search attributes. */
-async function registerNamespace(address: string, namespace: string, retention: string): Promise<void> {
-  const cli = resolveTemporalCli(() => undefined);
+async function registerNamespace(
+  address: string,
+  namespace: string,
+  retention: string,
+  log: (msg: string) => void,
+): Promise<void> {
+  const cli = resolveTemporalCli(log);
   if (!cli) throw new Error('no Temporal CLI to register the namespace with (see README: the Temporal CLI)');
   runScript('temporal-setup.sh', {
     PATH: `${path.dirname(cli.path)}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -485,7 +490,7 @@ export async function startTemporalServer(opts: ServerOptions): Promise<ServerHa
       );
     }
     log(`Temporal server serving on ${address} (${elapsed()})`);
-    await registerNamespace(address, namespace, opts.retention ?? '168h');
+    await registerNamespace(address, namespace, opts.retention ?? '168h', log);
     log(`namespace ${namespace} and the search attributes registered (${elapsed()})`);
 
     let uiUrl: string | undefined;
