@@ -9,6 +9,7 @@ import type { WaveInput } from '../../domain/workflow-contracts';
 import { resumeSignal, retryClusterSignal } from '../../workflows/messages';
 import { pageSize } from '../../workflows/wave';
 import { workflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { recordHistories } from './record-history';
 
 const env = workflowTestEnv();
 
@@ -68,6 +69,8 @@ describe('a wave pages its plan', SIDE_BY_SIDE, () => {
         'no run continued mid-plan',
       );
       assert.equal(done.notStarted.length, 0);
+      // The last run of the wave: started from a carried cursor and buffer.
+      await recordHistories(op.client, op.id, [1], 'paged-continue-as-new');
     });
   });
 
@@ -106,6 +109,8 @@ describe('a wave pages its plan', SIDE_BY_SIDE, () => {
         assert.ok(resumed.length > 0, 'the resumed wave read no page');
         assert.ok(resumed.every((l) => (l.after ?? '') >= 'p-099'));
         assert.deepEqual(done.notStarted, []);
+        // The second child of the wave: the clusters handed back, resumeAfter, and the retry at attempt 2.
+        await recordHistories(op.client, op.id, [1], 'paged-budget-resume');
       },
     );
   });
