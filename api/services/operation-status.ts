@@ -6,7 +6,7 @@ import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
-import { inFlightRuns, listRuns, runCounts } from '../../db/runs';
+import { inFlightRuns, listRuns, runCounts, type ClusterRun } from '../../db/runs';
 import { readStatusSnapshot, statusSnapshotVersion } from '../../db/status-snapshots';
 import { NotFound } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
@@ -19,6 +19,10 @@ import { decodeCursor, decodeNumericCursor, encodeCursor } from './page-cursor';
 import type { Loaded, SingleFlight } from './single-flight';
 
 export type OperationStatus = ReturnType<typeof buildStatus>;
+export interface RunPage {
+  runs: ClusterRun[];
+  nextCursor: string | null;
+}
 
 /** The recorded operation, or 404: every /v1/operations/{id} route starts here. */
 export async function findOperationOrThrow(db: Db, id: string): Promise<repo.OperationRecord> {
@@ -55,10 +59,12 @@ export interface OperationStatusDeps {
   snapshotView: ReadSnapshotView;
   /** Shared with the actions, which drop an operation's entry so its caller reads what it just did. */
   statusCache: SingleFlight<OperationStatus>;
+  /** Pages of runs, by operation and query: a load in flight is shared, a finished one never reused. */
+  pageCache: SingleFlight<RunPage>;
 }
 
 export function createOperationStatus(deps: OperationStatusDeps) {
-  const { db, client, temporal, liveView, snapshotView, statusCache } = deps;
+  const { db, client, temporal, liveView, snapshotView, statusCache, pageCache } = deps;
   const recordOf = createRecordCache(db);
 
   /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
@@ -114,12 +120,24 @@ export function createOperationStatus(deps: OperationStatusDeps) {
       };
     },
 
-    async clusters(id: string, query: RunListQuery) {
+    /**
+     * One page of runs. Under load every caller asks for the same few pages, and building one (100 rows
+     * read and mapped) costs the API far more than PostgreSQL's index scan: callers asking for the same
+     * page at the same time share one load. A finished page is never reused, so a page is never older
+     * than the request.
+     */
+    async clusters(id: string, query: RunListQuery): Promise<RunPage> {
       await recordOf(id);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      const page = await listRuns(db, id, { states: query.state, wave: query.wave }, { limit: query.limit, after });
-      const last = page.runs.at(-1);
-      return { runs: page.runs, nextCursor: page.hasMore && last ? encodeCursor(last.clusterId) : null };
+      const key = JSON.stringify([id, query.state ?? null, query.wave ?? null, query.limit, after ?? null]);
+      return pageCache.get(key, null, async () => {
+        const page = await listRuns(db, id, { states: query.state, wave: query.wave }, { limit: query.limit, after });
+        const last = page.runs.at(-1);
+        return {
+          version: null,
+          value: { runs: page.runs, nextCursor: page.hasMore && last ? encodeCursor(last.clusterId) : null },
+        };
+      });
     },
 
     async events(id: string, query: EventListQuery) {

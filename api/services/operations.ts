@@ -6,7 +6,7 @@ import { temporalCaller } from '../temporal-errors';
 import { createOperationActions } from './operation-actions';
 import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
-import { createOperationStatus, type OperationStatus } from './operation-status';
+import { createOperationStatus, type OperationStatus, type RunPage } from './operation-status';
 import { createSingleFlight } from './single-flight';
 
 export interface OperationsDeps {
@@ -32,7 +32,16 @@ export function createOperationsService(deps: OperationsDeps) {
   const liveView = createLiveView({ client, temporal, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   const statusCache = createSingleFlight<OperationStatus>(deps.statusCacheMs ?? 500);
   const snapshotView = createSnapshotView({ client, temporal });
-  const statusService = createOperationStatus({ db, client, temporal, liveView, snapshotView, statusCache });
+  const pageCache = createSingleFlight<RunPage>(0);
+  const statusService = createOperationStatus({
+    db,
+    client,
+    temporal,
+    liveView,
+    snapshotView,
+    statusCache,
+    pageCache,
+  });
   return {
     ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
     ...statusService,
