@@ -61,6 +61,11 @@ const PAGE_MAX = 1000;
 const HISTORY_EVENTS_BOUND = 9000;
 /** Events one cluster in flight may still add: select, apply, monitor (three each) and its workflow tasks. */
 const EVENTS_PER_CLUSTER = 12;
+/**
+ * What is kept free for the clusters in flight is capped: at a maxParallel in the high hundreds their drain
+ * alone passes 10,000 events, and a run must still start more than one batch.
+ */
+const DRAIN_RESERVE_MAX = HISTORY_EVENTS_BOUND / 2;
 
 /** How many cluster ids to ask for at once, for a wave running `maxParallel` at a time. */
 export function pageSize(maxParallel: number): number {
@@ -231,7 +236,8 @@ class WaveRun {
     const info = workflowInfo();
     if (info.continueAsNewSuggested) return true;
     if (this.cursor === undefined) return false;
-    return info.historyLength + this.inFlight.size * EVENTS_PER_CLUSTER >= HISTORY_EVENTS_BOUND;
+    const reserve = Math.min(this.inFlight.size * EVENTS_PER_CLUSTER, DRAIN_RESERVE_MAX);
+    return info.historyLength + reserve >= HISTORY_EVENTS_BOUND;
   }
 
   private get deadlinePassed(): boolean {
