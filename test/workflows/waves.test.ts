@@ -149,7 +149,9 @@ describe('manual approval', SIDE_BY_SIDE, () => {
   test('when the first wave needs approval, then nothing is loaded or applied before it', async () => {
     await env.run({ waves: [{ clusters: ['a'], approval: 'manual' }] }, async (op) => {
       await op.waitForStatus((s) => s.pendingApproval?.wave === 1, 'approval of wave 1');
-      assert.deepEqual(op.stubs.calls, []);
+      // The status snapshot is bookkeeping of the operation, not work on its wave.
+      const work = op.stubs.calls.filter((call) => call.name !== 'writeStatusSnapshot');
+      assert.deepEqual(work, []);
       await op.handle.signal(approveWaveSignal, { wave: 1, by: 'bob' });
       const done = await op.result();
       assert.equal(done.waves[0]!.approvedBy, 'bob');
