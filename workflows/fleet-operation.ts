@@ -1,5 +1,5 @@
 // fleetOperationWorkflow: one operation — waves in order, approval gates, a child workflow per wave,
-// the failure policy and bake time; the operator's controls are methods of OperationRun (operation.ts).
+// the failure policy and bake time; the operator's controls are OperatorControls (operator-actions.ts).
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -35,6 +35,7 @@ import {
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
 import { GOVERNED_ACTIONS_PATCH, now, OperationRun, STATUS_SNAPSHOT_PATCH } from './operation';
+import { OperatorControls } from './operator-actions';
 import { waveWorkflow } from './wave';
 
 /**
@@ -42,21 +43,33 @@ import { waveWorkflow } from './wave';
  * API's update go through the same rules; histories recorded before governed actions replay the old handlers.
  */
 function registerHandlers(run: OperationRun): void {
+  const controls = new OperatorControls(run);
   setHandler(statusQuery, () => run.state);
   const governed = () => patched(GOVERNED_ACTIONS_PATCH);
-  setHandler(pauseSignal, async (actor) => void (governed() ? await run.act('pause', actor) : run.pause(actor)));
-  setHandler(resumeSignal, async (actor) => void (governed() ? await run.act('resume', actor) : run.resume(actor)));
-  setHandler(cancelSignal, async (actor) => void (governed() ? await run.act('cancel', actor) : run.cancel(actor)));
+  setHandler(
+    pauseSignal,
+    async (actor) => void (governed() ? await controls.act('pause', actor) : controls.pause(actor)),
+  );
+  setHandler(
+    resumeSignal,
+    async (actor) => void (governed() ? await controls.act('resume', actor) : controls.resume(actor)),
+  );
+  setHandler(
+    cancelSignal,
+    async (actor) => void (governed() ? await controls.act('cancel', actor) : controls.cancel(actor)),
+  );
   setHandler(approveWaveSignal, async (approval) =>
-    governed() ? void (await run.act('approve', approval)) : run.approveWave(approval),
+    governed() ? void (await controls.act('approve', approval)) : controls.approveWave(approval),
   );
   setHandler(retryClusterSignal, async (ref) =>
-    governed() ? void (await run.act('retry', ref)) : run.retryCluster(ref),
+    governed() ? void (await controls.act('retry', ref)) : controls.retryCluster(ref),
   );
-  setHandler(skipClusterSignal, async (ref) => (governed() ? void (await run.act('skip', ref)) : run.skipCluster(ref)));
+  setHandler(skipClusterSignal, async (ref) =>
+    governed() ? void (await controls.act('skip', ref)) : controls.skipCluster(ref),
+  );
   setHandler(operatorActionUpdate, (input) => {
     governed();
-    return run.act(input?.action, input);
+    return controls.act(input?.action, input);
   });
   setHandler(
     setMaxParallelUpdate,

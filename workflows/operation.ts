@@ -1,41 +1,26 @@
-// The operation's state as one named object, with the operator's controls as its methods; the
-// fleetOperationWorkflow registers these as signal and update handlers and drives the waves.
+// The operation's state as one named object, with the relays to its running wave and its status snapshots;
+// the operator's actions on it are OperatorControls (operator-actions.ts).
 import {
   condition,
   log,
   patched,
   setCurrentDetails,
   upsertSearchAttributes,
-  uuid4,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { snapshotOf } from '../domain/operation-status';
-import { appliedMessage, check, readAction, type ReadAction } from '../domain/operator-actions';
 import { FINAL_OPERATION_STATES, type OperationStateName, type PauseReason } from '../domain/states';
 import { FLEET_STATE } from '../domain/search-attributes';
 import type {
-  ActionOutcome,
-  ActorRef,
-  ApproveWaveInput,
-  ClusterRef,
-  ClusterWork,
   FiringAlarm,
   OperationInput,
   OperationState,
-  OperatorActionName,
   SetMaxParallelInput,
   WaveResult,
   WaveStatus,
 } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
-import {
-  waveCancelSignal,
-  wavePauseSignal,
-  waveResumeSignal,
-  waveRetrySignal,
-  waveSetMaxParallelSignal,
-  waveSkipSignal,
-} from './messages';
+import { wavePauseSignal, waveSetMaxParallelSignal } from './messages';
 import type { waveWorkflow } from './wave';
 
 type WaveHandle = ChildWorkflowHandle<typeof waveWorkflow>;
@@ -50,8 +35,6 @@ export const GOVERNED_ACTIONS_PATCH = 'governed-operator-actions';
  * it, on every replica, without querying the workflow.
  */
 export const STATUS_SNAPSHOT_PATCH = 'status-snapshot';
-/** How many answered actions the state keeps to recognise a repeat (an update retried as a signal). */
-const RECENT_ACTIONS_KEPT = 100;
 
 function initialState(input: OperationInput): OperationState {
   return {
@@ -97,9 +80,7 @@ export class OperationRun {
   private waveStarted: WaveHandle | undefined;
   /** The last relay to the wave, so the next one is sent only after it was delivered. */
   private relayed: Promise<void> = Promise.resolve();
-  /** Actions being answered right now, by action id: a repeat arriving meanwhile waits for the same answer. */
-  private readonly answering = new Map<string, Promise<ActionOutcome>>();
-  private readonly allowSelfApproval: boolean;
+  readonly allowSelfApproval: boolean;
   /** The snapshot last written to PostgreSQL (as JSON), while snapshots are written (see startStatusSnapshots). */
   private snapshots: { written: string } | undefined;
 
@@ -222,7 +203,7 @@ export class OperationRun {
   }
 
   /** Sends to the running wave, if any; `orElse` runs when there is none or it already closed. */
-  private toWave(send: (wave: WaveHandle) => Promise<void>, orElse?: () => void): void {
+  toWave(send: (wave: WaveHandle) => Promise<void>, orElse?: () => void): void {
     const starting = this.waveStarting;
     if (!starting) return orElse?.();
     // Each relay waits for the child to run and for the relay before it: two signals sent at once may
@@ -239,81 +220,10 @@ export class OperationRun {
   }
 
   /**
-   * An operator action since governed actions: read defensively, checked against the state (who asks,
-   * four-eyes, whether it applies now), applied or rejected, and audited with how it came; the answer
-   * says which. An action id seen before gets the first answer and changes nothing.
-   */
-  act(action: OperatorActionName, payload: unknown): Promise<ActionOutcome> {
-    const read = readAction(action, payload);
-    const id = read.actionId;
-    if (!id) return this.answer(read);
-    const earlier = this.answering.get(id) ?? this.state.recentActions?.find((a) => a.actionId === id);
-    if (earlier) return Promise.resolve(earlier).then(({ outcome, reason, message }) => ({ outcome, reason, message }));
-    const answer = this.answer(read).then((outcome) => {
-      const recent = [...(this.state.recentActions ?? []), { actionId: id, ...outcome }];
-      this.state.recentActions = recent.slice(-RECENT_ACTIONS_KEPT);
-      return outcome;
-    });
-    this.answering.set(id, answer);
-    return answer.finally(() => this.answering.delete(id));
-  }
-
-  private async answer(read: ReadAction): Promise<ActionOutcome> {
-    const record = {
-      actionKey: read.actionId ?? uuid4(),
-      operationId: this.operationId,
-      action: read.action,
-      by: read.by || 'unknown',
-      role: read.role,
-      via: read.via,
-      ...(read.requestId ? { requestId: read.requestId } : {}),
-      details: {
-        ...(read.wave !== undefined ? { wave: read.wave } : {}),
-        ...(read.clusterId ? { clusterId: read.clusterId } : {}),
-        ...(read.comment ? { comment: read.comment } : {}),
-        // The REST path's id, which its answer (actionResult, or a 202's body) also names.
-        ...(read.actionId ? { actionId: read.actionId } : {}),
-      },
-    };
-    const refusal = check(this.state, read, this.allowSelfApproval);
-    if (refusal) {
-      log.warn('operator action rejected', { ...record, ...refusal });
-      const outcome: ActionOutcome = { outcome: 'rejected', ...refusal };
-      await this.audit(`${read.action} rejected: ${refusal.reason}`, { ...record, ...outcome });
-      return outcome;
-    }
-    const message = appliedMessage(read);
-    if (read.action === 'retry' || read.action === 'skip') {
-      // The run's own state decides (only a failed run is retried, only one not started is skipped),
-      // read and changed with the audit row in one transaction.
-      const clusterId = read.clusterId!;
-      const result = await bookkeeping.clusterAction.executeWithOptions(
-        withSummary(BOOKKEEPING_OPTIONS, `${read.action} ${clusterId} (by ${record.by} via ${read.via})`),
-        [{ ...record, action: read.action, clusterId, appliedMessage: message }],
-      );
-      if (result.outcome === 'applied') {
-        this.markApplied();
-        if (!this.isFinal()) {
-          if (read.action === 'retry') this.queueRetry(clusterId, record.by);
-          else this.markSkipped(clusterId, record.by);
-        }
-        await this.flushIfWritten();
-      }
-      return result;
-    }
-    this.applyControl(read);
-    this.markApplied();
-    const outcome: ActionOutcome = { outcome: 'applied', message };
-    await this.audit(`${read.action} by ${record.by} via ${read.via}`, { ...record, ...outcome });
-    await this.flushIfWritten();
-    return outcome;
-  }
-
-  /**
    * An applied action moves the snapshot's time on, even when only runs changed (a retry or a skip): its
    * new version tells every API replica's cache that the counts moved too.
    */
-  private markApplied(): void {
+  markApplied(): void {
     if (this.snapshots) this.state.updatedAt = now();
   }
 
@@ -321,142 +231,8 @@ export class OperationRun {
    * An applied action is answered once the snapshot showing it is written, so any API replica reading
    * PostgreSQL after the answer sees it; histories from before snapshots answer as they did.
    */
-  private async flushIfWritten(): Promise<void> {
+  async flushIfWritten(): Promise<void> {
     if (this.snapshots) await this.flushStatusSnapshot();
-  }
-
-  /** The audit row, written by the engine (retried until PostgreSQL answers, written once). */
-  private async audit(summary: string, record: Parameters<typeof bookkeeping.recordOperatorAction>[0]) {
-    await bookkeeping.recordOperatorAction.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, summary), [record]);
-  }
-
-  private applyControl(read: ReadAction): void {
-    if (read.action === 'pause') this.doPause(read.by);
-    else if (read.action === 'resume') this.doResume(read.by);
-    else if (read.action === 'cancel') this.doCancel(read.by);
-    else if (read.action === 'approve') this.doApprove(read.wave!, read.by, read.comment);
-  }
-
-  // ---- the controls as signals were handled before governed actions: replayed by older histories ----
-
-  pause({ by }: ActorRef): void {
-    const state = this.state;
-    if (this.isFinal() || state.paused) return;
-    this.doPause(by);
-  }
-
-  resume({ by }: ActorRef): void {
-    const state = this.state;
-    if (this.isFinal() || !state.paused) return;
-    const firing = this.alarmsFiring();
-    if (firing.length > 0) {
-      log.warn('resume refused: an alarm still fires', {
-        operationId: this.operationId,
-        by,
-        firing: firing.map((alarm) => alarm.name),
-      });
-      return;
-    }
-    this.doResume(by);
-  }
-
-  cancel({ by }: ActorRef): void {
-    if (this.isFinal()) return;
-    this.doCancel(by);
-  }
-
-  approveWave({ wave, by, comment }: ApproveWaveInput): void {
-    const state = this.state;
-    if (!state.waves[wave - 1] || state.pendingApproval?.wave !== wave) return;
-    this.doApprove(wave, by, comment);
-  }
-
-  async retryCluster({ clusterId, by }: ClusterRef): Promise<void> {
-    if (this.isFinal()) return;
-    this.queueRetry(clusterId, by);
-    // Operations started before this change never recorded the re-queue: keep their replay unchanged.
-    if (patched('requeue-run-on-retry')) {
-      await bookkeeping.requeueCluster.executeWithOptions(
-        withSummary(BOOKKEEPING_OPTIONS, `re-queue ${clusterId} (retry by ${by})`),
-        [{ operationId: this.operationId, clusterId }],
-      );
-    }
-  }
-
-  async skipCluster({ clusterId, by }: ClusterRef): Promise<void> {
-    if (this.isFinal()) return;
-    this.markSkipped(clusterId, by);
-    await bookkeeping.skipClusters.executeWithOptions(
-      withSummary(BOOKKEEPING_OPTIONS, `skip ${clusterId} (by ${by})`),
-      [{ operationId: this.operationId, clusterIds: [clusterId], reason: `skipped_by:${by}` }],
-    );
-  }
-
-  // ---- what each control does once it is allowed ----
-
-  private doPause(by: string): void {
-    const state = this.state;
-    log.info('operation paused by an operator', { operationId: this.operationId, by });
-    state.paused = true;
-    const running = this.currentWaveStatus();
-    if (running?.state === 'running') running.state = 'paused';
-    this.setState('paused', 'operator');
-    this.toWave((wave) => wave.signal(wavePauseSignal));
-  }
-
-  private doResume(by: string): void {
-    const state = this.state;
-    log.info('operation resumed', { operationId: this.operationId, by, pauseReason: state.pauseReason });
-    state.paused = false;
-    const current = this.currentWaveStatus();
-    if (current?.state === 'paused') current.state = 'running';
-    this.setState(state.pendingApproval ? 'awaiting_approval' : 'running');
-    this.toWave((wave) => wave.signal(waveResumeSignal));
-  }
-
-  private doCancel(by: string): void {
-    log.info('operation cancel requested: in-flight clusters finish, nothing new starts', {
-      operationId: this.operationId,
-      by,
-    });
-    this.state.cancelRequested = true;
-    this.toWave((wave) => wave.signal(waveCancelSignal));
-  }
-
-  private doApprove(wave: number, by: string, comment: string | undefined): void {
-    const state = this.state;
-    const waveStatus = state.waves[wave - 1]!;
-    log.info('wave approved', { operationId: this.operationId, wave, by });
-    waveStatus.approvedBy = by;
-    waveStatus.approvedAt = now();
-    waveStatus.approvalComment = comment ?? null;
-    state.pendingApproval = null;
-  }
-
-  /** The next operator attempt of a failed cluster, handed to the running wave or kept for the next one. */
-  private queueRetry(clusterId: string, by: string): void {
-    const state = this.state;
-    const attempt = (state.retryAttempts[clusterId] ?? 1) + 1;
-    state.retryAttempts[clusterId] = attempt;
-    const work: ClusterWork = { clusterId, attempt };
-    // A retry after a skip wins, as it does inside a running wave; earlier histories kept the skip.
-    if (state.skipped.some((entry) => entry.clusterId === clusterId) && patched('retry-overrides-earlier-skip')) {
-      state.skipped = state.skipped.filter((entry) => entry.clusterId !== clusterId);
-    }
-    log.info('cluster retry requested', { operationId: this.operationId, clusterId, operatorAttempt: attempt, by });
-    this.toWave(
-      (wave) => wave.signal(waveRetrySignal, work),
-      () => void state.pendingRetries.push(work),
-    );
-  }
-
-  private markSkipped(clusterId: string, by: string): void {
-    const state = this.state;
-    log.info('cluster skipped by an operator', { operationId: this.operationId, clusterId, by });
-    state.skipped.push({ clusterId, by });
-    state.notStarted = state.notStarted.filter((w) => w.clusterId !== clusterId);
-    state.pendingRetries = state.pendingRetries.filter((w) => w.clusterId !== clusterId);
-    this.toWave((wave) => wave.signal(waveSkipSignal, { clusterId }));
   }
 
   setMaxParallel({ maxParallel, by, wave }: SetMaxParallelInput): { maxParallel: number; wave?: number } {
