@@ -14,16 +14,8 @@ import { OPERATION_ROUTES, type RouteContract } from '../routes/operation-contra
 import { defineRoute, type RouteSpec } from './define';
 import { approveExample, operationPolicyExample, operationRequestExample } from './examples';
 import { OPERATOR_ACTIONS } from '../../domain/workflow-contracts';
-import {
-  named,
-  DryRunSchema,
-  EventPageSchema,
-  MaxParallelSetSchema,
-  OperationListSchema,
-  OperationStartedSchema,
-  OperationStatusSchema,
-  RunPageSchema,
-} from './schemas';
+import { named, DryRunSchema, OperationStartedSchema, OperationStatusSchema } from './schemas';
+import { EventPageSchema, MaxParallelSetSchema, OperationListSchema, RunPageSchema } from './page-schemas';
 
 const TAG = 'operations';
 const MOUNT = '/v1/operations';

@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { defineRoute } from './define';
-import { ReadinessSchema } from './schemas';
+import { ReadinessSchema } from './page-schemas';
 
 const TAG = 'system';
 

@@ -2,24 +2,27 @@
 // the Web UI server, built once from their Go modules into the same cache as the CLI, started on the files
 // docker-compose.yml uses (deploy/temporal/config, deploy/temporal/dynamicconfig.yaml, deploy/temporal-schema.sh,
 // deploy/temporal-setup.sh): PostgreSQL persistence, SQL visibility, N history shards.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { dropDatabase } from '../../db/migrate';
+import { canConnect, resolveTemporalCli, SEARCH_ATTRIBUTES, waitForPort, type TemporalHandle } from './temporal';
 import {
-  cacheDir,
-  canConnect,
-  resolveTemporalCli,
-  SEARCH_ATTRIBUTES,
-  waitForPort,
-  type TemporalHandle,
-} from './temporal';
+  resolveBinary,
+  SERVER_BINARY,
+  SQL_TOOL_BINARY,
+  TEMPORAL_SERVER_VERSION,
+  UI_SERVER_BINARY,
+} from './temporal-binaries';
+import { databaseUrl, postgresTarget, type PostgresTarget } from './temporal-databases';
+import { freePorts, spawnLogged, stopChild, exitedPromise, waitForFrontend, type ServerPorts } from './server-process';
 
-export const TEMPORAL_SERVER_VERSION = '1.29.1';
-export const TEMPORAL_UI_SERVER_VERSION = '2.42.1';
+// What the scripts and tests import from here, wherever it lives.
+export { canProvideServer, findBinary, SERVER_BINARY, TEMPORAL_SERVER_VERSION } from './temporal-binaries';
+export { defaultPorts, freePorts, type ServerPorts } from './server-process';
+export { postgresTarget, type PostgresTarget } from './temporal-databases';
+
 export const DEFAULT_SHARDS = 4;
 
 const root = path.join(__dirname, '..', '..');
@@ -28,219 +31,6 @@ export const UI_CONFIG_DIR = path.join(root, 'deploy', 'temporal', 'ui');
 export const DYNAMIC_CONFIG_FILE = path.join(root, 'deploy', 'temporal', 'dynamicconfig.yaml');
 /** The `--env` of both config dirs: deploy/temporal/config/fleetwave.yaml, deploy/temporal/ui/fleetwave.yaml. */
 const CONFIG_ENV = 'fleetwave';
-
-export interface GoBinary {
-  /** What the messages call it. */
-  label: string;
-  /** The environment variable that names a prebuilt binary instead. */
-  envVar: string;
-  module: string;
-  version: string;
-  /** Its own cache dir: the server and the UI server are both built as `server`, so each needs its own GOBIN. */
-  dirName: string;
-  file: string;
-}
-
-export const SERVER_BINARY: GoBinary = {
-  label: 'Temporal server',
-  envVar: 'TEMPORAL_SERVER_BIN',
-  module: 'go.temporal.io/server/cmd/server',
-  version: TEMPORAL_SERVER_VERSION,
-  dirName: `temporal-server-${TEMPORAL_SERVER_VERSION}`,
-  file: 'server',
-};
-
-export const SQL_TOOL_BINARY: GoBinary = {
-  label: 'Temporal SQL tool',
-  envVar: 'TEMPORAL_SQL_TOOL',
-  module: 'go.temporal.io/server/cmd/tools/sql',
-  version: TEMPORAL_SERVER_VERSION,
-  dirName: `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`,
-  file: 'sql',
-};
-
-export const UI_SERVER_BINARY: GoBinary = {
-  label: 'Temporal Web UI server',
-  envVar: 'TEMPORAL_UI_SERVER',
-  module: 'github.com/temporalio/ui-server/v2/cmd/server',
-  version: TEMPORAL_UI_SERVER_VERSION,
-  dirName: `temporal-ui-server-${TEMPORAL_UI_SERVER_VERSION}`,
-  file: 'server',
-};
-
-export interface ResolvedBinary {
-  path: string;
-  source: 'env' | 'cache' | 'go install';
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function goOnPath(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, 'go'))) return path.join(dir, 'go');
-  }
-  return undefined;
-}
-
-/** Where `bin` is cached: next to the CLI's cache dir (`~/.cache/fleetwave/<dirName>/<file>`). */
-export function cachedPath(bin: GoBinary, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(path.dirname(cacheDir(env)), bin.dirName, bin.file);
-}
-
-/** Without building: the binary named by its variable, or the cached one, or undefined. */
-export function findBinary(bin: GoBinary, env: NodeJS.ProcessEnv = process.env): ResolvedBinary | undefined {
-  const named = env[bin.envVar];
-  if (named) {
-    if (!isExecutable(named)) throw new Error(`${bin.envVar}=${named} is not an executable file`);
-    return { path: named, source: 'env' };
-  }
-  const cached = cachedPath(bin, env);
-  return isExecutable(cached) ? { path: cached, source: 'cache' } : undefined;
-}
-
-/** Whether every binary the server needs is there already, or Go can build the missing ones. */
-export function canProvideServer(env: NodeJS.ProcessEnv = process.env): boolean {
-  const all = [SERVER_BINARY, SQL_TOOL_BINARY];
-  return all.every((b) => findBinary(b, env)) || goOnPath(env) !== undefined;
-}
-
-/**
- * The binary named by its variable, else the cache, else `go install <module>@v<version>` into the cache
- * (first time only: the server takes a few minutes cold). Throws with what to do when none works.
- */
-export function resolveBinary(
-  bin: GoBinary,
-  log: (msg: string) => void = (m) => console.error(m),
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedBinary {
-  const found = findBinary(bin, env);
-  if (found) return found;
-  const go = goOnPath(env);
-  const target = cachedPath(bin, env);
-  if (!go) {
-    throw new Error(
-      `${bin.label} v${bin.version} is not in ${target} and Go is not installed to build it: ` +
-        `install Go 1.25+, or set ${bin.envVar} to a prebuilt binary`,
-    );
-  }
-  log(`building ${bin.label} v${bin.version} with Go into ${path.dirname(target)} (first time only)…`);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const build = spawnSync(go, ['install', `${bin.module}@v${bin.version}`], {
-    env: { ...env, GOBIN: path.dirname(target), CGO_ENABLED: env.CGO_ENABLED ?? '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (build.status !== 0 || !isExecutable(target)) {
-    throw new Error(`go install ${bin.module}@v${bin.version} failed (exit ${build.status ?? build.signal})`);
-  }
-  return { path: target, source: 'go install' };
-}
-
-export interface PostgresTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-}
-
-/** Host, port, user and password of a PostgreSQL URL (its database part is ignored). */
-export function postgresTarget(url: string): PostgresTarget {
-  const u = new URL(url);
-  return {
-    host: u.hostname || '127.0.0.1',
-    port: Number(u.port || 5432),
-    user: decodeURIComponent(u.username || 'postgres'),
-    password: decodeURIComponent(u.password),
-  };
-}
-
-function databaseUrl(pg: PostgresTarget, name: string): string {
-  const u = new URL('postgres://localhost');
-  u.hostname = pg.host;
-  u.port = String(pg.port);
-  u.username = pg.user;
-  u.password = pg.password;
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** The ports of the four services of the one server process; all of them must be free. */
-export interface ServerPorts {
-  frontend: number;
-  frontendHttp: number;
-  frontendMembership: number;
-  history: number;
-  historyMembership: number;
-  matching: number;
-  matchingMembership: number;
-  worker: number;
-  workerMembership: number;
-}
-
-/** The ports of deploy/temporal/config/fleetwave.yaml's defaults, from the frontend's (7233 → 7234 history, …). */
-export function defaultPorts(frontend = 7233): ServerPorts {
-  const shift = frontend - 7233;
-  return {
-    frontend,
-    frontendHttp: 7243 + shift,
-    frontendMembership: 6933 + shift,
-    history: 7234 + shift,
-    historyMembership: 6934 + shift,
-    matching: 7235 + shift,
-    matchingMembership: 6935 + shift,
-    worker: 7239 + shift,
-    workerMembership: 6939 + shift,
-  };
-}
-
-/** Whether a TCP port can be bound on 127.0.0.1 right now. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * Nine free ports (tests: several servers on one machine never collide), below 32768: the server records its
- * membership ports in a smallint column, and the kernel's own ephemeral ports start above it anyway.
- */
-export async function freePorts(): Promise<ServerPorts> {
-  const ports: number[] = [];
-  while (ports.length < 9) {
-    const p = 10_000 + Math.floor(Math.random() * 22_000);
-    if (!ports.includes(p) && (await portIsFree(p))) ports.push(p);
-  }
-  const [
-    frontend,
-    frontendHttp,
-    frontendMembership,
-    history,
-    historyMembership,
-    matching,
-    matchingMembership,
-    worker,
-    workerMembership,
-  ] = ports as [number, number, number, number, number, number, number, number, number];
-  return {
-    frontend,
-    frontendHttp,
-    frontendMembership,
-    history,
-    historyMembership,
-    matching,
-    matchingMembership,
-    worker,
-    workerMembership,
-  };
-}
 
 export interface ServerOptions {
   /** Where Temporal's databases live (host, port, user, password). */
@@ -335,67 +125,6 @@ export function serverEnv(opts: ServerOptions, databases: { temporal: string; vi
       ? { SQL_VIS_MAX_CONNS: String(opts.visibilityMaxConns), SQL_VIS_MAX_IDLE_CONNS: String(opts.visibilityMaxConns) }
       : {}),
   };
-}
-
-function logTail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function exitedPromise(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-async function stopChild(child: ChildProcess | undefined, exited: Promise<void>): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function spawnLogged(bin: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const fd = fs.openSync(logFile, 'a');
-  try {
-    return spawn(bin, args, { cwd: root, env, stdio: ['ignore', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** The frontend serves (not only listens) and reports its history shard count. */
-async function waitForFrontend(address: string, child: ChildProcess, logFile: string): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  let last: unknown;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `the Temporal server exited (${child.exitCode ?? child.signalCode}); ${logFile}:\n${logTail(logFile)}`,
-      );
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      try {
-        const info = await connection.workflowService.getClusterInfo({});
-        return info.historyShardCount ?? 0;
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`the Temporal server on ${address} did not serve within 60 s (${String(last)}); ${logFile}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** deploy/temporal-setup.sh with the pinned CLI: the namespace and fleetwave's search attributes. */

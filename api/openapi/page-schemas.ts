@@ -1,0 +1,68 @@
+// Response shapes of lists, pages and the small answers (maxParallel set, readiness) for /openapi.json.
+import { z } from 'zod';
+import { OPERATION_STATES } from '../../domain/states';
+import { ClusterRunSchema, int, named, nullableTimestamp, timestamp } from './schemas';
+
+export const OperationListSchema = named(
+  'OperationList',
+  z.object({
+    operations: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        state: z.enum(OPERATION_STATES),
+        action: z.string().nullable(),
+        targetVersion: z.string().nullable(),
+        workflowStatus: z.string(),
+        startedAt: nullableTimestamp,
+        closedAt: nullableTimestamp,
+      }),
+    ),
+    nextPageToken: z.string().nullable(),
+  }),
+);
+
+export const RunPageSchema = named(
+  'RunPage',
+  z.object({ runs: z.array(ClusterRunSchema), nextCursor: z.string().nullable() }),
+);
+
+export const EventPageSchema = named(
+  'EventPage',
+  z.object({
+    events: z.array(
+      z.object({
+        id: int,
+        at: timestamp,
+        identity: z.string(),
+        role: z.string(),
+        action: z.string().meta({ example: 'operation.pause' }),
+        targetType: z.enum(['cluster', 'operation', 'system']),
+        targetId: z.string(),
+        operationId: z.string().nullable(),
+        requestId: z.string().nullable(),
+        payload: z.unknown(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  }),
+);
+
+export const MaxParallelSetSchema = named(
+  'MaxParallelSet',
+  z.object({
+    id: z.string(),
+    maxParallel: int,
+    wave: int.optional().meta({ description: 'the one wave changed, when the request named it' }),
+  }),
+);
+
+const dependency = z.object({ ok: z.boolean(), latencyMs: int, error: z.string().optional() });
+export const ReadinessSchema = named(
+  'Readiness',
+  z.object({
+    status: z.enum(['ready', 'not_ready']),
+    ready: z.boolean(),
+    checks: z.object({ postgres: dependency, temporal: dependency }),
+  }),
+);
