@@ -8,6 +8,7 @@ import {
   OPERATION_CONTROLS,
   OperationIdSchema,
 } from '../../domain/operation-requests';
+import { sendSharedJson } from '../cached-json';
 import { requireRole } from '../middleware/auth';
 import type { OperationsService } from '../services/operations';
 import { OPERATION_ROUTES as routes, type RouteContract } from './operation-contract';
@@ -34,7 +35,8 @@ export function operationsRouter(ops: OperationsService): Router {
   });
 
   serve(routes.status, async (req, res) => {
-    res.json(await ops.status(opId(req)));
+    // The status object is shared by every caller while its snapshot version is current: serialized once.
+    sendSharedJson(res, await ops.status(opId(req)));
   });
 
   serve(routes.setMaxParallel, async (req, res) => {

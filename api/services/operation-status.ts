@@ -15,6 +15,7 @@ import { buildStatus } from '../../domain/operation-status';
 import type { TemporalCall } from '../temporal-errors';
 import { decodePageToken, encodePageToken, listedOperation, operationListQuery } from '../temporal-visibility';
 import type { ReadLiveView, ReadSnapshotView } from './operation-live-view';
+import { createFreshReads } from './fresh-read';
 import { decodeCursor, decodeNumericCursor, encodeCursor } from './page-cursor';
 import type { Loaded, SingleFlight } from './single-flight';
 
@@ -66,6 +67,7 @@ export interface OperationStatusDeps {
 export function createOperationStatus(deps: OperationStatusDeps) {
   const { db, client, temporal, liveView, snapshotView, statusCache, pageCache } = deps;
   const recordOf = createRecordCache(db);
+  const versions = createFreshReads((id: string) => statusSnapshotVersion(db, id));
 
   /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
   async function fromRuns(record: repo.OperationRecord) {
@@ -96,11 +98,12 @@ export function createOperationStatus(deps: OperationStatusDeps) {
 
   return {
     /**
-     * One primary-key read per call (the snapshot's version); the answer itself is shared and reused while
-     * that version is current, so an action's new snapshot shows at once on every API process.
+     * A read of the snapshot's version that started after the call (shared with the calls that came at the
+     * same time); the answer itself is shared and reused while that version is current, so an action's new
+     * snapshot shows at once on every API process.
      */
     async status(id: string) {
-      const version = (await statusSnapshotVersion(db, id)) ?? null;
+      const version = (await versions.read(id)) ?? null;
       return statusCache.get(id, version, () => (version === null ? fromWorkflow(id) : fromSnapshot(id)));
     },
 

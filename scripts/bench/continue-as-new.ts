@@ -71,7 +71,9 @@ export async function continueAsNewRates(
 }
 
 /** The table BENCHMARKS.md shows for the sizes whose waves continued as new. */
-export function renderContinueAsNew(rows: { clusters: number; rates: ContinueAsNewRates | null }[]): string[] {
+export function renderContinueAsNew(
+  rows: { stack: string; clusters: number; rates: ContinueAsNewRates | null }[],
+): string[] {
   const continued = rows.filter((r) => r.rates);
   if (continued.length === 0) return [];
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
@@ -79,11 +81,12 @@ export function renderContinueAsNew(rows: { clusters: number; rates: ContinueAsN
     '',
     "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all.",
     '',
-    '| clusters | wave runs continued as new | every | overall | before | slowest second around | after | slowest second of all |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...continued.map(({ clusters, rates }) => {
+    '| stack | clusters | wave runs continued as new | every | overall | before | slowest second around | after | slowest second of all |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...continued.map(({ stack, clusters, rates }) => {
       const r = rates!;
       const cells = [
+        stack,
         clusters,
         r.count,
         `${r.everySeconds.toFixed(1)} s`,

@@ -134,6 +134,9 @@ export async function statusCost(apiUrl: string, id: string): Promise<{ p50Ms: n
 
 export interface LoadResult {
   path: string;
+  /** API replicas the 50 clients were spread over (each replica its own share of them). */
+  replicas: number;
+  /** The slowest replica's percentiles (one replica: its own). */
   p50: number;
   p99: number;
   requests: number;
@@ -141,14 +144,25 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export async function loadTest(apiUrl: string, path: string, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({ url: `${apiUrl}${path}`, connections: 50, duration: seconds });
+/** 50 clients for `seconds`, split evenly over the API replicas, as a balancer in front of them would. */
+export async function loadTest(apiUrls: string[], path: string, seconds: number, clients = 50): Promise<LoadResult> {
+  const results = await Promise.all(
+    apiUrls.map((url, i) =>
+      autocannon({
+        url: `${url}${path}`,
+        connections: Math.floor(clients / apiUrls.length) + (i < clients % apiUrls.length ? 1 : 0),
+        duration: seconds,
+      }),
+    ),
+  );
+  const sum = (pick: (r: autocannon.Result) => number) => results.reduce((total, r) => total + pick(r), 0);
   return {
     path,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    errors: result.errors,
-    non2xx: result.non2xx,
+    replicas: apiUrls.length,
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    requests: sum((r) => r.requests.total),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
   };
 }

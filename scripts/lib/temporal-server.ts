@@ -15,6 +15,7 @@ import {
   TEMPORAL_SERVER_VERSION,
   UI_SERVER_BINARY,
 } from './temporal-binaries';
+import { DYNAMIC_CONFIG_FILE } from './dynamic-config';
 import { databaseUrl, postgresTarget, type PostgresTarget } from './temporal-databases';
 import { freePorts, spawnLogged, stopChild, exitedPromise, waitForFrontend, type ServerPorts } from './server-process';
 
@@ -22,13 +23,13 @@ import { freePorts, spawnLogged, stopChild, exitedPromise, waitForFrontend, type
 export { canProvideServer, findBinary, SERVER_BINARY, TEMPORAL_SERVER_VERSION } from './temporal-binaries';
 export { defaultPorts, freePorts, type ServerPorts } from './server-process';
 export { postgresTarget, type PostgresTarget } from './temporal-databases';
+export { DYNAMIC_CONFIG_FILE } from './dynamic-config';
 
 export const DEFAULT_SHARDS = 4;
 
 const root = path.join(__dirname, '..', '..');
 export const SERVER_CONFIG_DIR = path.join(root, 'deploy', 'temporal', 'config');
 export const UI_CONFIG_DIR = path.join(root, 'deploy', 'temporal', 'ui');
-export const DYNAMIC_CONFIG_FILE = path.join(root, 'deploy', 'temporal', 'dynamicconfig.yaml');
 /** The `--env` of both config dirs: deploy/temporal/config/fleetwave.yaml, deploy/temporal/ui/fleetwave.yaml. */
 const CONFIG_ENV = 'fleetwave';
 
@@ -266,7 +267,14 @@ export async function startTemporalServer(opts: ServerOptions): Promise<ServerHa
  */
 export async function startTestTemporalServer(
   postgresUrl: string,
-  opts: { shards?: number; prefix?: string; log?: (msg: string) => void } = {},
+  opts: {
+    shards?: number;
+    prefix?: string;
+    /** Connections per service and store (default 5) and for visibility (default 3). */
+    maxConns?: number;
+    visibilityMaxConns?: number;
+    log?: (msg: string) => void;
+  } = {},
 ): Promise<ServerHandle> {
   const name = `${opts.prefix ?? 'temporal_test'}_${process.pid}_${Date.now().toString(36)}`;
   return startTemporalServer({
@@ -278,8 +286,8 @@ export async function startTestTemporalServer(
     headless: true,
     retention: '24h',
     logFile: path.join(os.tmpdir(), `fleetwave-${name}.log`),
-    maxConns: 5,
-    visibilityMaxConns: 3,
+    maxConns: opts.maxConns ?? 5,
+    visibilityMaxConns: opts.visibilityMaxConns ?? 3,
     dropOnStop: true,
     log: opts.log,
   });

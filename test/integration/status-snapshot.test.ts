@@ -1,6 +1,6 @@
 // Status served from the snapshot the workflow keeps in PostgreSQL, end to end: it equals the workflow's
 // live state through an operation's life; an action answered 200 by one API process shows at once in a
-// second one (each with its own status cache); an operation without a snapshot still answers via the query.
+// second one (each with its own status cache), and a poller's If-None-Match gets 304 until it does; an operation without a snapshot still answers via the query.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deleteStatusSnapshot } from '../../db/status-snapshots';
@@ -156,12 +156,30 @@ describe('status from the snapshot', () => {
     });
     await snapshotMatchesLive(op.id, 'awaiting_approval');
     await get(replica, op.id);
+    // A poller that sends the ETag back is told nothing changed, until something does. (fetch adds
+    // `Cache-Control: no-cache` to a conditional request unless one is given, and no-cache asks for the body.)
+    const revalidate = (tag: string) => ({ 'if-none-match': tag, 'cache-control': 'max-age=0' });
+    const statusPath = `/v1/operations/${op.id}`;
+    const tagged = await call(replica.url, 'GET', statusPath, { token: TOKENS.viewer });
+    const etag = tagged.headers.get('etag');
+    assert.ok(etag, 'status carries an ETag');
+    const unchanged = await call(replica.url, 'GET', statusPath, {
+      token: TOKENS.viewer,
+      headers: revalidate(etag),
+    });
+    assert.equal(unchanged.status, 304);
     const patched = await call(stack.api.url, 'PATCH', `/v1/operations/${op.id}`, {
       token: TOKENS.operator,
       body: { maxParallel: 7 },
     });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
-    assert.equal((await get(replica, op.id)).maxParallelOverride, 7);
+    const changed = await call(replica.url, 'GET', statusPath, {
+      token: TOKENS.viewer,
+      headers: revalidate(etag),
+    });
+    assert.equal(changed.status, 200, 'the ETag of the answer before the change no longer matches');
+    assert.equal(changed.body.maxParallelOverride, 7);
+    assert.notEqual(changed.headers.get('etag'), etag);
     assert.equal((await act(replica, op.id, 'cancel', TOKENS.operator)).status, 200);
     await snapshotMatchesLive(op.id, 'cancelled');
   });

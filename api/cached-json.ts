@@ -1,0 +1,30 @@
+// JSON answers shared by many requests (a status served from memory under load): the object is serialized
+// and tagged once, not per request. The ETag lets a poller that sends If-None-Match get 304 Not Modified.
+import { createHash } from 'node:crypto';
+import type { Response } from 'express';
+
+interface Serialized {
+  body: string;
+  etag: string;
+}
+
+const serialized = new WeakMap<object, Serialized>();
+
+function serialize(value: object): Serialized {
+  let entry = serialized.get(value);
+  if (!entry) {
+    const body = JSON.stringify(value);
+    entry = { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+    serialized.set(value, entry);
+  }
+  return entry;
+}
+
+/** res.json for an answer object that is shared and never mutated once sent. */
+export function sendSharedJson(res: Response, value: object): void {
+  const { body, etag } = serialize(value);
+  res.setHeader('ETag', etag);
+  res.type('application/json');
+  // res.send answers 304 Not Modified itself when the request's If-None-Match matches this ETag.
+  res.send(body);
+}

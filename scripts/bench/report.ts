@@ -1,0 +1,70 @@
+// The Markdown block `npm run bench` prints and writes into BENCHMARKS.md.
+import os from 'node:os';
+import { renderContinueAsNew, type ContinueAsNewRates } from './continue-as-new';
+import type { LoadResult } from './measure';
+
+export interface Row {
+  stack: string;
+  clusters: number;
+  engineSeconds: number;
+  baselineSeconds: number;
+  historyEvents: number;
+  historyBytes: number;
+  workerRssMb: number | null;
+  statusP50Ms: number;
+  statusBytes: number;
+  /** Throughput around the waves' continue-as-new (null: no wave continued as new). */
+  rates: ContinueAsNewRates | null;
+}
+
+export type LoadRow = LoadResult & { stack: string };
+
+export interface Report {
+  rows: Row[];
+  load: LoadRow[];
+  pools: string[];
+  command: string;
+  maxParallel: number;
+  loadClusters: number;
+  singleWave: boolean;
+}
+
+const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+export function render(r: Report): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '## Results',
+    '',
+    `Command: \`${r.command}\` · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `Machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    '',
+    ...r.pools.map((p) => `- ${p}`),
+    '',
+    `One operation over N zero-latency simulated clusters (${r.singleWave ? 'a single wave of all N' : 'by-cloud policy: internal, aws, gcp, azure waves'}; maxParallel ${r.maxParallel}), from POST to completed, against a raw-Temporal baseline of the same waves and concurrency with three no-op activities per cluster, on the same server and as many workers.`,
+    '',
+    '| stack | clusters | fleetwave s | clusters/s | baseline s | clusters/s | fleetwave / baseline | largest history (events / KiB) | worker peak RSS | status p50 / size |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.rows.map(
+      (row) =>
+        `| ${row.stack} | ${row.clusters} | ${row.engineSeconds.toFixed(1)} | ${(row.clusters / row.engineSeconds).toFixed(0)} | ${fixed(row.baselineSeconds, 1)} | ${fixed(row.clusters / row.baselineSeconds, 0)} | **${fixed(row.baselineSeconds / row.engineSeconds, 2)}** | ${row.historyEvents} / ${(row.historyBytes / 1024).toFixed(0)} | ${row.workerRssMb ?? '?'} MiB | ${row.statusP50Ms.toFixed(1)} ms / ${(row.statusBytes / 1024).toFixed(1)} KiB |`,
+    ),
+    '',
+    'fleetwave / baseline is throughput relative to raw Temporal (1.00 = no overhead).',
+    ...renderContinueAsNew(r.rows),
+  ];
+  if (r.load.length) {
+    lines.push(
+      '',
+      `API latency, 50 concurrent clients (split evenly over the API replicas; p50 and p99 of the slowest replica) while a ${r.loadClusters.toLocaleString('en-US')}-cluster operation runs:`,
+      '',
+      '| stack | route | requests | p50 ms | p99 ms | errors | non-2xx |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...r.load.map(
+        (l) =>
+          `| ${l.stack} | GET ${l.path.replace(/operations\/[^/?]+/, 'operations/:id')} | ${l.requests} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`,
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
