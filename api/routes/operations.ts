@@ -46,7 +46,8 @@ export function operationsRouter(ops: OperationsService): Router {
 
   serve(routes.runs, async (req, res) => {
     const id = opId(req);
-    res.json(await ops.clusters(id, parseOrThrow(routes.runs.query, req.query)));
+    // Callers asking for the same page at the same time share one load, and so one serialization.
+    sendSharedJson(res, await ops.clusters(id, parseOrThrow(routes.runs.query, req.query)));
   });
 
   serve(routes.events, async (req, res) => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../db/pool';
 import { continueAsNewRates } from './continue-as-new';
+import { cpuUsed, sampleCpu } from './cpu';
 import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost } from './measure';
 import { render, type LoadRow, type Row } from './report';
 import { startBenchStack, workersPeakRssMb, type BenchStack } from './stack';
@@ -39,12 +40,15 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
   const label = stackLabel(stack.spec);
   await seedBenchFleet(db, tag, n);
   console.error(`· ${label}: ${n} clusters: engine…`);
+  const cpuAtStart = sampleCpu();
   const engine = await runEngine(stack.apiUrls[0]!, tag, settings.maxParallel, settings.singleWave);
+  const cpuAtEngineEnd = sampleCpu();
   const workerRssMb = workersPeakRssMb(stack.workers);
   console.error(`  engine ${engine.seconds.toFixed(1)} s; baseline…`);
   const baselineSeconds = settings.baseline
     ? await runBaseline(client, `baseline-${tag}`, engine.waveSizes, settings.maxParallel)
     : NaN;
+  const cpu = { engine: cpuUsed(cpuAtStart, cpuAtEngineEnd), baseline: cpuUsed(cpuAtEngineEnd, sampleCpu()) };
   console.error(`  baseline ${baselineSeconds.toFixed(1)} s; histories…`);
   const history = await largestHistory(client, engine.id);
   const rates = await continueAsNewRates(client, db, engine.id);
@@ -60,6 +64,7 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
     statusP50Ms: status.p50Ms,
     statusBytes: status.bytes,
     rates,
+    cpu: settings.baseline ? cpu : { engine: cpu.engine, baseline: null },
   };
 }
 

@@ -1,6 +1,7 @@
 // The Markdown block `npm run bench` prints and writes into BENCHMARKS.md.
 import os from 'node:os';
 import { renderContinueAsNew, type ContinueAsNewRates } from './continue-as-new';
+import { CPU_PARTS, type CpuSeconds } from './cpu';
 import type { LoadResult } from './measure';
 
 export interface Row {
@@ -15,6 +16,8 @@ export interface Row {
   statusBytes: number;
   /** Throughput around the waves' continue-as-new (null: no wave continued as new). */
   rates: ContinueAsNewRates | null;
+  /** CPU seconds by part of the stack during the engine's run and during the baseline's. */
+  cpu: { engine: CpuSeconds | null; baseline: CpuSeconds | null };
 }
 
 export type LoadRow = LoadResult & { stack: string };
@@ -52,6 +55,7 @@ export function render(r: Report): string {
     '',
     'fleetwave / baseline is throughput relative to raw Temporal (1.00 = no overhead).',
     ...renderContinueAsNew(r.rows),
+    ...renderCpu(r.rows),
   ];
   if (r.load.length) {
     lines.push(
@@ -67,4 +71,27 @@ export function render(r: Report): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** CPU seconds of each part of the stack while the engine ran and while the baseline ran. */
+function renderCpu(rows: Row[]): string[] {
+  const measured = rows.filter((row) => row.cpu.engine);
+  if (measured.length === 0) return [];
+  const cells = (c: CpuSeconds | null) => CPU_PARTS.map((p) => (c ? c[p].toFixed(0) : '–'));
+  return [
+    '',
+    'Where the CPU went: CPU seconds (user + system, from /proc) of each part of the stack while the engine ran its operation, and while the baseline ran the same waves (the bench includes the status polling and the load clients).',
+    '',
+    `| stack | clusters | run | ${CPU_PARTS.join(' | ')} | CPU ms per cluster |`,
+    `|---|---:|---|${CPU_PARTS.map(() => '---:|').join('')}---:|`,
+    ...measured.flatMap((row) =>
+      (['engine', 'baseline'] as const)
+        .filter((run) => row.cpu[run])
+        .map((run) => {
+          const c = row.cpu[run]!;
+          const total = CPU_PARTS.reduce((sum, p) => sum + c[p], 0);
+          return `| ${row.stack} | ${row.clusters} | ${run === 'engine' ? 'fleetwave' : 'baseline'} | ${cells(c).join(' | ')} | ${((total * 1000) / row.clusters).toFixed(1)} |`;
+        }),
+    ),
+  ];
 }

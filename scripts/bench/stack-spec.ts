@@ -28,7 +28,7 @@ export function parseStackSpec(text: string): StackSpec {
 }
 
 export function stackLabel(spec: StackSpec): string {
-  const server = spec.server === 'dev' ? 'dev server (SQLite)' : `PostgreSQL server, ${spec.shards} shards`;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const server = spec.server === 'dev' ? 'dev server (SQLite)' : `PostgreSQL server, ${plural(spec.shards, 'shard')}`;
   return `${server}, ${plural(spec.workers, 'worker')}, ${plural(spec.apiReplicas, 'API replica')}`;
 }
