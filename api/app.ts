@@ -12,6 +12,7 @@ import { securityHeaders } from './middleware/security';
 import { clustersRouter } from './routes/clusters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { meRouter } from './routes/me';
 import { operationsRouter } from './routes/operations';
 import type { HealthService } from './services/health';
 import type { InventoryService } from './services/inventory';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(requireJson);
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
   v1.use(requireStorableInput);
+  v1.use(meRouter());
   v1.use('/clusters', clustersRouter(deps.inventory));
   v1.use('/operations', operationsRouter(deps.operations));
   app.use('/v1', v1);

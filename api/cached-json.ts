@@ -10,7 +10,8 @@ interface Serialized {
 
 const serialized = new WeakMap<object, Serialized>();
 
-function serialize(value: object): Serialized {
+/** The answer's JSON and ETag, computed once per answer object. */
+export function serializeShared(value: object): Serialized {
   let entry = serialized.get(value);
   if (!entry) {
     const body = JSON.stringify(value);
@@ -22,7 +23,7 @@ function serialize(value: object): Serialized {
 
 /** res.json for an answer object that is shared and never mutated once sent. */
 export function sendSharedJson(res: Response, value: object): void {
-  const { body, etag } = serialize(value);
+  const { body, etag } = serializeShared(value);
   res.setHeader('ETag', etag);
   res.type('application/json');
   // res.send answers 304 Not Modified itself when the request's If-None-Match matches this ETag.

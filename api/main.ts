@@ -22,17 +22,18 @@ function main(): void {
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const { connection, client } = createTemporalClient(config);
   const health = createHealthService({ db, temporalAddress: temporalConnectionOptions(config.temporal) });
+  const operations = createOperationsService({
+    db,
+    client,
+    taskQueue: config.temporal.taskQueue,
+    allowSelfApproval: config.allowSelfApproval,
+    statusCacheMs: config.statusCacheMs,
+  });
   const app = createApp({
     config,
     logger,
     inventory: createInventoryService(db),
-    operations: createOperationsService({
-      db,
-      client,
-      taskQueue: config.temporal.taskQueue,
-      allowSelfApproval: config.allowSelfApproval,
-      statusCacheMs: config.statusCacheMs,
-    }),
+    operations,
     health,
     metrics: createApiMetrics({ db, client, logger, processMetrics: true }),
   });
@@ -51,6 +52,8 @@ function main(): void {
     logger.info({ signal }, 'shutting down: no new connections, finishing requests');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    // Status streams never end by themselves: end them so their clients reconnect to another replica.
+    operations.streams.closeAll();
     server.close(() => {
       void Promise.allSettled([db.end(), connection.close(), health.close()]).then(() => {
         logger.info('stopped');

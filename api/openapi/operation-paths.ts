@@ -168,6 +168,22 @@ const routes: RouteSpec[] = [
     answers: { 200: { description: 'the status', schema: OperationStatusSchema } },
     errors: { 404: unknownOperation },
   }),
+  documented(OPERATION_ROUTES.stream, {
+    operationId: 'streamOperation',
+    summary: 'Live status: a server-sent-events stream of the status as it changes',
+    description:
+      'A `text/event-stream`. The first event is the status now; then one `status` event (`data` is the same JSON as GET /v1/operations/{id}) whenever the status changes, read once a second for all streams of the operation together. When the operation has ended the stream sends its last status and an `end` event (`{"reason":"finished"}`) and closes; an API process that shuts down sends `end` with `closing`, and an EventSource reconnects (to another replica) by itself. `unavailable` says one read failed (PostgreSQL or Temporal down) and the stream keeps trying. A `: keep-alive` comment comes every 15 s.',
+    answers: {
+      200: {
+        description: 'the stream',
+        mediaType: 'text/event-stream',
+        schema: z.string().meta({
+          example: 'retry: 3000\n\nid: 1\nevent: status\ndata: {"id":"op-…","state":"running",…}\n\n',
+        }),
+      },
+    },
+    errors: { 404: unknownOperation },
+  }),
   documented(OPERATION_ROUTES.setMaxParallel, {
     operationId: 'setMaxParallel',
     summary: 'Change maxParallel of one wave, or of the running and later waves',

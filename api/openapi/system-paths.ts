@@ -1,6 +1,7 @@
 // The public routes in the OpenAPI document: probes, metrics, this document and its reference page.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { ROLES } from '../../domain/auth';
 import { defineRoute } from './define';
 import { ReadinessSchema } from './page-schemas';
 
@@ -26,6 +27,25 @@ export function registerSystemPaths(registry: OpenAPIRegistry): void {
     answers: {
       200: { description: 'ready', schema: ReadinessSchema },
       503: { description: 'not ready: `checks` says which dependency failed', schema: ReadinessSchema },
+    },
+  });
+
+  defineRoute(registry, {
+    method: 'get',
+    path: '/v1/me',
+    operationId: 'me',
+    tag: TAG,
+    role: 'viewer',
+    summary: 'Who the token belongs to, and its role',
+    description: 'Any role. A client shows only the actions that role may take (see the roles in the README).',
+    answers: {
+      200: {
+        description: 'the caller',
+        schema: z.object({
+          identity: z.string().meta({ example: 'carol' }),
+          role: z.enum(ROLES),
+        }),
+      },
     },
   });
 

@@ -29,6 +29,7 @@ export const OPERATION_ROUTES = {
   start: { method: 'post', path: '/', role: 'operator', query: StartQuerySchema, body: OperationRequestSchema },
   list: { method: 'get', path: '/', role: 'viewer', query: OperationListQuerySchema },
   status: { method: 'get', path: '/:id', role: 'viewer' },
+  stream: { method: 'get', path: '/:id/stream', role: 'viewer' },
   setMaxParallel: { method: 'patch', path: '/:id', role: 'operator', body: PatchOperationBodySchema },
   runs: { method: 'get', path: '/:id/clusters', role: 'viewer', query: RunListQuerySchema },
   events: { method: 'get', path: '/:id/events', role: 'viewer', query: EventListQuerySchema },

@@ -8,7 +8,8 @@ import {
   OPERATION_CONTROLS,
   OperationIdSchema,
 } from '../../domain/operation-requests';
-import { sendSharedJson } from '../cached-json';
+import { sendSharedJson, serializeShared } from '../cached-json';
+import { openEventStream } from '../event-stream';
 import { requireRole } from '../middleware/auth';
 import type { OperationsService } from '../services/operations';
 import { OPERATION_ROUTES as routes, type RouteContract } from './operation-contract';
@@ -37,6 +38,34 @@ export function operationsRouter(ops: OperationsService): Router {
   serve(routes.status, async (req, res) => {
     // The status object is shared by every caller while its snapshot version is current: serialized once.
     sendSharedJson(res, await ops.status(opId(req)));
+  });
+
+  serve(routes.stream, async (req, res) => {
+    const id = opId(req);
+    // An unknown operation is a 404 like every other route, before the stream opens.
+    const first = await ops.status(id);
+    const { body } = serializeShared(first);
+    let unwatch = () => undefined as void;
+    const stream = openEventStream(req, res, { onClose: () => unwatch() });
+    stream.send('status', body);
+    unwatch = ops.streams.watch(
+      id,
+      { value: first, body },
+      {
+        status: (_value, json) => stream.send('status', json),
+        end: (reason) => {
+          stream.send('end', JSON.stringify({ reason }));
+          stream.close();
+        },
+        error: () =>
+          stream.send(
+            'unavailable',
+            JSON.stringify({
+              error: { code: 'status_unavailable', message: 'the status could not be read; retrying' },
+            }),
+          ),
+      },
+    );
   });
 
   serve(routes.setMaxParallel, async (req, res) => {

@@ -8,6 +8,8 @@ import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
 import { createOperationStatus, type OperationStatus, type RunPage } from './operation-status';
 import { createSingleFlight } from './single-flight';
+import { createStatusStreams } from './status-stream';
+import { serializeShared } from '../cached-json';
 
 export interface OperationsDeps {
   db: Db;
@@ -23,7 +25,11 @@ export interface OperationsDeps {
    * (concurrent callers always share one load); 0 = only share.
    */
   statusCacheMs?: number;
+  /** How often a watched operation's status is read for its streams (GET /v1/operations/:id/stream). */
+  streamIntervalMs?: number;
 }
+
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
 
 export function createOperationsService(deps: OperationsDeps) {
   const { db, client, taskQueue, allowSelfApproval } = deps;
@@ -42,7 +48,14 @@ export function createOperationsService(deps: OperationsDeps) {
     statusCache,
     pageCache,
   });
+  const streams = createStatusStreams<OperationStatus>({
+    load: (id) => statusService.status(id),
+    serialize: (value) => serializeShared(value).body,
+    finished: (value) => ENDED.has(value.state),
+    intervalMs: deps.streamIntervalMs ?? 1000,
+  });
   return {
+    streams,
     ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
     ...statusService,
     ...createOperationActions({

@@ -59,18 +59,20 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     temporalAddress: opts.temporalAddress ?? env.temporalAddress,
     timeoutMs: 1000,
   });
+  const operations = createOperationsService({
+    db,
+    client,
+    taskQueue,
+    allowSelfApproval: opts.allowSelfApproval ?? false,
+    queryTimeoutMs: opts.queryTimeoutMs ?? (opts.taskQueue ? 5000 : 1000),
+    rpcTimeoutMs: opts.rpcTimeoutMs ?? 5000,
+    streamIntervalMs: 200,
+  });
   const app = createApp({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
     logger,
     inventory: createInventoryService(db),
-    operations: createOperationsService({
-      db,
-      client,
-      taskQueue,
-      allowSelfApproval: opts.allowSelfApproval ?? false,
-      queryTimeoutMs: opts.queryTimeoutMs ?? (opts.taskQueue ? 5000 : 1000),
-      rpcTimeoutMs: opts.rpcTimeoutMs ?? 5000,
-    }),
+    operations,
     health,
     metrics: createApiMetrics({ db, client, logger, timeoutMs: 1000 }),
   });
@@ -84,6 +86,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     client,
     taskQueue,
     async close() {
+      operations.streams.closeAll();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await Promise.allSettled([db.end(), connection.close(), health.close()]);

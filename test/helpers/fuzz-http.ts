@@ -36,11 +36,20 @@ export function sendRaw(port: number, req: Req): Promise<Res> {
       { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false, timeout: 15_000 },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
+        const done = () => {
           const text = Buffer.concat(chunks).toString('utf8');
           resolve({ status: res.statusCode ?? 0, text, json: parseJson(text) });
+        };
+        // A status stream of a running operation never ends: its first event is the answer to judge.
+        const stream = /^text\/event-stream/.test(String(res.headers['content-type']));
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          if (stream && /\ndata: .*\n\n/.test(Buffer.concat(chunks).toString('utf8'))) {
+            done();
+            r.destroy();
+          }
         });
+        res.on('end', done);
       },
     );
     r.on('timeout', () => r.destroy(new Error(`no answer within 15 s to ${req.method} ${req.path.slice(0, 200)}`)));

@@ -37,6 +37,7 @@ export const PUBLIC = routes(
   'GET /docs',
   'GET /docs/:id',
 );
+export const ME = routes('GET /v1/me');
 export const CLUSTER_READS = routes('GET /v1/clusters', 'GET /v1/clusters/:id');
 export const CLUSTER_WRITES = routes(
   'POST /v1/clusters cluster',
@@ -48,6 +49,7 @@ export const OP_READS = routes(
   'GET /v1/operations/:id',
   'GET /v1/operations/:id/clusters',
   'GET /v1/operations/:id/events',
+  'GET /v1/operations/:id/stream',
 );
 export const OP_ID_WRITES = routes(
   'PATCH /v1/operations/:id patchOp',
@@ -59,7 +61,7 @@ export const OP_ID_WRITES = routes(
   'POST /v1/operations/:id/clusters/:clusterId/skip action',
 );
 export const OP_WRITES = [...routes('POST /v1/operations op'), ...OP_ID_WRITES];
-export const V1 = [...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
+export const V1 = [...ME, ...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
 export const ALL = [...PUBLIC, ...V1];
 
 export const opIdShaped = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,62}$/);

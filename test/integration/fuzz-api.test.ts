@@ -10,6 +10,7 @@ import { assertSane, parseJson, sendRaw, show, type Req, type Res } from '../hel
 import {
   ALL,
   CLUSTER_READS,
+  ME,
   CLUSTER_WRITES,
   OP_ID_WRITES,
   OP_READS,
@@ -256,7 +257,10 @@ void describe('known bugs found by fuzzing', () => {
 void describe('fuzzing every route with bad input', () => {
   test('when readable routes and probes get fuzzed path params, queries and headers, then none answers 5xx and every refusal is a clean error', async () => {
     await fuzz(
-      requestArb({ routes: [...PUBLIC, ...CLUSTER_READS, ...OP_READS], id: fc.oneof(anyId, fc.constant(realOp)) }),
+      requestArb({
+        routes: [...PUBLIC, ...ME, ...CLUSTER_READS, ...OP_READS],
+        id: fc.oneof(anyId, fc.constant(realOp)),
+      }),
       3200,
     );
   });

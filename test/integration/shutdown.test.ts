@@ -249,4 +249,38 @@ describe('API shutdown', () => {
     const stored = await db.query('SELECT id FROM clusters WHERE id = $1', [cluster.id]);
     assert.equal(stored.rowCount, 1);
   });
+
+  test('when the API gets SIGTERM while a status stream is open, then the stream hears end: closing and the API exits 0', async () => {
+    const { proc, url } = await startApiProcess();
+    const cluster = clusterBody({ id: uid('sd-stream') });
+    const seeded = await call(url, 'POST', '/v1/clusters', { token: TOKENS.operator, body: cluster });
+    assert.equal(seeded.status, 201, JSON.stringify(seeded.body));
+    // No worker polls this queue: the operation waits, so its stream would stay open for ever.
+    const op = await call(url, 'POST', '/v1/operations', {
+      token: TOKENS.operator,
+      body: { name: uid('sd-stream'), action: { type: 'restart' }, selector: { ids: [cluster.id] } },
+    });
+    assert.equal(op.status, 201, JSON.stringify(op.body));
+    const res = await fetch(`${url}/v1/operations/${op.body.id}/stream`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      signal: AbortSignal.timeout(EXIT_TIMEOUT_MS),
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+    };
+    await readUntil(/event: status\n/);
+    proc.child.kill('SIGTERM');
+    await readUntil(/event: end\ndata: .*\n\n/);
+    assert.match(text, /event: end\ndata: \{"reason":"closing"\}/);
+    const exit = await exitOf(proc, 'the API');
+    // The force exit 15 s after the signal would be code 1: the open stream did not hold the shutdown.
+    assert.deepEqual(exit, { code: 0, signal: null }, proc.output().slice(-3000));
+  });
 });
