@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../db/pool';
 import { continueAsNewRates } from './continue-as-new';
+import { commitsUsed, sampleCommits } from './commits';
 import { cpuUsed, sampleCpu } from './cpu';
 import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost } from './measure';
 import { render, type LoadRow, type Row } from './report';
@@ -40,9 +41,18 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
   const label = stackLabel(stack.spec);
   await seedBenchFleet(db, tag, n);
   console.error(`· ${label}: ${n} clusters: engine…`);
+  const databases = Object.values(stack.databases).filter((name): name is string => Boolean(name));
+  const commitsAtStart = await sampleCommits(db, databases);
   const cpuAtStart = sampleCpu();
   const engine = await runEngine(stack.apiUrls[0]!, tag, settings.maxParallel, settings.singleWave);
   const cpuAtEngineEnd = sampleCpu();
+  const used = commitsUsed(commitsAtStart, await sampleCommits(db, databases));
+  const perCluster = (name: string | undefined) => (name && used[name] !== undefined ? used[name] / n : null);
+  const commits = {
+    fleetwave: perCluster(stack.databases.fleetwave),
+    temporal: perCluster(stack.databases.temporal),
+    visibility: perCluster(stack.databases.visibility),
+  };
   const workerRssMb = workersPeakRssMb(stack.workers);
   console.error(`  engine ${engine.seconds.toFixed(1)} s; baseline…`);
   const baselineSeconds = settings.baseline
@@ -65,6 +75,7 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
     statusBytes: status.bytes,
     rates,
     cpu: settings.baseline ? cpu : { engine: cpu.engine, baseline: null },
+    commits,
   };
 }
 

@@ -18,6 +18,8 @@ export interface Row {
   rates: ContinueAsNewRates | null;
   /** CPU seconds by part of the stack during the engine's run and during the baseline's. */
   cpu: { engine: CpuSeconds | null; baseline: CpuSeconds | null };
+  /** PostgreSQL transactions per cluster while the engine ran, by database (null: not measured there). */
+  commits: { fleetwave: number | null; temporal: number | null; visibility: number | null };
 }
 
 export type LoadRow = LoadResult & { stack: string };
@@ -56,6 +58,7 @@ export function render(r: Report): string {
     'fleetwave / baseline is throughput relative to raw Temporal (1.00 = no overhead).',
     ...renderContinueAsNew(r.rows),
     ...renderCpu(r.rows),
+    ...renderCommits(r.rows),
   ];
   if (r.load.length) {
     lines.push(
@@ -92,6 +95,22 @@ function renderCpu(rows: Row[]): string[] {
           const total = CPU_PARTS.reduce((sum, p) => sum + c[p], 0);
           return `| ${row.stack} | ${row.clusters} | ${run === 'engine' ? 'fleetwave' : 'baseline'} | ${cells(c).join(' | ')} | ${((total * 1000) / row.clusters).toFixed(1)} |`;
         }),
+    ),
+  ];
+}
+
+/** PostgreSQL transactions per cluster while the engine ran. */
+function renderCommits(rows: Row[]): string[] {
+  const f = (n: number | null) => (n === null ? '–' : n.toFixed(1));
+  return [
+    '',
+    "PostgreSQL transactions committed per cluster while the engine ran (pg_stat_database), in fleetwave's database and, on the PostgreSQL-backed server, Temporal's (history, matching, timers) and its visibility database:",
+    '',
+    '| stack | clusters | fleetwave | Temporal | visibility |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.stack} | ${row.clusters} | ${f(row.commits.fleetwave)} | ${f(row.commits.temporal)} | ${f(row.commits.visibility)} |`,
     ),
   ];
 }

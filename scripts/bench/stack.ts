@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, migrate } from '../../db/migrate';
 import { freePort, launchTemporal, waitForPort, type TemporalHandle } from '../lib/temporal';
-import { startTestTemporalServer } from '../lib/temporal-server';
+import { startTestTemporalServer, type ServerHandle } from '../lib/temporal-server';
 import { serverDynamicConfig } from '../lib/dynamic-config';
 import { poolSizes, type PoolSizes } from './pools';
 import type { StackSpec } from './stack-spec';
@@ -18,6 +18,8 @@ export interface BenchStack {
   spec: StackSpec;
   temporal: TemporalHandle;
   databaseUrl: string;
+  /** The names of fleetwave's database and, on the PostgreSQL-backed server, Temporal's two. */
+  databases: { fleetwave: string; temporal?: string; visibility?: string };
   /** One URL per API replica. */
   apiUrls: string[];
   workers: ChildProcess[];
@@ -125,7 +127,10 @@ export async function startBenchStack(spec: StackSpec): Promise<BenchStack> {
       await waitForPort('127.0.0.1', port, 60_000, api);
       apiUrls.push(`http://127.0.0.1:${port}`);
     }
-    return { spec, temporal, databaseUrl, apiUrls, workers, pools, stop };
+    const fleetwave = new URL(databaseUrl).pathname.slice(1);
+    const server = temporal as Partial<ServerHandle>;
+    const databases = { fleetwave, ...server.databases };
+    return { spec, temporal, databaseUrl, databases, apiUrls, workers, pools, stop };
   } catch (err) {
     await stop();
     throw err;
