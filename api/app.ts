@@ -14,12 +14,14 @@ import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { meRouter } from './routes/me';
 import { operationsRouter } from './routes/operations';
+import { uiRouter } from './routes/ui';
 import type { HealthService } from './services/health';
 import type { InventoryService } from './services/inventory';
 import type { OperationsService } from './services/operations';
 
 export interface AppDeps {
-  config: Pick<Config, 'tokens'>;
+  /** `temporal` gives the dashboard its links to the Temporal Web UI; without it the dashboard shows none. */
+  config: Pick<Config, 'tokens'> & { temporal?: Pick<Config['temporal'], 'uiUrl' | 'namespace'> };
   logger: Logger;
   inventory: InventoryService;
   operations: OperationsService;
@@ -42,6 +44,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', deps.metrics.handler);
   app.use(healthRouter(deps.health));
   app.use(docsRouter());
+  // Public like /docs: static files only; the dashboard reads and acts through /v1 with the user's token.
+  app.use(
+    uiRouter({
+      settings: {
+        temporalUiUrl: deps.config.temporal?.uiUrl || null,
+        namespace: deps.config.temporal?.namespace ?? 'default',
+      },
+      logger: deps.logger,
+    }),
+  );
 
   const v1 = express.Router();
   v1.use(authenticate(createAuthenticator(deps.config.tokens)));

@@ -149,6 +149,7 @@ async function main(): Promise<void> {
   say(
     `  API        http://127.0.0.1:${config.port}   (try: curl -s http://127.0.0.1:${config.port}/v1/clusters?cloud=gcp)`,
   );
+  say(`  Dashboard  http://127.0.0.1:${config.port}/ui/`);
   say(`  Web UI     ${temporal?.uiUrl ?? config.temporal.uiUrl}`);
   if (signals) {
     say(`  Alarms     ${signals.url}   (demo alarm source: PUT /alarms/<name>, PUT /metrics/<name>; GET / lists them)`);

@@ -36,6 +36,13 @@ export const PUBLIC = routes(
   'GET /openapi.json',
   'GET /docs',
   'GET /docs/:id',
+  // The dashboard (api/routes/ui.ts): pages, its settings and its files.
+  'GET /ui',
+  'GET /ui/operations',
+  'GET /ui/operations/:id',
+  'GET /ui/plan',
+  'GET /ui/config.json',
+  'GET /ui/assets/:id',
 );
 export const ME = routes('GET /v1/me');
 export const CLUSTER_READS = routes('GET /v1/clusters', 'GET /v1/clusters/:id');
