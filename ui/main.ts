@@ -5,6 +5,8 @@ import { loginForm, whoAmI } from './auth';
 import { forgetToken, takeTokenFromFragment, token } from './auth-token';
 import { h, replace } from './dom';
 import { fleetPage } from './pages/fleet';
+import { operationPage } from './pages/operation';
+import { operationsPage } from './pages/operations';
 import { Router } from './router';
 import type { Me, UiConfig } from './types';
 
@@ -50,7 +52,14 @@ async function start(me: Me): Promise<void> {
     // Open mode has no token to forget.
     token() ? h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out') : null,
   );
-  router = new Router([{ pattern: /^\/ui\/?$/, page: fleetPage, nav: 'fleet' }], { me, config, root: main });
+  router = new Router(
+    [
+      { pattern: /^\/ui\/?$/, page: fleetPage, nav: 'fleet' },
+      { pattern: /^\/ui\/operations\/?$/, page: operationsPage, nav: 'operations' },
+      { pattern: /^\/ui\/operations\/([^/]+)\/?$/, page: operationPage, nav: 'operations' },
+    ],
+    { me, config, root: main },
+  );
   router.start();
 }
 

@@ -1,0 +1,28 @@
+// Run state colours: the Okabe–Ito palette, which stays distinguishable with the common colour-vision
+// deficiencies, plus two greys. The legend always names each state in words too.
+import type { RunState } from '../domain/states';
+
+export const RUN_COLOURS: Record<RunState, string> = {
+  pending: '#c8c8c8',
+  waiting_window: '#f0e442',
+  waiting_lease: '#e69f00',
+  applying: '#56b4e9',
+  monitoring: '#0072b2',
+  succeeded: '#009e73',
+  failed: '#d55e00',
+  rolled_back: '#cc79a7',
+  skipped: '#555555',
+};
+
+/** The legend's order: how a run moves, then how it may end. */
+export const LEGEND_ORDER: RunState[] = [
+  'pending',
+  'waiting_window',
+  'waiting_lease',
+  'applying',
+  'monitoring',
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'skipped',
+];
