@@ -7,6 +7,7 @@ import { h, replace } from './dom';
 import { fleetPage } from './pages/fleet';
 import { operationPage } from './pages/operation';
 import { operationsPage } from './pages/operations';
+import { planPage } from './pages/plan';
 import { Router } from './router';
 import type { Me, UiConfig } from './types';
 
@@ -57,6 +58,7 @@ async function start(me: Me): Promise<void> {
       { pattern: /^\/ui\/?$/, page: fleetPage, nav: 'fleet' },
       { pattern: /^\/ui\/operations\/?$/, page: operationsPage, nav: 'operations' },
       { pattern: /^\/ui\/operations\/([^/]+)\/?$/, page: operationPage, nav: 'operations' },
+      { pattern: /^\/ui\/plan\/?$/, page: planPage, nav: 'plan' },
     ],
     { me, config, root: main },
   );
