@@ -93,15 +93,9 @@ suite('dashboard screenshots', () => {
     );
     // Two seconds for the page's next run pages.
     await new Promise((r) => setTimeout(r, 2500));
-    const failed = await page.$('[data-failed] tr[data-state="failed"] button');
-    await page.click('[data-heatmap-list] summary');
-    await page.$eval('[data-heatmap-list]', (el) => el.removeAttribute('open'));
-    if (failed) {
-      const clusterId = await page.$eval('[data-failed] tr[data-state="failed"]', (el) =>
-        el.getAttribute('data-cluster-id'),
-      );
-      await page.click(`[data-heatmap-list] button[data-select="${clusterId}"]`).catch(() => undefined);
-    }
+    // The failed cluster selected: its run shows beside the heatmap.
+    await page.click('[data-failed] tr[data-state="failed"] button.link');
+    await page.waitForSelector('[data-selected-cluster]', { timeout: WAIT_MS });
     await page.screenshot({ path: path.join(IMAGES, 'dashboard-operation.png'), fullPage: true });
 
     const fleet = await chrome.page();
@@ -112,7 +106,7 @@ suite('dashboard screenshots', () => {
     );
     await fleet.click(`[data-list="clusters"] tr[data-cluster-id="${first}"] button`);
     await fleet.waitForSelector('[data-cluster-detail] h2', { timeout: WAIT_MS });
-    await fleet.screenshot({ path: path.join(IMAGES, 'dashboard-fleet.png'), fullPage: true });
+    await fleet.screenshot({ path: path.join(IMAGES, 'dashboard-fleet.png') });
     await waitForStatus(stack, id, (s) => ['completed', 'paused', 'failed'].includes(s.state), 180_000);
   });
 });

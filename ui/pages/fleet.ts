@@ -140,7 +140,9 @@ async function clusterDetail(id: string, panel: HTMLElement, signal: AbortSignal
           : 'No operation holds it.',
       ),
       h('h3', {}, 'Recent runs'),
-      c.runs.length ? runsTable(c.runs, { operation: true }) : h('p', { class: 'muted' }, 'No runs yet.'),
+      c.runs.length
+        ? runsTable(c.runs, { operation: true, compact: true })
+        : h('p', { class: 'muted' }, 'No runs yet.'),
     );
   } catch (err) {
     if (!signal.aborted) replace(panel, h('p', { class: 'notice', role: 'alert' }, String(err)));
