@@ -54,6 +54,8 @@ browserSuite('signing in to the dashboard', () => {
   test('when the API refuses the token later, then the form shows again', async () => {
     const page = await chrome.page();
     await signIn(page, api.url, TOKENS.operator);
+    // The fleet page has read every page of the inventory (other files' clusters too): nothing is in flight.
+    await page.waitForSelector('[data-total]', { timeout: WAIT_MS });
     await page.evaluate(() => sessionStorage.setItem('fleetwave.token', 'revoked-token-1'));
     await page.click('#nav a[data-nav=operations]');
     await page.waitForFunction(
