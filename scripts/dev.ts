@@ -135,6 +135,8 @@ async function main(): Promise<void> {
   say(seeded ? `seeded a demo fleet of ${seeded} simulated clusters` : 'inventory already has clusters: not seeding');
 
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
+  // The dashboard links to the Web UI this command started (its port may not be the default one).
+  if (temporal?.uiUrl && process.env.TEMPORAL_UI_URL === undefined) env.TEMPORAL_UI_URL = temporal.uiUrl;
   if (config.tokens.length === 0 && process.env.FLEET_ALLOW_SELF_APPROVAL === undefined) {
     // Open mode has one identity (dev), which could never pass its own approval gates otherwise.
     env.FLEET_ALLOW_SELF_APPROVAL = 'true';
