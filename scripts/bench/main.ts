@@ -12,7 +12,7 @@ import { createPool } from '../../db/pool';
 import { continueAsNewRates } from './continue-as-new';
 import { commitsUsed, sampleCommits } from './commits';
 import { cpuUsed, sampleCpu } from './cpu';
-import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost } from './measure';
+import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost, streamRate } from './measure';
 import { render, type LoadRow, type Row } from './report';
 import { startBenchStack, workersPeakRssMb, type BenchStack } from './stack';
 import { parseStackSpec, stackLabel } from './stack-spec';
@@ -94,8 +94,10 @@ async function measureLoad(stack: BenchStack, db: ReturnType<typeof createPool>)
     await loadTest(stack.apiUrls, `/v1/operations/${id}`, settings.loadSeconds),
     await loadTest(stack.apiUrls, `/v1/operations/${id}/clusters?limit=100`, settings.loadSeconds),
   ];
+  // What one watcher of the live status (the dashboard, GET …/stream) receives while the operation runs.
+  const stream = await streamRate(stack.apiUrls[0]!, id, Math.min(settings.loadSeconds, 20));
   await running;
-  return rows.map((r) => ({ ...r, stack: stackLabel(stack.spec) }));
+  return rows.map((r) => ({ ...r, stack: stackLabel(stack.spec), stream }));
 }
 
 async function main(): Promise<void> {

@@ -166,3 +166,25 @@ export async function loadTest(apiUrls: string[], path: string, seconds: number,
     non2xx: sum((r) => r.non2xx),
   };
 }
+
+/** The status stream of an operation, read for `seconds`: events and bytes received. */
+export async function streamRate(
+  apiUrl: string,
+  id: string,
+  seconds: number,
+): Promise<{ events: number; bytesPerSecond: number; seconds: number }> {
+  const started = performance.now();
+  const res = await fetch(`${apiUrl}/v1/operations/${id}/stream`, { signal: AbortSignal.timeout(seconds * 1000) });
+  let bytes = 0;
+  let events = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      events += Buffer.from(chunk).toString('utf8').split('\nevent: status\n').length - 1;
+    }
+  } catch {
+    // the timeout ends the read
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return { events, bytesPerSecond: bytes / elapsed, seconds: elapsed };
+}

@@ -22,7 +22,11 @@ export interface Row {
   commits: { fleetwave: number | null; temporal: number | null; visibility: number | null };
 }
 
-export type LoadRow = LoadResult & { stack: string };
+export type LoadRow = LoadResult & {
+  stack: string;
+  /** One status stream read during the same operation. */
+  stream: { events: number; bytesPerSecond: number; seconds: number };
+};
 
 export interface Report {
   rows: Row[];
@@ -71,6 +75,17 @@ export function render(r: Report): string {
         (l) =>
           `| ${l.stack} | GET ${l.path.replace(/operations\/[^/?]+/, 'operations/:id')} | ${l.requests} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`,
       ),
+      '',
+      'One watcher of `GET /v1/operations/:id/stream` (what the dashboard reads) during the same operation, after the load:',
+      '',
+      '| stack | seconds read | status events | bytes/s |',
+      '|---|---:|---:|---:|',
+      ...r.load
+        .filter((l, i, all) => all.findIndex((x) => x.stack === l.stack) === i)
+        .map(
+          (l) =>
+            `| ${l.stack} | ${l.stream.seconds.toFixed(0)} | ${l.stream.events} | ${l.stream.bytesPerSecond.toFixed(0)} |`,
+        ),
     );
   }
   return `${lines.join('\n')}\n`;
