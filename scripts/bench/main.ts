@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../db/pool';
 import { continueAsNewRates } from './continue-as-new';
+import { heatmapTiming } from './dashboard';
 import { commitsUsed, sampleCommits } from './commits';
 import { cpuUsed, sampleCpu } from './cpu';
 import { largestHistory, loadTest, runBaseline, runEngine, seedBenchFleet, statusCost, streamRate } from './measure';
@@ -90,14 +91,15 @@ async function measureLoad(stack: BenchStack, db: ReturnType<typeof createPool>)
   };
   const id = ops.operations?.[0]?.id;
   if (!id) throw new Error('the load phase found no running operation');
+  // The dashboard's page of the running operation, then what one watcher of its live status receives.
+  const heatmap = await heatmapTiming(stack.apiUrls[0]!, id, settings.loadClusters);
+  const stream = await streamRate(stack.apiUrls[0]!, id, Math.min(settings.loadSeconds, 10));
   const rows = [
     await loadTest(stack.apiUrls, `/v1/operations/${id}`, settings.loadSeconds),
     await loadTest(stack.apiUrls, `/v1/operations/${id}/clusters?limit=100`, settings.loadSeconds),
   ];
-  // What one watcher of the live status (the dashboard, GET …/stream) receives while the operation runs.
-  const stream = await streamRate(stack.apiUrls[0]!, id, Math.min(settings.loadSeconds, 20));
   await running;
-  return rows.map((r) => ({ ...r, stack: stackLabel(stack.spec), stream }));
+  return rows.map((r) => ({ ...r, stack: stackLabel(stack.spec), stream, heatmap }));
 }
 
 async function main(): Promise<void> {

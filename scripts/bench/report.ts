@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { renderContinueAsNew, type ContinueAsNewRates } from './continue-as-new';
 import { CPU_PARTS, type CpuSeconds } from './cpu';
+import type { HeatmapTiming } from './dashboard';
 import type { LoadResult } from './measure';
 
 export interface Row {
@@ -26,6 +27,8 @@ export type LoadRow = LoadResult & {
   stack: string;
   /** One status stream read during the same operation. */
   stream: { events: number; bytesPerSecond: number; seconds: number };
+  /** The dashboard's page of the same operation in Chromium, until its heatmap shows every cluster. */
+  heatmap: HeatmapTiming;
 };
 
 export interface Report {
@@ -76,16 +79,18 @@ export function render(r: Report): string {
           `| ${l.stack} | GET ${l.path.replace(/operations\/[^/?]+/, 'operations/:id')} | ${l.requests} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`,
       ),
       '',
-      'One watcher of `GET /v1/operations/:id/stream` (what the dashboard reads) during the same operation, after the load:',
+      'The dashboard during the same operation, before the load: its page in a headless Chromium until the heatmap shows every cluster (and the canvas draw alone), then one watcher of `GET /v1/operations/:id/stream`:',
       '',
-      '| stack | seconds read | status events | bytes/s |',
-      '|---|---:|---:|---:|',
+      '| stack | page until heatmap complete | canvas draw | stream seconds read | status events | bytes/s |',
+      '|---|---:|---:|---:|---:|---:|',
       ...r.load
         .filter((l, i, all) => all.findIndex((x) => x.stack === l.stack) === i)
-        .map(
-          (l) =>
-            `| ${l.stack} | ${l.stream.seconds.toFixed(0)} | ${l.stream.events} | ${l.stream.bytesPerSecond.toFixed(0)} |`,
-        ),
+        .map((l) => {
+          const h = l.heatmap;
+          const page = 'skipped' in h ? h.skipped : `${h.pageMs.toFixed(0)} ms`;
+          const draw = 'skipped' in h ? '–' : `${h.drawMs.toFixed(1)} ms`;
+          return `| ${l.stack} | ${page} | ${draw} | ${l.stream.seconds.toFixed(0)} | ${l.stream.events} | ${l.stream.bytesPerSecond.toFixed(0)} |`;
+        }),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,32 +1,12 @@
 // A real Chromium for the dashboard's tests, driven through puppeteer-core (which downloads no browser):
-// CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH. Without one, the suites skip and say how
+// scripts/lib/chromium.ts finds it. Without one, the suites skip and say how
 // to install it.
 // The tests' page.evaluate() callbacks run in the page: they are typed with the DOM's globals.
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-
-const CANDIDATES = ['chromium', 'chromium-browser'];
-
-/** The browser binary, or undefined. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.CHROMIUM_PATH) return fs.existsSync(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : undefined;
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    for (const name of CANDIDATES) {
-      const file = path.join(dir, name);
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return file;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
+import { CHROMIUM_ARGS, findChromium } from '../../../scripts/lib/chromium';
 
 const chromium = findChromium();
 
@@ -59,8 +39,7 @@ export function useBrowser(): TestBrowser {
     handle.browser = await puppeteer.launch({
       executablePath: chromium!,
       headless: true,
-      // Root in a container has no user namespace for the sandbox; /dev/shm may be tiny.
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     });
     handle.page = async () => {
       const context = await handle.browser.createBrowserContext();
