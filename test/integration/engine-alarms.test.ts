@@ -51,8 +51,16 @@ describe('alarms', () => {
     assert.match(paused.alarms[0].message, /5/);
     assert.ok(Date.parse(paused.alarms[0].checkedAt) > 0);
 
-    // In-flight clusters finish; none starts while paused.
-    const settled = await waitForStatus(stack, op.id, (s) => s.counts.running === 0);
+    // In-flight clusters finish; none starts while paused. A cluster whose select ran when the pause
+    // came is still pending in the counts while it goes on to apply: settled means nothing running and
+    // the succeeded count unchanged over a second.
+    let settled = await waitForStatus(stack, op.id, (s) => s.counts.running === 0);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const again = await waitForStatus(stack, op.id, (s) => s.counts.running === 0);
+      if (again.counts.succeeded === settled.counts.succeeded) break;
+      settled = again;
+    }
     await new Promise((r) => setTimeout(r, 1000));
     const later = await waitForStatus(stack, op.id, () => true);
     assert.equal(later.counts.succeeded, settled.counts.succeeded, 'a cluster finished while the alarm fired');

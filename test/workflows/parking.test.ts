@@ -233,7 +233,9 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
         waves: [{ clusters: ['w', 'l', ...ids], maxParallel: 10 }],
         onLeased: 'wait',
         limits: leaseChecks(0.3),
-        stubs: { holdApplies: true, windowOpensInMs: { w: 1000 }, leasedBy: { l: 'other-op' } },
+        // w's window opens late enough that w is still parked when the wave continues as new, even on a
+        // slow machine.
+        stubs: { holdApplies: true, windowOpensInMs: { w: 4000 }, leasedBy: { l: 'other-op' } },
       },
       async (op) => {
         await eventually(() => op.stubs.applies.keys.length === 10, 'ten in flight');
