@@ -13,16 +13,3 @@ export const RUN_COLOURS: Record<RunState, string> = {
   rolled_back: '#cc79a7',
   skipped: '#555555',
 };
-
-/** The legend's order: how a run moves, then how it may end. */
-export const LEGEND_ORDER: RunState[] = [
-  'pending',
-  'waiting_window',
-  'waiting_lease',
-  'applying',
-  'monitoring',
-  'succeeded',
-  'failed',
-  'rolled_back',
-  'skipped',
-];
