@@ -7,9 +7,9 @@ import type { AdapterRegistry } from '../adapters/types';
 import { ClusterNotFound, ClusterUnhealthy } from '../adapters/errors';
 import type { MonitorSpec } from '../domain/operation';
 import type { Db } from '../db/pool';
-import { finishRun, updateRun } from '../db/runs';
+import { finishRun, recordShadowRules, updateRun } from '../db/runs';
 import { targetVersionOf, type Action } from '../domain/operation';
-import { judgeHealth, type HealthExpectation } from '../domain/health-rules';
+import { judgeHealth, ShadowTally, type HealthExpectation } from '../domain/health-rules';
 
 export interface MonitorInput {
   operationId: string;
@@ -51,10 +51,24 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
       let checks = 0;
       /** Why the latest failing check failed; it becomes the run's error if the timeout comes first. */
       let failure: string | null = null;
+      const shadow = new ShadowTally(input.monitor.shadowRequire ?? [], stableChecks);
+      /** Records what the shadow rules would have said; never fails the cluster, whatever happens. */
+      const reportShadow = async () => {
+        if (!shadow.active) return;
+        try {
+          await recordShadowRules(deps.db, { ...fields, wouldFail: shadow.wouldFail() });
+        } catch (err) {
+          activity.log.warn('could not record the shadow rules', {
+            ...fields,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      };
       for (;;) {
         checks++;
         try {
           const health = await adapter.health({ cluster });
+          shadow.check(health);
           const verdict = judgeHealth(health, expect);
           stable = verdict.passed ? stable + 1 : 0;
           if (!verdict.passed) failure = verdict.reason;
@@ -65,6 +79,7 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
               durationMs: Date.now() - started,
               version: health.version,
             });
+            await reportShadow();
             if (!input.finish) return { checks, version: health.version };
             // The inventory takes the version the cluster reported, never the one it was asked for.
             try {
@@ -86,6 +101,7 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
           // An unknown cluster, or an error marked non-retryable (a secret the worker cannot resolve), will
           // not change by asking again: end now.
           if (err instanceof ClusterNotFound || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+          shadow.check(null);
           stable = 0;
           failure = `unhealthy: no health answer: ${err instanceof Error ? err.message : String(err)}`;
         }
@@ -99,6 +115,7 @@ export function createMonitorActivities(deps: { db: Db; adapters: AdapterRegistr
             durationMs: Date.now() - started,
             last: failure,
           });
+          await reportShadow();
           const why = failure ?? `unhealthy: only ${stable} of ${stableChecks} passing checks in a row`;
           const needed = stableChecks === 1 ? '1 passing check' : `${stableChecks} passing checks in a row`;
           throw new ClusterUnhealthy(

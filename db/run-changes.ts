@@ -185,3 +185,15 @@ export async function parkRun(
     [run.operationId, run.clusterId, run.wave, parking.state, run.attempt, windowOpensAt, heldBy],
   );
 }
+
+/** The shadow rules a cluster would have failed when its monitoring ended ([] when every one held). */
+export async function recordShadowRules(
+  db: Queryable,
+  run: { operationId: string; clusterId: string; wouldFail: readonly string[] },
+): Promise<void> {
+  await db.query(`UPDATE cluster_runs SET shadow_failed = $3 WHERE operation_id = $1 AND cluster_id = $2`, [
+    run.operationId,
+    run.clusterId,
+    run.wouldFail,
+  ]);
+}

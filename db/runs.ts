@@ -27,6 +27,8 @@ interface RunRow {
   window_opens_at: Date | null;
   /** The operation whose lease a run parked in waiting_lease waits for; null in every other state. */
   held_by: string | null;
+  /** The shadow rules (monitor.shadowRequire) this cluster would have failed; null when none were evaluated. */
+  shadow_failed: string[] | null;
 }
 
 /** A run as the API shows it. */
@@ -34,7 +36,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by, shadow_failed';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 
@@ -102,6 +104,25 @@ export async function runCounts(db: Queryable, operationId: string): Promise<Run
     count: Number(row.n),
     lastUpdate: row.last_update?.toISOString() ?? null,
   }));
+}
+
+/** Per wave: how many clusters had their shadow rules evaluated (rule null), and how many would have failed each. */
+export interface ShadowCount {
+  wave: number;
+  rule: string | null;
+  count: number;
+}
+
+export async function shadowCounts(db: Queryable, operationId: string): Promise<ShadowCount[]> {
+  const result = await db.query<{ wave: number; rule: string | null; n: string }>(
+    `SELECT wave, NULL::text AS rule, count(*) AS n FROM cluster_runs
+      WHERE operation_id = $1 AND shadow_failed IS NOT NULL GROUP BY wave
+     UNION ALL
+     SELECT wave, rule, count(*) AS n FROM cluster_runs, unnest(shadow_failed) AS rule
+      WHERE operation_id = $1 AND shadow_failed IS NOT NULL GROUP BY wave, rule`,
+    [operationId],
+  );
+  return result.rows.map((row) => ({ wave: row.wave, rule: row.rule, count: Number(row.n) }));
 }
 
 export interface InFlightRun {

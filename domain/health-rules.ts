@@ -49,3 +49,47 @@ export function judgeHealth(answer: HealthAnswer, expect: HealthExpectation): He
   }
   return { passed: true };
 }
+
+/**
+ * The shadow rules (monitor.shadowRequire) one health answer breaks: evaluated like `require`, a missing
+ * metric counting as broken, but never part of the verdict.
+ */
+export function brokenRules(answer: HealthAnswer, rules: readonly HealthRule[]): string[] {
+  return rules
+    .filter((rule) => {
+      const observed = answer.metrics?.[rule.metric];
+      return observed === undefined || !holds(observed, rule.op, rule.value);
+    })
+    .map(describeRule);
+}
+
+/**
+ * What shadow rules a cluster would have failed, from the checks that decided its monitoring: a rule broken
+ * on any of the last `stableChecks` checks (the streak that passed, or the checks before the timeout) would
+ * have kept that streak from passing. Kept as a sliding window of the broken rules per check.
+ */
+export class ShadowTally {
+  private readonly recent: string[][] = [];
+
+  constructor(
+    private readonly rules: readonly HealthRule[],
+    private readonly window: number,
+  ) {}
+
+  get active(): boolean {
+    return this.rules.length > 0;
+  }
+
+  /** One check's answer; `null` when the check got no answer (every rule counts as unknown: broken). */
+  check(answer: HealthAnswer | null): void {
+    if (!this.active) return;
+    this.recent.push(answer ? brokenRules(answer, this.rules) : this.rules.map(describeRule));
+    if (this.recent.length > this.window) this.recent.shift();
+  }
+
+  /** The rules, in their declared order, broken on any check of the window. */
+  wouldFail(): string[] {
+    const broken = new Set(this.recent.flat());
+    return this.rules.map(describeRule).filter((rule) => broken.has(rule));
+  }
+}

@@ -12,6 +12,7 @@ import {
 import type { RecordedOperation } from './operation-start';
 import type { Plan } from './planner';
 import type { AlarmStatus } from './alarms';
+import { describeRule } from './health-rules';
 import type { FiringAlarm, OperationState, WaveStatus } from './workflow-contracts';
 
 type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped' | 'waiting';
@@ -124,7 +125,24 @@ export interface StatusSources {
   inFlight: readonly { clusterId: string; wave: number; state: RunState; startedAt: string | null }[];
   /** The last evaluation of each alarm (operation_alarms). */
   alarms: readonly AlarmStatus[];
+  /** Per wave, clusters whose shadow rules were evaluated (rule null) and those that broke each rule. */
+  shadow?: readonly { wave: number; rule: string | null; count: number }[];
   noWave: number;
+}
+
+/**
+ * Each shadow rule of the operation (monitor.shadowRequire) for one wave: how many of its monitored clusters
+ * would have failed it had it been enforced, out of how many it was evaluated on.
+ */
+function shadowOf(record: RecordedOperation, wave: number, counts: StatusSources['shadow']) {
+  const rules = record.request.monitor.shadowRequire ?? [];
+  const inWave = (counts ?? []).filter((row) => row.wave === wave);
+  const evaluated = inWave.find((row) => row.rule === null)?.count ?? 0;
+  return rules.map(describeRule).map((rule) => ({
+    rule,
+    wouldFail: inWave.find((row) => row.rule === rule)?.count ?? 0,
+    evaluated,
+  }));
 }
 
 /**
@@ -158,7 +176,7 @@ function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: bo
   return operationEnded ? 'stopped' : 'running';
 }
 
-export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: StatusSources) {
+export function buildStatus({ record, live, counts, inFlight, alarms, shadow, noWave }: StatusSources) {
   const { op } = live;
   const tally = tallyRuns(counts, noWave);
   const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
@@ -183,6 +201,7 @@ export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: 
       approvalComment: reported?.approvalComment ?? null,
       startedAt: reported?.startedAt ?? null,
       finishedAt: reported?.finishedAt ?? null,
+      shadow: shadowOf(record, planned.number, shadow),
     };
   });
   return {

@@ -113,6 +113,9 @@ export const MonitorSpecSchema = z
     stableChecks: z.number().int().min(1).default(3),
     // A check passes only when every rule holds on the metrics health reports.
     require: z.array(HealthRuleSchema).max(50).default([]),
+    // Evaluated on every check like `require` and reported per wave, but never enforced: a rule tried on a
+    // live rollout before it is made a requirement.
+    shadowRequire: z.array(HealthRuleSchema).max(50).default([]),
   })
   .strict()
   // A poll interval longer than the timeout would time out before the first health check.
@@ -120,9 +123,10 @@ export const MonitorSpecSchema = z
     message: 'intervalSeconds must not exceed timeoutSeconds',
     path: ['intervalSeconds'],
   });
-/** Histories recorded before health rules carry no `require`: read it as none. */
-export type MonitorSpec = Omit<z.infer<typeof MonitorSpecSchema>, 'require'> & {
+/** Histories recorded before health rules carry no `require` (nor, before shadow rules, `shadowRequire`): none. */
+export type MonitorSpec = Omit<z.infer<typeof MonitorSpecSchema>, 'require' | 'shadowRequire'> & {
   require?: z.infer<typeof MonitorSpecSchema>['require'];
+  shadowRequire?: z.infer<typeof MonitorSpecSchema>['shadowRequire'];
 };
 
 export const DEFAULT_LEASE_CHECK_SECONDS = 30;

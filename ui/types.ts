@@ -69,6 +69,8 @@ export interface WaveStatus {
   approvalComment: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Each shadow rule (monitor.shadowRequire), never enforced; absent from older API answers. */
+  shadow?: { rule: string; wouldFail: number; evaluated: number }[];
 }
 
 export interface Alarm {

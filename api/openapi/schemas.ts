@@ -121,6 +121,10 @@ export const ClusterRunSchema = named(
     heldBy: z.string().nullable().meta({
       description: 'the operation holding the lease a cluster parked in waiting_lease waits for; null otherwise',
     }),
+    shadowFailed: z.array(z.string()).nullable().meta({
+      description:
+        'the shadow rules (monitor.shadowRequire) this cluster would have failed, as `metric op value`; [] when all held, null when none were evaluated',
+    }),
   }),
 );
 
@@ -238,6 +242,12 @@ export const OperationStatusSchema = named(
         approvalComment: z.string().nullable(),
         startedAt: nullableTimestamp,
         finishedAt: nullableTimestamp,
+        shadow: z
+          .array(z.object({ rule: z.string().meta({ example: 'consumerLag <= 100' }), wouldFail: int, evaluated: int }))
+          .meta({
+            description:
+              'each shadow rule (monitor.shadowRequire): how many of the clusters it was evaluated on would have failed it; never enforced',
+          }),
       }),
     ),
     inFlight: z

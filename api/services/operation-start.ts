@@ -44,7 +44,7 @@ function requestHash(request: OperationRequest): string {
     waveOverrides,
     ...rest
   } = request;
-  const { require, ...monitorRest } = monitor;
+  const { require, shadowRequire, ...monitorRest } = monitor;
   const added = {
     ...(limits.applyTimeoutSeconds === DEFAULT_APPLY_TIMEOUT_SECONDS &&
     limits.leaseCheckSeconds === DEFAULT_LEASE_CHECK_SECONDS
@@ -54,7 +54,11 @@ function requestHash(request: OperationRequest): string {
     ...(alarms.length === 0 && alarmIntervalSeconds === DEFAULT_ALARM_INTERVAL_SECONDS
       ? {}
       : { alarms, alarmIntervalSeconds }),
-    monitor: require.length === 0 ? monitorRest : monitor,
+    monitor: {
+      ...monitorRest,
+      ...(require.length === 0 ? {} : { require }),
+      ...(shadowRequire.length === 0 ? {} : { shadowRequire }),
+    },
     // No overrides and `{}` change nothing: both hash as before waveOverrides existed.
     ...(waveOverrides === undefined || Object.keys(waveOverrides).length === 0 ? {} : { waveOverrides }),
   };

@@ -6,7 +6,7 @@ import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
-import { inFlightRuns, listRuns, runCounts, type ClusterRun } from '../../db/runs';
+import { inFlightRuns, listRuns, runCounts, shadowCounts, type ClusterRun } from '../../db/runs';
 import { readStatusSnapshot, statusSnapshotVersion } from '../../db/status-snapshots';
 import { NotFound } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
@@ -72,12 +72,13 @@ export function createOperationStatus(deps: OperationStatusDeps) {
   /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
   async function fromRuns(record: repo.OperationRecord) {
     const id = record.id;
-    const [counts, inFlight, alarms] = await Promise.all([
+    const [counts, inFlight, alarms, shadow] = await Promise.all([
       runCounts(db, id),
       inFlightRuns(db, id),
       (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
+      (record.request.monitor.shadowRequire ?? []).length > 0 ? shadowCounts(db, id) : [],
     ]);
-    return { counts, inFlight, alarms };
+    return { counts, inFlight, alarms, shadow };
   }
 
   /** Status from the snapshot the workflow wrote; its version says how current the answer is. */

@@ -123,7 +123,7 @@ describe('step deadlines (limits.applyTimeoutSeconds)', () => {
       action: UPGRADE,
       selector: { ids: [id, other] },
       defaults: { maxParallel: 1, maxFailures: 0 },
-      limits: { applyTimeoutSeconds: 3 },
+      limits: { applyTimeoutSeconds: 6 },
       onFailure: 'pause',
     });
 

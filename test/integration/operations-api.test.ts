@@ -195,7 +195,7 @@ describe('POST /v1/operations', () => {
     assert.equal(other.body.error.code, 'idempotency_conflict');
   });
 
-  test('when a request recorded before limits, health rules and alarms existed is repeated, then it is still the same operation', async () => {
+  test('when a request recorded before limits, health rules, shadow rules and alarms existed is repeated, then it is still the same operation', async () => {
     const ids = await fleet(1);
     const body = upgrade(ids, { requestId: uid('req') });
     const first = await start(body);
@@ -204,7 +204,7 @@ describe('POST /v1/operations', () => {
     // (A stored request without onLeased ran with today's skip behaviour; a repeat still finds it.)
     const { rows } = await api.db.query('SELECT request FROM operations WHERE id = $1', [first.body.id]);
     const { limits: _l, alarms: _a, alarmIntervalSeconds: _i, onLeased: _w, ...old } = rows[0].request;
-    const { require: _r, ...monitor } = old.monitor;
+    const { require: _r, shadowRequire: _s, ...monitor } = old.monitor;
     const { requestId: _id, ...fingerprinted } = { ...old, monitor };
     const hash = createHash('sha256').update(canonicalJson(fingerprinted)).digest('hex');
     await api.db.query('UPDATE operations SET request = $2, request_hash = $3 WHERE id = $1', [

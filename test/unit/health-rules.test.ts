@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { holds, type ComparisonOp } from '../../domain/comparison';
 import { deadlineExceeded, retryDelayMs } from '../../domain/deadlines';
-import { judgeHealth, type HealthAnswer, type HealthExpectation } from '../../domain/health-rules';
+import {
+  brokenRules,
+  judgeHealth,
+  ShadowTally,
+  type HealthAnswer,
+  type HealthExpectation,
+  type HealthRule,
+} from '../../domain/health-rules';
 
 const healthy = (over: Partial<HealthAnswer> = {}): HealthAnswer => ({
   healthy: true,
@@ -119,5 +126,49 @@ void describe('deadlines', () => {
       deadlineExceeded('rollback', 5, 1, null),
       /^deadline_exceeded: rollback .*\(1 attempt\); last error: none recorded$/,
     );
+  });
+});
+
+void describe('shadow rules', () => {
+  const lag: HealthRule = { metric: 'consumerLag', op: '<=', value: 100 };
+  const urp: HealthRule = { metric: 'underReplicatedPartitions', op: '==', value: 0 };
+  const missing: HealthRule = { metric: 'diskFree', op: '>', value: 10 };
+
+  void it('when a rule breaks or its metric is absent, then it is listed as broken, in declared order', () => {
+    assert.deepEqual(
+      brokenRules(healthy({ metrics: { consumerLag: 500, underReplicatedPartitions: 0 } }), [urp, lag]),
+      ['consumerLag <= 100'],
+    );
+    assert.deepEqual(brokenRules(healthy(), [missing, lag]), ['diskFree > 10']);
+    assert.deepEqual(brokenRules(healthy(), []), []);
+  });
+
+  void it('when a rule broke only before the deciding checks, then it would not have failed the cluster', () => {
+    const tally = new ShadowTally([lag, urp], 2);
+    tally.check(healthy({ metrics: { consumerLag: 900, underReplicatedPartitions: 0 } }));
+    tally.check(healthy());
+    tally.check(healthy());
+    assert.deepEqual(tally.wouldFail(), []);
+  });
+
+  void it('when a rule broke on any of the last stableChecks checks, then it would have failed the cluster', () => {
+    const tally = new ShadowTally([lag, urp], 3);
+    tally.check(healthy());
+    tally.check(healthy({ metrics: { consumerLag: 50, underReplicatedPartitions: 2 } }));
+    tally.check(healthy());
+    assert.deepEqual(tally.wouldFail(), ['underReplicatedPartitions == 0']);
+  });
+
+  void it('when a check got no answer, then every rule counts as broken for it', () => {
+    const tally = new ShadowTally([lag], 1);
+    tally.check(null);
+    assert.deepEqual(tally.wouldFail(), ['consumerLag <= 100']);
+  });
+
+  void it('when there are no shadow rules, then nothing is tallied and nothing would fail', () => {
+    const tally = new ShadowTally([], 3);
+    tally.check(null);
+    assert.equal(tally.active, false);
+    assert.deepEqual(tally.wouldFail(), []);
   });
 });

@@ -175,7 +175,13 @@ void describe('OperationRequestSchema defaults', () => {
   void it('when optional fields are omitted, then the documented defaults are filled in', () => {
     const parsed = OperationRequestSchema.parse(base);
     assert.deepEqual(parsed.defaults, { maxParallel: 1, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
-    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 3, require: [] });
+    assert.deepEqual(parsed.monitor, {
+      timeoutSeconds: 600,
+      intervalSeconds: 10,
+      stableChecks: 3,
+      require: [],
+      shadowRequire: [],
+    });
     assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 3600, leaseCheckSeconds: 30 });
     assert.equal(parsed.onLeased, 'wait');
     assert.equal(parsed.deadline, undefined);
@@ -194,7 +200,13 @@ void describe('OperationRequestSchema defaults', () => {
       withBody({ defaults: { maxParallel: 20 }, monitor: { stableChecks: 5 } }),
     );
     assert.deepEqual(parsed.defaults, { maxParallel: 20, maxFailures: 0, bakeSeconds: 0, approval: 'none' });
-    assert.deepEqual(parsed.monitor, { timeoutSeconds: 600, intervalSeconds: 10, stableChecks: 5, require: [] });
+    assert.deepEqual(parsed.monitor, {
+      timeoutSeconds: 600,
+      intervalSeconds: 10,
+      stableChecks: 5,
+      require: [],
+      shadowRequire: [],
+    });
   });
 
   void it('when limits, health rules and alarms are given, then they are kept and the alarm defaults filled in', () => {

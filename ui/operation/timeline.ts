@@ -14,6 +14,7 @@ class WaveBlock {
   private readonly counts = h('p', { class: 'counts' });
   private readonly knobs = h('p', { class: 'muted' });
   private readonly approval = h('p', {});
+  private readonly shadow = h('p', { class: 'muted', 'data-shadow': true });
   private readonly times = h('p', { class: 'muted' });
   private readonly link = h('p', {});
   private readonly gate = h('div', {});
@@ -31,6 +32,7 @@ class WaveBlock {
       this.counts,
       this.knobs,
       this.approval,
+      this.shadow,
       this.times,
       this.link,
       this.gate,
@@ -58,6 +60,8 @@ class WaveBlock {
       (wave.bakeSeconds ? ` · bakes ${wave.bakeSeconds} s after` : '');
     this.approval.textContent = approvalText(wave);
     this.approval.dataset.approval = wave.approval;
+    this.shadow.textContent = shadowText(wave);
+    this.shadow.hidden = !wave.shadow?.length;
     this.times.textContent = wave.startedAt
       ? `started ${when(wave.startedAt)}` +
         (wave.finishedAt ? ` · finished ${when(wave.finishedAt)} (${duration(wave.startedAt, wave.finishedAt)})` : '')
@@ -94,6 +98,12 @@ class WaveBlock {
     });
     return form;
   }
+}
+
+/** The shadow rules, never enforced: how many evaluated clusters would have failed each. */
+function shadowText(wave: WaveStatus): string {
+  const rules = (wave.shadow ?? []).map((s) => `${s.rule}: ${s.wouldFail} of ${s.evaluated} would fail`);
+  return rules.length ? `shadow rules (not enforced) · ${rules.join(' · ')}` : '';
 }
 
 function approvalText(wave: WaveStatus): string {
