@@ -32,6 +32,7 @@ const EnvSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   STATUS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  FORECAST_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   LEASE_TAKEOVER_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(400),
@@ -69,6 +70,8 @@ export interface Config {
   metrics: { workerPort: number; temporalPort: number };
   /** How long GET /v1/operations/:id reuses one answer (concurrent callers share one load regardless). */
   statusCacheMs: number;
+  /** How long the run durations behind forecasts are reused, per kind and action (shared by every request). */
+  forecastCacheMs: number;
   worker: {
     shutdownGraceSeconds: number;
     leaseTakeoverGraceMs: number;
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logPretty: e.LOG_PRETTY,
     metrics: { workerPort: e.WORKER_METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
     statusCacheMs: e.STATUS_CACHE_MS,
+    forecastCacheMs: e.FORECAST_CACHE_MS,
     worker: {
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
       leaseTakeoverGraceMs: e.LEASE_TAKEOVER_GRACE_SECONDS * 1000,

@@ -28,6 +28,7 @@ function main(): void {
     taskQueue: config.temporal.taskQueue,
     allowSelfApproval: config.allowSelfApproval,
     statusCacheMs: config.statusCacheMs,
+    forecastCacheMs: config.forecastCacheMs,
   });
   const app = createApp({
     config,

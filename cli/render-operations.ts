@@ -129,6 +129,12 @@ function wavesTable(s: OperationStatus): string {
   );
 }
 
+/** The forecast end, and the waits it leaves out (docs/concepts.md, Forecasts). */
+function expectedEnd(forecast: NonNullable<OperationStatus['forecast']>): string {
+  const end = formatTime(forecast.expectedEndAt);
+  return forecast.unknownWaits.length === 0 ? end : `${end}, plus ${forecast.unknownWaits.join(', ')}`;
+}
+
 /** `fleetwave status <id>`: the header, the per-wave table, what needs a person, what runs now. */
 export function statusSummary(s: OperationStatus): string {
   const where = s.currentWave === null ? '' : `, wave ${s.currentWave} of ${s.waves.length}`;
@@ -139,6 +145,7 @@ export function statusSummary(s: OperationStatus): string {
     ...(action === null ? [] : [['action', action] as [string, string]]),
     ['started', `${formatTime(s.createdAt)} by ${s.startedBy}`],
     ['clusters', `${s.counts.total} total: ${countsText(s.counts)}, ${s.counts.pending} pending`],
+    ...(s.forecast ? [['expected end', expectedEnd(s.forecast)] as [string, string]] : []),
   ];
   const width = Math.max(...header.map(([k]) => k.length));
   const lines = [...header.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', wavesTable(s)];

@@ -1,5 +1,6 @@
 // The API answers the CLI reads, typed from the domain where it defines them, so a renamed field breaks the build.
 import type { Cluster } from '../domain/cluster';
+import type { Forecast } from '../domain/forecast';
 import type { buildStatus, RunCounts } from '../domain/operation-status';
 import type { Plan, PlannedWave } from '../domain/planner';
 
@@ -33,7 +34,12 @@ export type OperationStatus = Pick<
   | 'counts'
   | 'inFlight'
   | 'note'
-> & { waves: WaveView[]; plan?: PlanView; alarms?: FullStatus['alarms'] };
+> & {
+  waves: WaveView[];
+  plan?: PlanView;
+  alarms?: FullStatus['alarms'];
+  forecast?: Pick<Forecast, 'expectedEndAt' | 'unknownWaits'> | null;
+};
 
 export interface StartAnswer {
   id: string;

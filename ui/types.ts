@@ -101,6 +101,8 @@ export interface OperationStatus {
   workflowStatus: string | null;
   note: string | null;
   actionResult?: { name: string; outcome: string; message: string };
+  /** When the operation should end (docs/concepts.md, Forecasts); null once it has ended. */
+  forecast?: { expectedEndAt: string; unknownWaits: string[] } | null;
 }
 
 export interface OperationSummary {

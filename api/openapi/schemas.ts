@@ -14,6 +14,7 @@ import { ActionSchema, OperationRequestSchema, PolicySchema, WaveOverrideSchema 
 import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
 import { SelectorSchema } from '../../domain/selector';
 import { clusterExample } from './examples';
+import { ForecastSchema as ForecastShape } from './forecast-schema';
 
 /**
  * Gives a schema a component name. This is metadata in zod-to-openapi's own registry, keyed by the
@@ -175,7 +176,8 @@ export const OperationStartedSchema = named(
   'OperationStarted',
   z.object({ id: z.string(), state: z.enum(OPERATION_STATES), plan: PlanSchema }),
 );
-export const DryRunSchema = named('DryRunPlan', z.object({ plan: PlanSchema }));
+export const ForecastSchema = named('Forecast', ForecastShape);
+export const DryRunSchema = named('DryRunPlan', z.object({ plan: PlanSchema, forecast: ForecastSchema }));
 
 const counts = named(
   'RunCounts',
@@ -272,5 +274,6 @@ export const OperationStatusSchema = named(
     }),
     workflowStatus: z.string().nullable(),
     note: z.string().nullable(),
+    forecast: ForecastSchema.nullable().meta({ description: 'null once the operation has ended' }),
   }),
 );

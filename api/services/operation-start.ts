@@ -17,6 +17,7 @@ import type { LiveView } from '../../domain/operation-status';
 import { FLEET_ACTION, FLEET_OPERATION_NAME, FLEET_STATE, FLEET_TARGET_VERSION } from '../../domain/search-attributes';
 import type { OperationInput } from '../../domain/workflow-contracts';
 import type { TemporalCall } from '../temporal-errors';
+import type { Forecasts } from './forecast';
 import type { ReadLiveView } from './operation-live-view';
 
 export interface OperationStartDeps {
@@ -26,6 +27,7 @@ export interface OperationStartDeps {
   temporal: TemporalCall;
   liveView: ReadLiveView;
   allowSelfApproval: boolean;
+  forecasts: Forecasts;
 }
 
 /**
@@ -74,6 +76,7 @@ export function createOperationStart({
   temporal,
   liveView,
   allowSelfApproval,
+  forecasts,
 }: OperationStartDeps) {
   /** Starts (or finds) the workflow of a recorded operation; USE_EXISTING makes a repeat harmless. */
   async function launch(record: repo.OperationRecord): Promise<void> {
@@ -152,7 +155,10 @@ export function createOperationStart({
       }
       const clusters = await allClusters(db);
       const plan = planOrThrow(request, clusters);
-      if (opts.dryRun) return { outcome: 'planned' as const, body: { plan } };
+      if (opts.dryRun) {
+        const forecast = await forecasts.forPlan(request, plan, clusters, new Date());
+        return { outcome: 'planned' as const, body: { plan, forecast } };
+      }
 
       const id = operationWorkflowId(request.name, randomBytes(3).toString('hex'));
       // Without a key of the caller's, the id is the key: a 503 answer can name it for the retry.

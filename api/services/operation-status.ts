@@ -11,15 +11,17 @@ import { readStatusSnapshot, statusSnapshotVersion } from '../../db/status-snaps
 import { NotFound } from '../../domain/errors';
 import { OPERATION_WORKFLOW_TYPE } from '../../domain/ids';
 import type { EventListQuery, OperationListQuery, RunListQuery } from '../../domain/operation-requests';
-import { buildStatus } from '../../domain/operation-status';
+import { buildStatus, type StatusSources } from '../../domain/operation-status';
 import type { TemporalCall } from '../temporal-errors';
 import { decodePageToken, encodePageToken, listedOperation, operationListQuery } from '../temporal-visibility';
 import type { ReadLiveView, ReadSnapshotView } from './operation-live-view';
+import type { Forecast } from '../../domain/forecast';
+import type { Forecasts } from './forecast';
 import { createFreshReads } from './fresh-read';
 import { decodeCursor, decodeNumericCursor, encodeCursor } from './page-cursor';
 import type { Loaded, SingleFlight } from './single-flight';
 
-export type OperationStatus = ReturnType<typeof buildStatus>;
+export type OperationStatus = ReturnType<typeof buildStatus> & { forecast: Forecast | null };
 export interface RunPage {
   runs: ClusterRun[];
   nextCursor: string | null;
@@ -62,10 +64,11 @@ export interface OperationStatusDeps {
   statusCache: SingleFlight<OperationStatus>;
   /** Pages of runs, by operation and query: a load in flight is shared, a finished one never reused. */
   pageCache: SingleFlight<RunPage>;
+  forecasts: Forecasts;
 }
 
 export function createOperationStatus(deps: OperationStatusDeps) {
-  const { db, client, temporal, liveView, snapshotView, statusCache, pageCache } = deps;
+  const { db, client, temporal, liveView, snapshotView, statusCache, pageCache, forecasts } = deps;
   const recordOf = createRecordCache(db);
   const versions = createFreshReads((id: string) => statusSnapshotVersion(db, id));
 
@@ -81,20 +84,26 @@ export function createOperationStatus(deps: OperationStatusDeps) {
     return { counts, inFlight, alarms, shadow };
   }
 
+  /** The status with its forecast, computed once per load (never per request) from cached statistics. */
+  async function withForecast(record: repo.OperationRecord, sources: Omit<StatusSources, 'record' | 'noWave'>) {
+    const status = buildStatus({ record, ...sources, noWave: repo.NO_WAVE });
+    return { ...status, forecast: await forecasts.forStatus(record, status) };
+  }
+
   /** Status from the snapshot the workflow wrote; its version says how current the answer is. */
   async function fromSnapshot(id: string): Promise<Loaded<OperationStatus>> {
     const record = await recordOf(id);
     const [stored, runs] = await Promise.all([readStatusSnapshot(db, id), fromRuns(record)]);
     if (!stored) return fromWorkflow(id);
     const live = await snapshotView(record, stored.snapshot);
-    return { version: stored.version, value: buildStatus({ record, live, ...runs, noWave: repo.NO_WAVE }) };
+    return { version: stored.version, value: await withForecast(record, { live, ...runs }) };
   }
 
   /** An operation whose workflow has written no snapshot yet (started before snapshots): ask the workflow. */
   async function fromWorkflow(id: string): Promise<Loaded<OperationStatus>> {
     const record = await findOperationOrThrow(db, id);
     const [live, runs] = await Promise.all([liveView(record), fromRuns(record)]);
-    return { version: null, value: buildStatus({ record, live, ...runs, noWave: repo.NO_WAVE }) };
+    return { version: null, value: await withForecast(record, { live, ...runs }) };
   }
 
   return {

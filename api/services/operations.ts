@@ -1,8 +1,10 @@
 // The operations service the routes call: start, status and actions composed over one Temporal client,
 // one deadline policy and one status cache.
 import type { Client } from '@temporalio/client';
+import { NO_WAVE } from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { temporalCaller } from '../temporal-errors';
+import { createForecasts } from './forecast';
 import { createOperationActions } from './operation-actions';
 import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
@@ -27,6 +29,8 @@ export interface OperationsDeps {
   statusCacheMs?: number;
   /** How often a watched operation's status is read for its streams (GET /v1/operations/:id/stream). */
   streamIntervalMs?: number;
+  /** How long the run-duration statistics behind forecasts are reused (per kind and action). */
+  forecastCacheMs?: number;
 }
 
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
@@ -39,6 +43,7 @@ export function createOperationsService(deps: OperationsDeps) {
   const statusCache = createSingleFlight<OperationStatus>(deps.statusCacheMs ?? 500);
   const snapshotView = createSnapshotView({ client, temporal });
   const pageCache = createSingleFlight<RunPage>(0);
+  const forecasts = createForecasts({ db, cacheMs: deps.forecastCacheMs ?? 5000, noWave: NO_WAVE });
   const statusService = createOperationStatus({
     db,
     client,
@@ -47,6 +52,7 @@ export function createOperationsService(deps: OperationsDeps) {
     snapshotView,
     statusCache,
     pageCache,
+    forecasts,
   });
   const streams = createStatusStreams<OperationStatus>({
     load: (id) => statusService.status(id),
@@ -56,7 +62,7 @@ export function createOperationsService(deps: OperationsDeps) {
   });
   return {
     streams,
-    ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval }),
+    ...createOperationStart({ db, client, taskQueue, temporal, liveView, allowSelfApproval, forecasts }),
     ...statusService,
     ...createOperationActions({
       db,

@@ -34,6 +34,8 @@ export interface StartApiOptions {
   /** Without a worker every status query waits this long before describe: short unless a worker polls `taskQueue`. */
   queryTimeoutMs?: number;
   rpcTimeoutMs?: number;
+  /** How long forecasts reuse run-duration statistics (FORECAST_CACHE_MS). */
+  forecastCacheMs?: number;
 }
 
 export const TOKENS = {
@@ -67,6 +69,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     queryTimeoutMs: opts.queryTimeoutMs ?? (opts.taskQueue ? 5000 : 1000),
     rpcTimeoutMs: opts.rpcTimeoutMs ?? 5000,
     streamIntervalMs: 200,
+    forecastCacheMs: opts.forecastCacheMs,
   });
   const app = createApp({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },

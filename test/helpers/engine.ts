@@ -58,11 +58,15 @@ export interface EngineStack {
 }
 
 export async function startEngine(
-  opts: { allowSelfApproval?: boolean } & TestWorkerOptions = {},
+  opts: { allowSelfApproval?: boolean; forecastCacheMs?: number } & TestWorkerOptions = {},
 ): Promise<EngineStack> {
   const taskQueue = uid('tq');
   const worker = await startWorker(taskQueue, { secrets: opts.secrets });
-  const api = await startApi({ taskQueue, allowSelfApproval: opts.allowSelfApproval });
+  const api = await startApi({
+    taskQueue,
+    allowSelfApproval: opts.allowSelfApproval,
+    forecastCacheMs: opts.forecastCacheMs,
+  });
   return {
     api,
     db: api.db,

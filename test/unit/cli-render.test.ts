@@ -205,6 +205,12 @@ void describe('operation status text', () => {
     assert.match(text, /^c-2\s+1\s+applying\s+2026-01-02T03:04:06Z$/m);
   });
 
+  test('when the status has a forecast, then the header gives the expected end and the waits it leaves out', () => {
+    const forecast = { expectedEndAt: '2026-01-02T04:00:00Z', unknownWaits: ['approval:wave-2'] };
+    assert.match(statusSummary(status({ forecast })), /^expected end\s+2026-01-02T04:00:00Z, plus approval:wave-2$/m);
+    assert.doesNotMatch(statusSummary(status({ forecast: null })), /expected end/);
+  });
+
   test('when it has ended, then the final line gives every count', () => {
     assert.equal(
       finalLine(status({ state: 'completed', counts: counts({ total: 4, succeeded: 3, skipped: 1 }) })),

@@ -64,6 +64,14 @@ export function renderSummary(el: HTMLElement, status: OperationStatus, config: 
       : null,
     status.error ? h('p', { class: 'notice', 'data-operation-error': true }, `Error: ${status.error}`) : null,
     status.note ? h('p', { class: 'muted' }, status.note) : null,
+    status.forecast
+      ? h(
+          'p',
+          { class: 'muted', 'data-expected-end': status.forecast.expectedEndAt },
+          `Expected end: ${when(status.forecast.expectedEndAt)}` +
+            (status.forecast.unknownWaits.length ? `, plus ${status.forecast.unknownWaits.join(', ')}` : ''),
+        )
+      : null,
     status.alarms.length
       ? h(
           'ul',
