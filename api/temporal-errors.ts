@@ -9,7 +9,10 @@ import {
 import { Conflict, DependencyUnavailable, FleetError, NotFound } from '../domain/errors';
 
 const GRPC_DEADLINE_EXCEEDED = 4;
+/** The server sheds load (a namespace's request rate limit, say): like unavailable, try again shortly. */
+const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
+const UNAVAILABLE_CODES: readonly unknown[] = [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED];
 
 /** An error and its causes, outermost first, at most five deep (the client wraps gRPC errors in ServiceError). */
 function* causeChain(err: unknown): Generator<Error> {
@@ -31,8 +34,11 @@ function grpcCode(err: unknown): number | undefined {
 export function isTemporalUnavailable(err: unknown): boolean {
   for (const cause of causeChain(err)) {
     const code = codeOf(cause);
-    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) return true;
-    if (cause.name === 'ServiceError' && /UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(cause.message))
+    if (UNAVAILABLE_CODES.includes(code)) return true;
+    if (
+      cause.name === 'ServiceError' &&
+      /UNAVAILABLE|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED|Failed to connect/i.test(cause.message)
+    )
       return true;
   }
   return false;
@@ -50,8 +56,7 @@ function rethrowTemporalError(operationId: string, err: unknown): never {
       ? new Conflict('operation_finished', `operation '${operationId}' has finished`)
       : new NotFound('operation workflow', operationId);
   }
-  const code = grpcCode(err);
-  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED)
+  if (UNAVAILABLE_CODES.includes(grpcCode(err)))
     throw new DependencyUnavailable('temporal', 'Temporal is not reachable or did not answer in time; try again');
   throw err;
 }

@@ -42,8 +42,8 @@ export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: string }).code ?? '';
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'].includes(code)) return true;
-  // 57P01 admin shutdown, 57P03 cannot connect now, 08xxx connection exceptions.
-  if (code === '57P01' || code === '57P03' || code.startsWith('08')) return true;
+  // 57P01 admin shutdown, 57P03 cannot connect now, 53300 too many connections, 08xxx connection exceptions.
+  if (code === '57P01' || code === '57P03' || code === '53300' || code.startsWith('08')) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     err.message,
   );
