@@ -6,6 +6,7 @@ import { temporalCaller } from '../temporal-errors';
 import { createOperationActions } from './operation-actions';
 import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
+import { createPlanEdits } from './plan-edits';
 import { createOperationStatus, type OperationStatus, type RunPage } from './operation-status';
 import { createSingleFlight } from './single-flight';
 import { createStatusStreams } from './status-stream';
@@ -67,6 +68,7 @@ export function createOperationsService(deps: OperationsDeps) {
       status: (id) => statusService.status(id),
       allowSelfApproval,
     }),
+    ...createPlanEdits({ db, client, temporal, liveView, statusCache, status: (id) => statusService.status(id) }),
   };
 }
 
