@@ -49,7 +49,7 @@ async function savePlan(tx: Queryable, operationId: string, plan: Plan): Promise
 }
 
 function audit(tx: Queryable, edit: EditRecord, action: string, target: { type: 'cluster' | 'operation'; id: string }) {
-  return (payload: Record<string, unknown>) =>
+  return (fields: Record<string, unknown>, message: string) =>
     recordAudit(tx, {
       identity: edit.by,
       role: edit.role,
@@ -59,7 +59,7 @@ function audit(tx: Queryable, edit: EditRecord, action: string, target: { type: 
       operationId: edit.operationId,
       requestId: edit.requestId ?? null,
       actionKey: edit.editKey,
-      payload: { ...payload, editId: edit.editKey, via: edit.via, outcome: 'applied' },
+      payload: { ...fields, via: edit.via, outcome: 'applied', editId: edit.editKey, message },
     });
 }
 
@@ -105,7 +105,7 @@ export async function moveRun(db: Db, move: MoveRecord): Promise<EditOutcome<{ f
     await savePlan(tx, operationId, op.plan);
     const message = `cluster '${clusterId}' moved from wave ${run.wave} to wave ${toWave}`;
     const target = { type: 'cluster' as const, id: clusterId };
-    await audit(tx, move, 'cluster.move', target)({ clusterId, fromWave: run.wave, toWave, message });
+    await audit(tx, move, 'cluster.move', target)({ clusterId, fromWave: run.wave, toWave }, message);
     return { outcome: 'applied', fromWave: run.wave, message };
   });
 }
@@ -192,11 +192,10 @@ export async function appendWaveRuns(db: Db, append: AppendRecord): Promise<Edit
     const summary: WaveSummary = { number: wave.number, name: wave.name, size: clusterIds.length, ...settings };
     const message = `wave ${wave.number} '${wave.name}' appended with ${clusterIds.length} cluster(s)`;
     const selector = append.selector ? { selector: append.selector } : {};
-    await audit(tx, append, 'wave.append', { type: 'operation', id: operationId })({
-      wave: summary,
-      ...selector,
+    await audit(tx, append, 'wave.append', { type: 'operation', id: operationId })(
+      { wave: summary, ...selector },
       message,
-    });
+    );
     return { outcome: 'applied', wave: summary, message };
   });
 }

@@ -129,6 +129,7 @@ describe('editWave', SIDE_BY_SIDE, () => {
       const done = await op.result(10_000);
       assert.equal(done.state, 'completed');
       assert.deepEqual(op.stubs.appliedIds(), ['a', 'b']);
+      await recordHistories(op.client, op.id, [1], 'plan-edit-bake');
     });
   });
 });
