@@ -1,5 +1,6 @@
 // fleetOperationWorkflow: one operation — waves in order, approval gates, a child workflow per wave,
-// the failure policy and bake time; the operator's controls are OperatorControls (operator-actions.ts).
+// the failure policy and bake time; the operator's controls are OperatorControls (operator-actions.ts),
+// the live plan edits PlanEditor (plan-edits.ts).
 import {
   allHandlersFinished,
   ApplicationFailure,
