@@ -6,6 +6,7 @@ import type { Db } from '../db/pool';
 import { createApplyActivities } from './apply';
 import { createBookkeepingActivities } from './bookkeeping';
 import { createMonitorActivities } from './monitor';
+import { createPlanEditActivities } from './plan-edits';
 import { createLeasedClusters } from './leased-clusters';
 import { createSelectActivities, type HolderState } from './select';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApplyActivities(withCache),
     ...createMonitorActivities(withCache),
     ...createBookkeepingActivities(withCache),
+    ...createPlanEditActivities({ db: deps.db }),
     ...createAlarmActivities({ db: deps.db, alarmSources: deps.alarmSources ?? createAlarmSources() }),
   };
 }

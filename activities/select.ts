@@ -19,7 +19,8 @@ import type { LeasedClusters } from './leased-clusters';
 import { acquireLease } from '../db/leases';
 import { findOperationSelector } from '../db/operations';
 import type { Db } from '../db/pool';
-import { finishRun, parkRun, updateRun, type Parking } from '../db/runs';
+import { claimRun, finishRun, parkRun, updateRun, type Parking } from '../db/runs';
+import { MOVED_AWAY } from '../domain/plan-edits';
 
 /** The lease holder closed so recently that its in-flight apply may still run: try again shortly. */
 export class LeaseHolderDraining extends Error {
@@ -150,6 +151,8 @@ export function createSelectActivities(deps: SelectDeps) {
       const { cluster: listed, run } = await getClusterWithRun(deps.db, input.clusterId, input.operationId);
       if (run?.state === 'skipped' && run.reason?.startsWith('skipped_by:'))
         return { proceed: false, reason: run.reason };
+      // Moved to a later wave before its turn (a live plan edit): this wave leaves it to that one.
+      if (!(await claimRun(deps.db, input))) return { proceed: false, reason: MOVED_AWAY };
       if (!listed) return skip(input, 'no_longer_matches');
       const selector = await operationSelector(input.operationId);
       if (selector && !matchesSelector(listed, selector)) return skip(input, 'no_longer_matches');

@@ -1,6 +1,7 @@
 // Temporal client errors, read in one place: the gRPC status under the client's wrappers, and the
 // HTTP answer (404, 409, 503) each one becomes.
 import {
+  ApplicationFailure,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -65,6 +66,17 @@ function rethrowTemporalError(operationId: string, err: unknown): never {
 export function rethrowIfTemporalDown(err: unknown): void {
   if (grpcCode(err) === GRPC_UNAVAILABLE)
     throw new DependencyUnavailable('temporal', 'Temporal is not reachable; try again');
+}
+
+/**
+ * The reason and words of an update the workflow refused with an ApplicationFailure whose type is the
+ * reason (its validator's, or its handler's); undefined for any other error.
+ */
+export function updateRefusal(err: unknown): { reason: string; message: string } | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
+  const cause = err.cause;
+  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
+  return { reason: cause.type, message: cause.message };
 }
 
 /** A refused update is a 409 with the workflow's reason; one no worker accepted in time is a 503. */

@@ -4,6 +4,7 @@ import { version } from '../package.json';
 import { registerClusters } from './commands/clusters';
 import { registerControl } from './commands/control';
 import { registerOperations } from './commands/operations';
+import { registerPlanEdits } from './commands/plan-edits';
 import { registerRuns } from './commands/runs';
 import { CliError, EXIT, EXIT_CODES_HELP, formatError } from './errors';
 
@@ -39,6 +40,7 @@ Examples:
   fleetwave operations approve kafka-3.7.1-a1b2c3 --wave 2 --comment "canary healthy"
   fleetwave operations failed kafka-3.7.1-a1b2c3
   fleetwave operations set-parallel kafka-3.7.1-a1b2c3 20
+  fleetwave operations edit kafka-3.7.1-a1b2c3 --wave 3 --max-failures 2 --bake 600
   fleetwave events kafka-3.7.1-a1b2c3 -o json
 
 Every operation command works as "fleetwave operations <command>" and as "fleetwave <command>".
@@ -61,6 +63,7 @@ Errors are printed to stderr as "error: <code>: <message>" with one line per det
 function registerOperationCommands(parent: Command): void {
   registerOperations(parent);
   registerControl(parent);
+  registerPlanEdits(parent);
   registerRuns(parent);
 }
 

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { ClusterInputSchema, ClusterPatchSchema } from '../domain/cluster';
 import { OperationRequestSchema } from '../domain/operation';
+import { AppendWaveBodySchema } from '../domain/plan-edit-requests';
 import { InputError } from './errors';
 
 export interface DataFile {
@@ -175,4 +176,15 @@ export function clusterPatchFrom(file: DataFile): Record<string, unknown> {
 
 export async function readClusterPatch(path: string): Promise<Record<string, unknown>> {
   return clusterPatchFrom(await readDataFile(path));
+}
+
+/** A wave to append to a running operation: the body of POST /v1/operations/{id}/waves. */
+export async function readAppendedWave(path: string): Promise<Record<string, unknown>> {
+  const file = await readDataFile(path);
+  validateData(
+    AppendWaveBodySchema,
+    file,
+    'wave (name, selector, and maxParallel, maxFailures, bakeSeconds, approval)',
+  );
+  return file.data as Record<string, unknown>;
 }

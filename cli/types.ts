@@ -91,7 +91,7 @@ export interface OperationRunView extends ClusterRunView {
 /** PATCH /v1/operations/:id: `wave` is echoed by servers that take it. */
 export interface SetParallelAnswer {
   id: string;
-  maxParallel: number;
+  maxParallel?: number;
   wave?: number | null;
 }
 
@@ -104,3 +104,17 @@ export type ActionAnswer =
   | (Omit<Partial<OperationStatus>, 'action'> & { state: string; action?: unknown })
   | { id: string; name?: string; action?: string; outcome: 'delivered'; message: string }
   | { id: string; accepted: string };
+
+/** PATCH /v1/operations/:id with maxFailures or bakeSeconds too: what changed, and in which waves. */
+export interface EditAnswer extends SetParallelAnswer {
+  maxFailures?: number;
+  bakeSeconds?: number;
+  waves?: number[];
+}
+
+/** A move or an append: the status after it, and what the workflow did. */
+export type PlanEditAnswer = OperationStatus & {
+  editResult:
+    | { name: 'move'; editId: string; clusterId: string; fromWave: number; toWave: number; message: string }
+    | { name: 'append'; editId: string; wave: { number: number; name: string; size: number }; message: string };
+};

@@ -64,6 +64,30 @@ export async function updateRun(
   );
 }
 
+/**
+ * The select step takes the run for its wave: the attempt is recorded at once, unless the run was moved to
+ * another wave before it started (a live plan edit; db/plan-edits.ts moves only runs whose attempts are 0,
+ * under the same row lock). Answers false for such a moved run, true otherwise (a run not recorded too).
+ */
+export async function claimRun(
+  db: Queryable,
+  run: { operationId: string; clusterId: string; wave: number; attempt: number },
+): Promise<boolean> {
+  const claimed = await db.query(
+    `UPDATE cluster_runs SET attempts = GREATEST(attempts, $4)
+      WHERE operation_id = $1 AND cluster_id = $2 AND NOT (state = 'pending' AND attempts = 0 AND wave <> $3)`,
+    [run.operationId, run.clusterId, run.wave, run.attempt],
+  );
+  if ((claimed.rowCount ?? 0) > 0) return true;
+  // Read afresh: a move that committed while the claim waited for the row is seen now.
+  const moved = await db.query(
+    `SELECT 1 FROM cluster_runs
+      WHERE operation_id = $1 AND cluster_id = $2 AND state = 'pending' AND attempts = 0 AND wave <> $3`,
+    [run.operationId, run.clusterId, run.wave],
+  );
+  return (moved.rowCount ?? 0) === 0;
+}
+
 /** An adapter call failed and will be retried (or not): the run shows the error and how many attempts it took. */
 export async function recordAdapterError(
   db: Queryable,

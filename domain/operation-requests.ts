@@ -1,7 +1,7 @@
 // The /v1/operations request contract: zod schemas of ids, queries and bodies, and the control actions a route sends on.
 import { z } from 'zod';
 import { OPERATION_STATES, RUN_STATES } from './states';
-import { OPERATION_NAME_PATTERN } from './operation';
+import { OPERATION_NAME_PATTERN, WaveOverrideSchema } from './operation';
 
 /** An operation id is `<name ≤ 48>-<6 hex>` (domain/ids.ts); anything else cannot exist. */
 export const OperationIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'is not an operation id');
@@ -78,13 +78,18 @@ export const ApproveBodySchema = z
   .strict();
 export type ApproveBody = z.output<typeof ApproveBodySchema>;
 
-/** `wave` narrows the change to that wave; without it the running wave and every later one take it. */
-export const PatchOperationBodySchema = z
-  .object({
-    maxParallel: z.number().int().min(1).max(1000),
-    wave: z.number().int().min(1).optional(),
-  })
-  .strict();
+/**
+ * A live edit of wave knobs: `wave` narrows it to that wave; without it the running wave and every later
+ * one take it. At least one knob.
+ */
+export const PatchOperationBodySchema = WaveOverrideSchema.omit({ approval: true })
+  .extend({ wave: z.number().int().min(1).optional() })
+  .refine(
+    (body) => body.maxParallel !== undefined || body.maxFailures !== undefined || body.bakeSeconds !== undefined,
+    {
+      message: 'give at least one of maxParallel, maxFailures, bakeSeconds',
+    },
+  );
 export type PatchOperationBody = z.output<typeof PatchOperationBodySchema>;
 
 /** Controls of a whole operation: POST /v1/operations/{id}/<control>, each a signal to its workflow. */

@@ -13,6 +13,7 @@ import type { RecordedOperation } from './operation-start';
 import type { Plan } from './planner';
 import type { AlarmStatus } from './alarms';
 import { describeRule } from './health-rules';
+import { knobsOf, type WaveKnobs } from './plan-edits';
 import type { FiringAlarm, OperationState, WaveStatus } from './workflow-contracts';
 
 type CountKey = 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'skipped' | 'waiting';
@@ -87,6 +88,10 @@ export interface StatusSnapshot {
   alarmsFiring?: FiringAlarm[];
   updatedAt: string;
   waves: Omit<WaveStatus, 'runs'>[];
+  /** Moves and appends the recorded plan holds (absent: none): a reader's copy of an older plan is stale. */
+  planRevision?: number;
+  /** Each wave's knobs as it runs them, once the plan was edited live (absent: as planned). */
+  waveKnobs?: (WaveKnobs & { number: number })[];
 }
 
 /** The snapshot of a workflow's state: pure and deterministic, so the workflow can compare it with the last written. */
@@ -102,6 +107,10 @@ export function snapshotOf(state: OperationState): StatusSnapshot {
     alarmsFiring: (state.alarmsFiring ?? []).map(({ name, message }) => ({ name, message })),
     updatedAt: state.updatedAt,
     waves: state.waves.map(({ runs: _runs, ...wave }) => ({ ...wave })),
+    ...(state.planRevision ? { planRevision: state.planRevision } : {}),
+    ...(state.editedWaves
+      ? { waveKnobs: state.editedWaves.map((wave) => ({ number: wave.number, ...knobsOf(state, wave) })) }
+      : {}),
   };
 }
 
@@ -186,13 +195,14 @@ export function buildStatus({ record, live, counts, inFlight, alarms, shadow, no
   const waves = record.plan.waves.map((planned) => {
     const waveCounts = tally.byWave.get(planned.number) ?? emptyCounts();
     const reported = op?.waves.find((wave) => wave.number === planned.number);
+    const knobs = op?.waveKnobs?.find((wave) => wave.number === planned.number);
     return {
       number: planned.number,
       name: planned.name,
       size: planned.clusterIds.length,
-      maxParallel: op?.maxParallelOverride ?? planned.maxParallel,
-      maxFailures: planned.maxFailures,
-      bakeSeconds: planned.bakeSeconds,
+      maxParallel: knobs?.maxParallel ?? op?.maxParallelOverride ?? planned.maxParallel,
+      maxFailures: knobs?.maxFailures ?? planned.maxFailures,
+      bakeSeconds: knobs?.bakeSeconds ?? planned.bakeSeconds,
       approval: planned.approval,
       state: reported?.state ?? waveStateFromCounts(waveCounts, planned.clusterIds.length, ended),
       counts: waveCounts,

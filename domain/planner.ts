@@ -45,6 +45,8 @@ export interface Plan {
   skipped: SkippedCluster[];
   /** Declared waves no cluster fell into, in declaration order, so a typo in a selector is visible. */
   emptyWaves: string[];
+  /** Live plan edits (moves, appended waves) written to the recorded plan; absent: none. */
+  revision?: number;
 }
 
 /**

@@ -98,6 +98,13 @@ export interface OperationState {
   failuresTotal: number;
   /** The alarms firing at their last evaluation; resume is refused while any does (absent: none). */
   alarmsFiring?: FiringAlarm[];
+  /**
+   * The plan as edited while the operation runs (knobs changed, sizes after moves, appended waves), set by
+   * the first live plan edit; absent: the input's waves, unchanged.
+   */
+  editedWaves?: WaveSummary[];
+  /** Moves and appends written to PostgreSQL so far (absent: none): the recorded plan's `revision`. */
+  planRevision?: number;
   error: string | null;
   startedBy: string;
   createdAt: string;
@@ -156,6 +163,8 @@ export interface WaveProgress {
   paused: boolean;
   cancelled: boolean;
   maxParallel: number;
+  /** The failure budget as a live plan edit changed it while the wave runs (absent: the input's). */
+  maxFailures?: number;
   budgetExceeded: boolean;
   totalBudgetExceeded: boolean;
   /** Clusters waiting for their window or another operation's lease: no slot, no lease (absent: none). */

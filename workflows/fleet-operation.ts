@@ -1,5 +1,6 @@
 // fleetOperationWorkflow: one operation — waves in order, approval gates, a child workflow per wave,
-// the failure policy and bake time; the operator's controls are OperatorControls (operator-actions.ts).
+// the failure policy and bake time; the operator's controls are OperatorControls (operator-actions.ts),
+// the live plan edits PlanEditor (plan-edits.ts).
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -14,14 +15,7 @@ import {
 import { waveWorkflowId } from '../domain/ids';
 import { FLEET_OPERATION_ID, FLEET_WAVE } from '../domain/search-attributes';
 import type { PauseReason } from '../domain/states';
-import type {
-  ClusterWork,
-  OperationInput,
-  OperationState,
-  SetMaxParallelInput,
-  WaveSummary,
-} from '../domain/workflow-contracts';
-import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
+import type { ClusterWork, OperationInput, OperationState, SetMaxParallelInput } from '../domain/workflow-contracts';
 import {
   approveWaveSignal,
   cancelSignal,
@@ -35,7 +29,9 @@ import {
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
 import { GOVERNED_ACTIONS_PATCH, now, OperationRun, STATUS_SNAPSHOT_PATCH } from './operation';
+import { awaitApproval, close } from './operation-steps';
 import { OperatorControls } from './operator-actions';
+import { PlanEditor } from './plan-edits';
 import { waveWorkflow } from './wave';
 
 /**
@@ -43,6 +39,7 @@ import { waveWorkflow } from './wave';
  * API's update go through the same rules; histories recorded before governed actions replay the old handlers.
  */
 function registerHandlers(run: OperationRun): void {
+  new PlanEditor(run).register();
   const controls = new OperatorControls(run);
   setHandler(statusQuery, () => run.state);
   const governed = () => patched(GOVERNED_ACTIONS_PATCH);
@@ -82,67 +79,21 @@ function registerHandlers(run: OperationRun): void {
   );
 }
 
-async function close(
-  run: OperationRun,
-  alarms: AlarmWatch,
-  outcome: 'completed' | 'failed' | 'cancelled',
-): Promise<OperationState> {
-  const state = run.state;
-  await alarms.stop();
-  await bookkeeping.closeOperation.executeWithOptions(
-    withSummary(BOOKKEEPING_OPTIONS, `close the operation: ${outcome}`),
-    [{ operationId: state.operationId, outcome }],
-  );
-  if (outcome === 'cancelled') {
-    for (const wave of state.waves) {
-      if (wave.state === 'pending' || wave.state === 'awaiting_approval') wave.state = 'cancelled';
-    }
-  }
-  state.pendingApproval = null;
-  state.paused = false;
-  run.setState(outcome, null);
-  log.info('operation finished', {
-    operationId: state.operationId,
-    outcome,
-    failuresTotal: state.failuresTotal,
-    wavesCompleted: state.waves.filter((w) => w.state === 'completed').length,
-    waves: state.waves.length,
-  });
-  await condition(allHandlersFinished);
-  // The final state is in PostgreSQL before the workflow closes: status never shows a closed one running.
-  await run.flushStatusSnapshot();
-  return state;
-}
-
-/** Holds the wave until it is approved (or the operation is cancelled); false when cancelled. */
-async function awaitApproval(run: OperationRun, wave: WaveSummary): Promise<boolean> {
-  const state = run.state;
-  const waveStatus = state.waves[wave.number - 1]!;
-  waveStatus.state = 'awaiting_approval';
-  state.pendingApproval = { wave: wave.number };
-  log.info('wave awaiting approval', {
-    operationId: state.operationId,
-    wave: wave.number,
-    waveName: wave.name,
-    clusters: wave.size,
-  });
-  if (state.paused) run.showRunningOrPaused();
-  else run.setState('awaiting_approval');
-  await condition(() => waveStatus.approvedBy !== null || state.cancelRequested);
-  return !state.cancelRequested;
-}
-
 /**
  * Runs one wave as child workflows until it completes or is cancelled: a wave stopped by a failure
  * budget pauses the operation (or fails it, onFailure abort) and runs again on resume.
  */
-async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationInput, wave: WaveSummary): Promise<void> {
+async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationInput, number: number): Promise<void> {
   const state = run.state;
-  const waveStatus = state.waves[wave.number - 1]!;
+  const waveStatus = state.waves[number - 1]!;
   let onlyClusters: ClusterWork[] | undefined;
   // After a budget stop of a wave that pages its plan: where the rerun pages on, after onlyClusters.
   let resumeAfter: string | undefined;
   for (;;) {
+    // A move or an append being written: the wave reads its clusters once the plan is whole.
+    if (run.planWriting) await condition(() => !run.planWriting);
+    // Its knobs as they are now: live edits reach every run of the wave.
+    const wave = run.waves()[number - 1]!;
     waveStatus.state = state.paused ? 'paused' : 'running';
     waveStatus.startedAt ??= now();
     waveStatus.runs++;
@@ -239,40 +190,58 @@ export async function fleetOperationWorkflow(input: OperationInput): Promise<Ope
   alarms.start();
 
   run.showRunningOrPaused();
-  for (; state.waveIndex < input.waves.length; state.waveIndex++) {
-    if (state.cancelRequested) break;
-    if (workflowInfo().continueAsNewSuggested) {
-      // Only between waves, when no child runs: the state object carries everything, signals included.
-      await alarms.stop();
-      await condition(allHandlersFinished);
-      await run.flushStatusSnapshot();
-      return continueAsNew<typeof fleetOperationWorkflow>({ ...input, carried: state });
-    }
-    const wave = input.waves[state.waveIndex]!;
-    const waveStatus = state.waves[state.waveIndex]!;
-    state.currentWave = wave.number;
-    if (wave.size === 0 && state.pendingRetries.length === 0) {
-      waveStatus.state = 'empty';
-      continue;
-    }
-    if (wave.approval === 'manual' && !waveStatus.approvedBy && !(await awaitApproval(run, wave))) break;
-    // A fresh look at the alarms before the wave starts: one that fires holds the wave (paused).
-    await alarms.checkBeforeWave(wave.number);
-    if (state.paused) {
-      waveStatus.state = 'pending';
-      run.showRunningOrPaused();
-      await condition(() => !state.paused || state.cancelRequested);
+  // Inner loop: the waves in order. Outer: a wave appended while the last one ended runs too; after that
+  // the plan takes no more edits.
+  for (;;) {
+    for (; state.waveIndex < run.waves().length; state.waveIndex++) {
       if (state.cancelRequested) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        // Only between waves, when no child runs: the state object carries everything, signals included.
+        await alarms.stop();
+        await condition(allHandlersFinished);
+        await run.flushStatusSnapshot();
+        return continueAsNew<typeof fleetOperationWorkflow>({ ...input, carried: state });
+      }
+      const wave = run.waves()[state.waveIndex]!;
+      const waveStatus = state.waves[state.waveIndex]!;
+      state.currentWave = wave.number;
+      if (wave.size === 0 && state.pendingRetries.length === 0) {
+        waveStatus.state = 'empty';
+        continue;
+      }
+      if (wave.approval === 'manual' && !waveStatus.approvedBy && !(await awaitApproval(run, wave))) break;
+      // A fresh look at the alarms before the wave starts: one that fires holds the wave (paused).
+      await alarms.checkBeforeWave(wave.number);
+      if (state.paused) {
+        waveStatus.state = 'pending';
+        run.showRunningOrPaused();
+        await condition(() => !state.paused || state.cancelRequested);
+        if (state.cancelRequested) break;
+      }
+      await runWave(run, alarms, input, wave.number);
+      waveStatus.finishedAt = now();
+      if (state.cancelRequested) break;
+      const bakeSeconds = () => run.waves()[state.waveIndex]!.bakeSeconds;
+      if (bakeSeconds() > 0 && state.waveIndex < run.waves().length - 1) {
+        waveStatus.state = 'baking';
+        run.showRunningOrPaused();
+        // A live edit of bakeSeconds moves the bake's end: that long after it began, or now if that has passed.
+        const began = Date.now();
+        let seconds = bakeSeconds();
+        let wait = Math.round(seconds * 1000);
+        while (await condition(() => state.cancelRequested || bakeSeconds() !== seconds, wait)) {
+          if (state.cancelRequested) break;
+          seconds = bakeSeconds();
+          wait = Math.round(began + seconds * 1000 - Date.now());
+          if (wait <= 0) break;
+        }
+        waveStatus.state = 'completed';
+      }
     }
-    await runWave(run, alarms, input, wave);
-    waveStatus.finishedAt = now();
-    if (state.cancelRequested) break;
-    if (wave.bakeSeconds > 0 && state.waveIndex < input.waves.length - 1) {
-      waveStatus.state = 'baking';
-      run.showRunningOrPaused();
-      await condition(() => state.cancelRequested, Math.round(wave.bakeSeconds * 1000));
-      waveStatus.state = 'completed';
-    }
+    if (state.cancelRequested || !run.planWriting) break;
+    await condition(() => !run.planWriting);
+    if (state.waveIndex >= run.waves().length) break;
   }
+  run.closing = true;
   return close(run, alarms, state.cancelRequested ? 'cancelled' : 'completed');
 }

@@ -10,6 +10,14 @@ import type {
   OperatorActionInput,
   SetMaxParallelInput,
 } from '../domain/workflow-contracts';
+import type {
+  AppendWaveInput,
+  AppendWaveResult,
+  EditWaveInput,
+  EditWaveResult,
+  MoveClusterInput,
+  MoveClusterResult,
+} from '../domain/plan-edits';
 
 // ---- operation (parent): the operator's controls, also sent directly from the Web UI or the temporal CLI ----
 export const pauseSignal = defineSignal<[ActorRef]>('pause');
@@ -22,6 +30,10 @@ export const statusQuery = defineQuery<OperationState>('status');
 /** The REST path's operator action: the same rules as the signals, with the workflow's answer. */
 export const operatorActionUpdate = defineUpdate<ActionOutcome, [OperatorActionInput]>('operatorAction');
 export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [SetMaxParallelInput]>('setMaxParallel');
+// Live plan edits: validated over the workflow's state (a refused one leaves no event), written and audited.
+export const editWaveUpdate = defineUpdate<EditWaveResult, [EditWaveInput]>('editWave');
+export const moveClusterUpdate = defineUpdate<MoveClusterResult, [MoveClusterInput]>('moveCluster');
+export const appendWaveUpdate = defineUpdate<AppendWaveResult, [AppendWaveInput]>('appendWave');
 
 // ---- wave (child): driven by the parent only ----
 export const wavePauseSignal = defineSignal<[]>('wavePause');
@@ -30,3 +42,4 @@ export const waveCancelSignal = defineSignal<[]>('waveCancel');
 export const waveRetrySignal = defineSignal<[ClusterWork]>('waveRetry');
 export const waveSkipSignal = defineSignal<[{ clusterId: string }]>('waveSkip');
 export const waveSetMaxParallelSignal = defineSignal<[{ maxParallel: number }]>('waveSetMaxParallel');
+export const waveSetMaxFailuresSignal = defineSignal<[{ maxFailures: number }]>('waveSetMaxFailures');

@@ -18,6 +18,7 @@ import type {
   SetMaxParallelInput,
   WaveResult,
   WaveStatus,
+  WaveSummary,
 } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
 import { wavePauseSignal, waveSetMaxParallelSignal } from './messages';
@@ -83,10 +84,19 @@ export class OperationRun {
   readonly allowSelfApproval: boolean;
   /** The snapshot last written to PostgreSQL (as JSON), while snapshots are written (see startStatusSnapshots). */
   private snapshots: { written: string } | undefined;
+  /** A move or an append is writing the plan (PlanEditor): no wave child starts until it is done. */
+  planWriting = false;
+  /** The last wave is done and the operation closes: its plan takes no more edits. */
+  closing = false;
 
-  constructor(input: OperationInput) {
+  constructor(private readonly input: OperationInput) {
     this.state = input.carried ?? initialState(input);
     this.allowSelfApproval = input.allowSelfApproval ?? false;
+  }
+
+  /** The plan's waves as the operation runs them: as live edits left them, else as planned. */
+  waves(): readonly WaveSummary[] {
+    return this.state.editedWaves ?? this.input.waves;
   }
 
   get operationId(): string {

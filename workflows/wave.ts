@@ -15,6 +15,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import { outsideWindowDetails } from '../domain/parking';
+import { MOVED_AWAY } from '../domain/plan-edits';
 import type { ClusterWork, WaveInput, WaveResult } from '../domain/workflow-contracts';
 import type { SelectResult } from '../activities/select';
 import {
@@ -32,6 +33,7 @@ import {
   wavePauseSignal,
   waveResumeSignal,
   waveRetrySignal,
+  waveSetMaxFailuresSignal,
   waveSetMaxParallelSignal,
   waveSkipSignal,
 } from './messages';
@@ -51,11 +53,27 @@ class WaveRun extends WaveQueue {
     setHandler(waveResumeSignal, () => void (progress.paused = false));
     setHandler(waveCancelSignal, () => void (progress.cancelled = true));
     setHandler(waveSetMaxParallelSignal, ({ maxParallel }) => void (progress.maxParallel = maxParallel));
+    setHandler(waveSetMaxFailuresSignal, ({ maxFailures }) => this.setMaxFailures(maxFailures));
     setHandler(waveRetrySignal, (work) => this.enqueue(work));
     setHandler(waveSkipSignal, ({ clusterId }) => {
       progress.queue = progress.queue.filter((w) => w.clusterId !== clusterId);
       if (progress.parked) progress.parked = progress.parked.filter((p) => p.clusterId !== clusterId);
     });
+  }
+
+  /** A live edit of the failure budget: a budget already spent by the failures counted stops the wave at once. */
+  private setMaxFailures(maxFailures: number): void {
+    const { progress } = this;
+    progress.maxFailures = maxFailures;
+    if (progress.failed > maxFailures && !progress.budgetExceeded) {
+      progress.budgetExceeded = true;
+      log.warn('wave failure budget lowered below its failures: no new cluster starts', {
+        operationId: this.operationId,
+        wave: this.wave,
+        failed: progress.failed,
+        maxFailures,
+      });
+    }
   }
 
   startNext(): void {
@@ -101,7 +119,8 @@ class WaveRun extends WaveQueue {
     }
     if (!selected.proceed) {
       if (selected.park) await this.park({ clusterId, attempt }, selected.park);
-      else progress.skipped++;
+      // A cluster moved to a later wave before its turn is that wave's to run, not a skip of this one.
+      else if (selected.reason !== MOVED_AWAY) progress.skipped++;
       return;
     }
     // Only histories recorded before parking: select found the window closed and the wave waited, in the slot.
@@ -167,13 +186,14 @@ class WaveRun extends WaveQueue {
     await this.finish(clusterId, outcome, { error });
     log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
     progress.failed++;
-    if (progress.failed > input.maxFailures && !progress.budgetExceeded) {
+    const maxFailures = progress.maxFailures ?? input.maxFailures;
+    if (progress.failed > maxFailures && !progress.budgetExceeded) {
       progress.budgetExceeded = true;
       log.warn('wave failure budget exceeded: no new cluster starts', {
         operationId,
         wave,
         failed: progress.failed,
-        maxFailures: input.maxFailures,
+        maxFailures,
       });
     }
     const left = input.totalFailuresLeft;

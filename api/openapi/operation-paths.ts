@@ -15,7 +15,13 @@ import { defineRoute, type RouteSpec } from './define';
 import { approveExample, operationPolicyExample, operationRequestExample } from './examples';
 import { OPERATOR_ACTIONS } from '../../domain/workflow-contracts';
 import { named, DryRunSchema, OperationStartedSchema, OperationStatusSchema } from './schemas';
-import { EventPageSchema, MaxParallelSetSchema, OperationListSchema, RunPageSchema } from './page-schemas';
+import {
+  EventPageSchema,
+  OperationListSchema,
+  PlanEditedSchema,
+  RunPageSchema,
+  WavesEditedSchema,
+} from './page-schemas';
 
 const TAG = 'operations';
 const MOUNT = '/v1/operations';
@@ -185,21 +191,25 @@ const routes: RouteSpec[] = [
     errors: { 404: unknownOperation },
   }),
   documented(OPERATION_ROUTES.setMaxParallel, {
-    operationId: 'setMaxParallel',
-    summary: 'Change maxParallel of one wave, or of the running and later waves',
+    operationId: 'editWaves',
+    summary: "Change a wave's maxParallel, maxFailures or bakeSeconds, or those of the running and later waves",
     description:
-      'A Temporal update: the workflow validates it before it takes effect. `{ maxParallel, wave }` changes that wave only; without `wave`, the running wave and every later one.',
+      'A live plan edit, sent as the Temporal update `editWave`: the workflow validates it before it takes effect (a refused edit leaves no event in its history) and audits it (`operation.edit`). `wave` names one wave that has not finished; without it, the running wave and every later one. A running wave takes maxParallel and maxFailures at once (a budget lowered below its failures stops it); a bake applies when the wave bakes, and a wave baking now ends its bake that long after it began. At least one knob.',
     body: {
       required: true,
       examples: {
         ten: { summary: 'ten at a time, from the running wave on', value: { maxParallel: 10 } },
-        oneWave: { summary: 'two at a time in wave 3 only', value: { maxParallel: 2, wave: 3 } },
+        oneWave: {
+          summary: 'wave 3 only: two at a time, two failures allowed, a ten-minute bake',
+          value: { wave: 3, maxParallel: 2, maxFailures: 2, bakeSeconds: 600 },
+        },
       },
     },
-    answers: { 200: { description: 'the new setting', schema: MaxParallelSetSchema } },
+    answers: { 200: { description: 'what changed, and in which waves', schema: WavesEditedSchema } },
     errors: {
+      400: 'The plan has no such wave, or no knob is given.',
       404: unknownOperation,
-      409: 'The operation has finished, or the workflow refused the value (`invalid_max_parallel`).',
+      409: "`operation_finished`, or the workflow's reason: `wave_finished` (that wave has finished).",
       503: '`workflow_unavailable` when no worker answers.',
     },
   }),
@@ -232,6 +242,40 @@ const routes: RouteSpec[] = [
   ...CLUSTER_CONTROLS.map((control) =>
     controlRoute(control, 'Cluster', 'The operation does not exist, or the cluster is not part of it.'),
   ),
+  documented(OPERATION_ROUTES.moveCluster, {
+    operationId: 'moveCluster',
+    summary: 'Move a cluster that has not started to a later wave that has not started',
+    description:
+      "A live plan edit, sent as the Temporal update `moveCluster`: the workflow validates it (a refused move leaves no event in its history), moves the cluster's run and the recorded plan in one transaction, and audits it (`cluster.move`). The cluster must be pending and never started (not parked, not queued again by a retry); its wave may be running, and then never starts it.",
+    body: { required: true, examples: { later: { summary: 'to wave 3', value: { toWave: 3 } } } },
+    answers: { 200: { description: 'the status after the move, with `editResult`', schema: PlanEditedSchema } },
+    errors: {
+      404: 'The operation does not exist, or the cluster is not part of it.',
+      409: "`operation_finished`, `not_pending` (the cluster has started or ended), or the workflow's reason: `unknown_wave`, `wave_started` (that wave has started), `not_later_wave`, `cancel_requested`.",
+      503: '`workflow_unavailable` when no worker answers.',
+    },
+  }),
+  documented(OPERATION_ROUTES.appendWave, {
+    operationId: 'appendWave',
+    summary: 'Append a wave of inventory clusters the operation does not hold yet',
+    description:
+      "A live plan edit, sent as the Temporal update `appendWave`. The API chooses the clusters that the wave's selector and the operation's both match and the operation does not hold (for an upgrade, below the target), stages them in PostgreSQL, and the workflow appends them as the last wave (knobs left out come from the operation's `defaults`) and audits it (`wave.append`).",
+    body: {
+      required: true,
+      examples: {
+        late: {
+          summary: 'the clusters added to the fleet since the start, two at a time',
+          value: { name: 'late-additions', selector: { labels: { team: 'payments' } }, maxParallel: 2 },
+        },
+      },
+    },
+    answers: { 200: { description: 'the status after the append, with `editResult`', schema: PlanEditedSchema } },
+    errors: {
+      404: unknownOperation,
+      409: "`operation_finished`, `empty_wave` (the selector chose no cluster the operation does not hold), or the workflow's reason: `wave_name_taken`, `too_many_waves`, `cancel_requested`.",
+      503: '`workflow_unavailable` when no worker answers.',
+    },
+  }),
 ];
 
 export function registerOperationPaths(registry: OpenAPIRegistry): void {

@@ -1,7 +1,7 @@
-// Response shapes of lists, pages and the small answers (maxParallel set, readiness) for /openapi.json.
+// Response shapes of lists, pages and the small answers (wave knobs edited, readiness) for /openapi.json.
 import { z } from 'zod';
 import { OPERATION_STATES } from '../../domain/states';
-import { ClusterRunSchema, int, named, nullableTimestamp, timestamp } from './schemas';
+import { ClusterRunSchema, int, named, nullableTimestamp, OperationStatusSchema, timestamp } from './schemas';
 
 export const OperationListSchema = named(
   'OperationList',
@@ -48,13 +48,42 @@ export const EventPageSchema = named(
   }),
 );
 
-export const MaxParallelSetSchema = named(
-  'MaxParallelSet',
+export const WavesEditedSchema = named(
+  'WavesEdited',
   z.object({
     id: z.string(),
-    maxParallel: int,
     wave: int.optional().meta({ description: 'the one wave changed, when the request named it' }),
+    maxParallel: int.optional(),
+    maxFailures: int.optional(),
+    bakeSeconds: z.number().optional(),
+    waves: z.array(int).meta({ description: 'the waves that took the change' }),
   }),
+);
+
+const waveSummary = z.object({
+  number: int,
+  name: z.string(),
+  size: int,
+  maxParallel: int,
+  maxFailures: int,
+  bakeSeconds: z.number(),
+  approval: z.enum(['none', 'manual']),
+});
+export const PlanEditedSchema = named(
+  'PlanEdited',
+  OperationStatusSchema.extend({
+    editResult: z.union([
+      z.object({
+        name: z.literal('move'),
+        editId: z.string(),
+        clusterId: z.string(),
+        fromWave: int,
+        toWave: int,
+        message: z.string(),
+      }),
+      z.object({ name: z.literal('append'), editId: z.string(), wave: waveSummary, message: z.string() }),
+    ]),
+  }).meta({ description: 'the workflow applied the edit: the operation status after it, and what it did' }),
 );
 
 const dependency = z.object({ ok: z.boolean(), latencyMs: int, error: z.string().optional() });

@@ -12,6 +12,7 @@ import {
 import { OPERATION_STATES, RUN_STATES } from '../../domain/states';
 import { ActionSchema, OperationRequestSchema, PolicySchema, WaveOverrideSchema } from '../../domain/operation';
 import { ActionBodySchema, ApproveBodySchema, PatchOperationBodySchema } from '../../domain/operation-requests';
+import { AppendWaveBodySchema, MoveClusterBodySchema } from '../../domain/plan-edit-requests';
 import { SelectorSchema } from '../../domain/selector';
 import { clusterExample } from './examples';
 import { ForecastSchema as ForecastShape } from './forecast-schema';
@@ -46,6 +47,8 @@ export function nameRequestSchemas(): void {
   named('ActionBody', ActionBodySchema);
   named('ApproveBody', ApproveBodySchema);
   named('PatchOperationBody', PatchOperationBodySchema);
+  named('MoveClusterBody', MoveClusterBodySchema);
+  named('AppendWaveBody', AppendWaveBodySchema);
   named('WaveOverride', WaveOverrideSchema);
   described(
     OperationRequestSchema.shape.waveOverrides,
@@ -53,7 +56,7 @@ export function nameRequestSchemas(): void {
   );
   described(
     PatchOperationBodySchema.shape.wave,
-    'the wave number whose maxParallel changes, and that wave only; without it, the running wave and every later one',
+    'the wave number whose knobs change, and that wave only (one that has not finished); without it, the running wave and every later one',
   );
 }
 
@@ -161,6 +164,9 @@ const waveSettings = {
   approval: z.enum(['none', 'manual']),
 };
 const skippedCluster = z.object({ clusterId: z.string(), reason: z.string() });
+const planRevision = int
+  .optional()
+  .meta({ description: 'moves and appended waves made while the operation runs; absent: none' });
 
 export const PlanSchema = named(
   'Plan',
@@ -169,6 +175,7 @@ export const PlanSchema = named(
     waves: z.array(z.object({ number: int, name: z.string(), clusterIds: z.array(z.string()), ...waveSettings })),
     skipped: z.array(skippedCluster),
     emptyWaves: z.array(z.string()).meta({ description: 'declared waves no cluster fell into' }),
+    revision: planRevision,
   }),
 );
 
@@ -219,8 +226,9 @@ export const OperationStatusSchema = named(
         skippedCount: int,
         emptyWaves: z.array(z.string()),
         clusterIdsOmitted: z.boolean().meta({ description: 'true above 1000 clusters: page GET …/clusters instead' }),
+        revision: planRevision,
       })
-      .meta({ description: 'the plan recorded at start' }),
+      .meta({ description: 'the plan recorded at start, with the live plan edits made since (moves, appended waves)' }),
     currentWave: int.nullable(),
     pendingApproval: z.object({ wave: int }).nullable(),
     pauseReason: z.string().nullable().meta({

@@ -12,6 +12,7 @@ import {
   RunListQuerySchema,
   StartQuerySchema,
 } from '../../domain/operation-requests';
+import { AppendWaveBodySchema, MoveClusterBodySchema } from '../../domain/plan-edit-requests';
 
 export interface RouteContract {
   method: 'get' | 'post' | 'patch';
@@ -39,4 +40,7 @@ export const OPERATION_ROUTES = {
   approve: { method: 'post', path: '/:id/approve', role: 'approver', body: ApproveBodySchema },
   retry: control('/:id/clusters/:clusterId/retry'),
   skip: control('/:id/clusters/:clusterId/skip'),
+  // Live plan edits (PATCH /:id above edits a wave's knobs).
+  moveCluster: { method: 'post', path: '/:id/clusters/:clusterId/move', role: 'operator', body: MoveClusterBodySchema },
+  appendWave: { method: 'post', path: '/:id/waves', role: 'operator', body: AppendWaveBodySchema },
 } as const satisfies Record<string, RouteContract>;

@@ -70,7 +70,7 @@ export function operationsRouter(ops: OperationsService): Router {
 
   serve(routes.setMaxParallel, async (req, res) => {
     const id = opId(req);
-    res.json(await ops.setMaxParallel(actorOf(res), id, parseOrThrow(routes.setMaxParallel.body, req.body)));
+    res.json(await ops.editWaves(actorOf(res), id, parseOrThrow(routes.setMaxParallel.body, req.body)));
   });
 
   serve(routes.runs, async (req, res) => {
@@ -107,6 +107,17 @@ export function operationsRouter(ops: OperationsService): Router {
       answer(res, await ops[control](actorOf(res), id, cluster, body));
     });
   }
+
+  serve(routes.moveCluster, async (req, res) => {
+    const [id, cluster] = [opId(req), clusterId(req)];
+    const body = parseOrThrow(routes.moveCluster.body, req.body);
+    res.json(await ops.moveCluster(actorOf(res), id, cluster, body));
+  });
+
+  serve(routes.appendWave, async (req, res) => {
+    const id = opId(req);
+    res.json(await ops.appendWave(actorOf(res), id, parseOrThrow(routes.appendWave.body, req.body)));
+  });
 
   return router;
 }

@@ -1,6 +1,6 @@
 // Forecasts for the dry-run plan and the status: gathers what the model in domain/forecast.ts needs. The
 // duration statistics are cached per (kind, action, target) for `cacheMs` and shared by every request, an
-// operation's own durations per operation for as long, and its clusters' kinds and windows once per process.
+// operation's own durations per operation for as long, and its clusters' kinds and windows once per plan revision.
 import type { OperationRecord } from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { operationRunDurations, recentRunDurations, waveComposition } from '../../db/run-durations';
@@ -61,9 +61,12 @@ export function createForecasts({ db, cacheMs, noWave }: ForecastDeps) {
     );
   }
 
-  /** The operation's clusters per wave, grouped by kind and windows: read once, an operation's plan never changes. */
-  function compositionOf(operationId: string): Promise<Map<number, ClusterGroup[]>> {
-    return compositions.get(operationId, UNVERSIONED, async () => {
+  /**
+   * The operation's clusters per wave, grouped by kind and windows: read once per plan revision (a live plan
+   * edit that moves a cluster or appends a wave moves the revision on).
+   */
+  function compositionOf(operationId: string, revision: number): Promise<Map<number, ClusterGroup[]>> {
+    return compositions.get(`${operationId}@${revision}`, UNVERSIONED, async () => {
       const byWave = new Map<number, ClusterGroup[]>();
       for (const row of await waveComposition(db, operationId, noWave)) {
         const groups = byWave.get(row.wave) ?? [];
@@ -98,7 +101,7 @@ export function createForecasts({ db, cacheMs, noWave }: ForecastDeps) {
     /** The forecast of an operation from its status; null once it has ended (or its state is unknown). */
     async forStatus(record: OperationRecord, status: Status): Promise<Forecast | null> {
       if (status.state === 'unknown' || FINAL_OPERATION_STATES.includes(status.state)) return null;
-      const composition = await compositionOf(record.id);
+      const composition = await compositionOf(record.id, record.plan.revision ?? 0);
       const waves: ForecastWave[] = status.waves.map((w) => ({
         number: w.number,
         maxParallel: w.maxParallel,

@@ -2,7 +2,7 @@
 // workflow as its operatorAction update: the workflow checks them, applies or rejects them, audits them,
 // and its answer becomes 200 (with the status) or 409/403 (with its reason). When no worker answers in
 // time the action is delivered as the signal of the same name instead (202): the workflow decides later,
-// once, and its audit row says what it decided. PATCH maxParallel is an update validated by the workflow.
+// once, and its audit row says what it decided. Live plan edits (PATCH, move, append) are in plan-edits.ts.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { alarmStatuses } from '../../db/alarms';
@@ -12,7 +12,7 @@ import type { Db } from '../../db/pool';
 import { getRun } from '../../db/runs';
 import type { Actor } from '../../domain/auth';
 import { FleetError, ValidationFailed } from '../../domain/errors';
-import type { ActionBody, ApproveBody, PatchOperationBody } from '../../domain/operation-requests';
+import type { ActionBody, ApproveBody } from '../../domain/operation-requests';
 import type { LiveView } from '../../domain/operation-status';
 import { DEFAULT_ALARM_INTERVAL_SECONDS } from '../../domain/alarms';
 import { FINAL_OPERATION_STATES } from '../../domain/states';
@@ -230,47 +230,6 @@ export function createOperationActions(deps: OperationActionsDeps) {
         );
       }
       return act(actor, record, approval);
-    },
-
-    async setMaxParallel(actor: Actor, id: string, body: PatchOperationBody) {
-      const record = await findOperationOrThrow(db, id);
-      const { wave } = body;
-      if (wave !== undefined && !record.plan.waves.some((w) => w.number === wave)) {
-        throw new ValidationFailed(`operation '${id}' has no wave ${wave}`, [
-          { path: 'wave', message: `waves are 1 to ${record.plan.waves.length}` },
-        ]);
-      }
-      const live = await liveView(record);
-      if (isFinished(live) || live.state === 'planning' || live.state === 'unknown') {
-        throw new FleetError(
-          409,
-          'operation_finished',
-          `cannot change maxParallel of operation '${id}': it is ${live.state}`,
-        );
-      }
-      // An update needs a worker to accept it; refusing now beats an update that lands minutes later.
-      if (live.source !== 'query')
-        throw new FleetError(
-          503,
-          'workflow_unavailable',
-          `no worker answered for operation '${id}'; try again when the worker runs`,
-        );
-      const change = { maxParallel: body.maxParallel, by: actor.identity, ...(wave === undefined ? {} : { wave }) };
-      const result = await temporal(
-        id,
-        () => workflow(id).executeUpdate(msg.setMaxParallelUpdate, { args: [change] }),
-        (operationId, err) => rethrowUpdateError(operationId, err, 'invalid_max_parallel'),
-      );
-      statusCache.invalidate(id);
-      await recordAudit(db, {
-        ...actor,
-        action: 'operation.set_max_parallel',
-        targetType: 'operation',
-        targetId: id,
-        operationId: id,
-        payload: body,
-      });
-      return { id, ...result };
     },
   };
 }

@@ -38,14 +38,17 @@ export async function findOperationOrThrow(db: Db, id: string): Promise<repo.Ope
 const RECORDS_KEPT = 1000;
 
 /**
- * The recorded operation, read once per process: a record never changes once its workflow started, and
- * parsing a 10,000-cluster plan on every read of status or runs was most of their cost under load.
+ * The recorded operation, read once per process: parsing a 10,000-cluster plan on every read of status or
+ * runs was most of their cost under load. A record changes once its workflow started only by a live plan
+ * edit, which moves the plan's revision on: a caller that knows of a later revision (the status snapshot
+ * names it) reads the record again.
  */
 function createRecordCache(db: Db) {
   const records = new Map<string, repo.OperationRecord>();
-  return async function record(id: string): Promise<repo.OperationRecord> {
+  return async function record(id: string, revision = 0): Promise<repo.OperationRecord> {
     const kept = records.get(id);
-    if (kept) return kept;
+    if (kept && (kept.plan.revision ?? 0) >= revision) return kept;
+    records.delete(id);
     const found = await findOperationOrThrow(db, id);
     if (found.workflowStartedAt === null) return found;
     if (records.size >= RECORDS_KEPT) records.delete(records.keys().next().value!);
@@ -92,9 +95,11 @@ export function createOperationStatus(deps: OperationStatusDeps) {
 
   /** Status from the snapshot the workflow wrote; its version says how current the answer is. */
   async function fromSnapshot(id: string): Promise<Loaded<OperationStatus>> {
-    const record = await recordOf(id);
-    const [stored, runs] = await Promise.all([readStatusSnapshot(db, id), fromRuns(record)]);
+    const kept = await recordOf(id);
+    const [stored, runs] = await Promise.all([readStatusSnapshot(db, id), fromRuns(kept)]);
     if (!stored) return fromWorkflow(id);
+    // The snapshot shows a plan edit the record held here predates: its waves, sizes and ids are read again.
+    const record = await recordOf(id, stored.snapshot.planRevision ?? 0);
     const live = await snapshotView(record, stored.snapshot);
     return { version: stored.version, value: await withForecast(record, { live, ...runs }) };
   }

@@ -8,6 +8,7 @@ import { createForecasts } from './forecast';
 import { createOperationActions } from './operation-actions';
 import { createLiveView, createSnapshotView } from './operation-live-view';
 import { createOperationStart } from './operation-start';
+import { createPlanEdits } from './plan-edits';
 import { createOperationStatus, type OperationStatus, type RunPage } from './operation-status';
 import { createSingleFlight } from './single-flight';
 import { createStatusStreams } from './status-stream';
@@ -73,6 +74,7 @@ export function createOperationsService(deps: OperationsDeps) {
       status: (id) => statusService.status(id),
       allowSelfApproval,
     }),
+    ...createPlanEdits({ db, client, temporal, liveView, statusCache, status: (id) => statusService.status(id) }),
   };
 }
 

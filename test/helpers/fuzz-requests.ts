@@ -16,7 +16,8 @@ import {
 } from './arbitraries';
 import { parseJson, type Req } from './fuzz-http';
 
-export type BodyKind = 'none' | 'cluster' | 'clusterPatch' | 'op' | 'action' | 'approve' | 'patchOp';
+export type BodyKind =
+  'none' | 'cluster' | 'clusterPatch' | 'op' | 'action' | 'approve' | 'patchOp' | 'move' | 'append';
 export interface Route {
   method: string;
   template: string;
@@ -66,6 +67,8 @@ export const OP_ID_WRITES = routes(
   'POST /v1/operations/:id/approve approve',
   'POST /v1/operations/:id/clusters/:clusterId/retry action',
   'POST /v1/operations/:id/clusters/:clusterId/skip action',
+  'POST /v1/operations/:id/clusters/:clusterId/move move',
+  'POST /v1/operations/:id/waves append',
 );
 export const OP_WRITES = [...routes('POST /v1/operations op'), ...OP_ID_WRITES];
 export const V1 = [...ME, ...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
@@ -119,7 +122,28 @@ export function fuzzRequests({ kind, pool, tokens, steer }: FuzzScope) {
       { wave: fc.integer({ min: 1, max: 4 }), comment: fc.string({ maxLength: 1000 }) },
       { requiredKeys: ['wave'] },
     ),
-    patchOp: fc.record({ maxParallel: fc.integer({ min: 1, max: 1000 }) }),
+    patchOp: fc.oneof(
+      fc.record({ maxParallel: fc.integer({ min: 1, max: 1000 }) }),
+      fc.record(
+        {
+          wave: fc.integer({ min: 1, max: 4 }),
+          maxParallel: fc.integer({ min: 1, max: 1000 }),
+          maxFailures: fc.nat(),
+          bakeSeconds: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        },
+        { requiredKeys: ['maxFailures'] },
+      ),
+    ),
+    move: fc.record({ toWave: fc.integer({ min: 1, max: 4 }) }),
+    append: fc.record(
+      {
+        name: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/).filter((n) => n !== 'remainder'),
+        selector: fc.constant({ kind }),
+        maxParallel: fc.integer({ min: 1, max: 1000 }),
+        approval: fc.constantFrom('none', 'manual'),
+      },
+      { requiredKeys: ['name', 'selector'] },
+    ),
   };
 
   const bodyArb = (bodyKind: BodyKind): fc.Arbitrary<string | undefined> =>

@@ -347,7 +347,7 @@ describe('the fleetwave CLI', () => {
     assert.match(tooMany.stderr, /expected a whole number from 1 to 1000/);
 
     const events = JSON.parse((await fleetwave(['events', id, '--all', '-o', 'json'])).stdout).events;
-    const changes = events.filter((e: any) => e.action === 'operation.set_max_parallel').map((e: any) => e.payload);
+    const changes = events.filter((e: any) => e.action === 'operation.edit').map((e: any) => e.payload);
     assert.ok(
       changes.some((p: any) => p.maxParallel === 3),
       `no audited change to 3 in ${JSON.stringify(changes)}`,

@@ -303,9 +303,11 @@ void describe('fuzzing every route with bad input', () => {
 
   test('when the real operation gets fuzzed actions, then it answers 2xx or 4xx and a refusal changes nothing', async () => {
     const body = (k: BodyKind) => fc.oneof(VALID[k].map(toJsonText), bodyArb(k));
-    // An update needs a live worker: with none polling, PATCH says so with 503 workflow_unavailable, as documented.
+    // An update needs a live worker: with none polling, a plan edit (PATCH, move, append) says so with 503
+    // workflow_unavailable, as documented.
+    const edit = (req: Req) => req.method === 'PATCH' || /\/(move|waves)(\?|$)/.test(req.path);
     const noWorker = (req: Req) => (res: Res) =>
-      req.method === 'PATCH' && res.status === 503 && res.json?.error?.code === 'workflow_unavailable';
+      edit(req) && res.status === 503 && res.json?.error?.code === 'workflow_unavailable';
     const arb = requestArb({
       routes: [...OP_READS.slice(1), ...OP_ID_WRITES],
       id: fc.constant(realOp),

@@ -6,6 +6,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { OUTSIDE_WINDOW } from '../../domain/parking';
+import { MOVED_AWAY } from '../../domain/plan-edits';
+import { appendToPlan, moveInPlan } from './plan-edit-stubs';
 
 export type ActivityName = keyof Activities;
 export type InputOf<K extends ActivityName> = Parameters<Activities[K]>[0];
@@ -103,12 +105,18 @@ export class StubActivities {
   readonly runStates = new Map<string, string>();
   /** The audit rows the workflow wrote for operator actions, by action key (written once each). */
   readonly audited = new Map<string, InputOf<'recordOperatorAction'>>();
+  /** Live plan edits written (moves and appends), by edit key, with what each answered. */
+  readonly edits = new Map<string, { input: unknown; answer: unknown }>();
+  /** Clusters an appended wave takes, staged under an id as the API stages them. */
+  readonly staged = new Map<string, string[]>();
+  /** Clusters moved by a plan edit, and the wave each is in now. */
+  readonly moved = new Map<string, number>();
   private readonly running = new Map<number, number>();
   private readonly mostRunning = new Map<number, number>();
 
   /** `plan[n - 1]` holds the clusters of wave n: what loadWaveClusters answers (a page of it when asked for one). */
   constructor(
-    private readonly plan: string[][],
+    readonly plan: string[][],
     opts: StubOptions = {},
   ) {
     this.failApply = new Set(opts.failApply);
@@ -242,6 +250,9 @@ export class StubActivities {
         const parked = this.parkOrMiss(input);
         if (parked) return parked;
         if (this.runStates.get(input.clusterId) === 'skipped') return { proceed: false, reason: 'skipped_by' };
+        const movedTo = this.moved.get(input.clusterId);
+        if (movedTo !== undefined && movedTo !== input.wave && !this.runStates.has(input.clusterId))
+          return { proceed: false, reason: MOVED_AWAY };
         this.runStates.set(input.clusterId, 'applying');
         const windowWaitMs = this.windowWaitMs.get(input.clusterId);
         if (windowWaitMs !== undefined) return { proceed: true, fromVersion: FROM_VERSION, windowWaitMs };
@@ -315,6 +326,14 @@ export class StubActivities {
         await this.enter('closeOperation', input);
         return { skipped: 0, released: 0 };
       },
+      moveClusterRun: async (input) => {
+        await this.enter('moveClusterRun', input);
+        return this.once(input.editKey, input, () => moveInPlan(this, input.clusterId, input.toWave));
+      },
+      appendWaveRuns: async (input) => {
+        await this.enter('appendWaveRuns', input);
+        return this.once(input.editKey, input, () => appendToPlan(this, input));
+      },
       writeStatusSnapshot: async (input) => {
         await this.enter('writeStatusSnapshot', input);
       },
@@ -337,6 +356,15 @@ export class StubActivities {
         }
       },
     };
+  }
+
+  /** An edit is written once per key, as the real activities do: a repeat answers what the first did. */
+  private once<T>(key: string, input: unknown, write: () => T): T {
+    const earlier = this.edits.get(key);
+    if (earlier) return earlier.answer as T;
+    const answer = write();
+    this.edits.set(key, { input, answer });
+    return answer;
   }
 
   /** Lets every held call through: a test that ends early must not leave its worker waiting. */
