@@ -27,6 +27,8 @@ interface RunRow {
   window_opens_at: Date | null;
   /** The operation whose lease a run parked in waiting_lease waits for; null in every other state. */
   held_by: string | null;
+  /** What holds a run parked in waiting_guard: a limit's name, or freeze:<name>; null in every other state. */
+  guard: string | null;
 }
 
 /** A run as the API shows it. */
@@ -34,7 +36,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by, guard';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 

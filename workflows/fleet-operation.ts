@@ -25,6 +25,7 @@ import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-option
 import {
   approveWaveSignal,
   cancelSignal,
+  guardTrippedSignal,
   operatorActionUpdate,
   pauseSignal,
   resumeSignal,
@@ -34,6 +35,7 @@ import {
   statusQuery,
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
+import { pauseForGuard } from './guard-pause';
 import { GOVERNED_ACTIONS_PATCH, now, OperationRun, STATUS_SNAPSHOT_PATCH } from './operation';
 import { OperatorControls } from './operator-actions';
 import { waveWorkflow } from './wave';
@@ -67,6 +69,8 @@ function registerHandlers(run: OperationRun): void {
   setHandler(skipClusterSignal, async (ref) =>
     governed() ? void (await controls.act('skip', ref)) : controls.skipCluster(ref),
   );
+  // A wave found a fleet limit tripped: pause, as for a firing alarm.
+  setHandler(guardTrippedSignal, (tripped) => pauseForGuard(run, tripped));
   setHandler(operatorActionUpdate, (input) => {
     governed();
     return controls.act(input?.action, input);
@@ -171,6 +175,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
             ...(input.onLeased ? { onLeased: input.onLeased } : {}),
             ...(input.deadline ? { deadline: input.deadline } : {}),
             ...(input.limits?.leaseCheckSeconds ? { leaseCheckSeconds: input.limits.leaseCheckSeconds } : {}),
+            ...(input.limits?.guardCheckSeconds ? { guardCheckSeconds: input.limits.guardCheckSeconds } : {}),
           },
         ],
         typedSearchAttributes: [

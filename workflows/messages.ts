@@ -6,6 +6,7 @@ import type {
   ApproveWaveInput,
   ClusterRef,
   ClusterWork,
+  GuardTripped,
   OperationState,
   OperatorActionInput,
   SetMaxParallelInput,
@@ -22,6 +23,8 @@ export const statusQuery = defineQuery<OperationState>('status');
 /** The REST path's operator action: the same rules as the signals, with the workflow's answer. */
 export const operatorActionUpdate = defineUpdate<ActionOutcome, [OperatorActionInput]>('operatorAction');
 export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [SetMaxParallelInput]>('setMaxParallel');
+/** From a running wave: a fleet limit's hourly failures are over it, so the operation pauses `guard:<limit>`. */
+export const guardTrippedSignal = defineSignal<[GuardTripped]>('guardTripped');
 
 // ---- wave (child): driven by the parent only ----
 export const wavePauseSignal = defineSignal<[]>('wavePause');

@@ -75,6 +75,10 @@ export interface StubOptions {
   applyMs?: number;
   /** Clusters whose select fails permanently with this message (an unreadable state past its deadline). */
   failSelect?: Record<string, string>;
+  /** Clusters the fleet guard holds back (cluster → what select answers); delete an entry to let one start. */
+  guardHolds?: Record<string, { guard: string; untilMs?: number; tripped?: boolean }>;
+  /** A fleet limit every recorded failure trips: finishCluster says so, and it stays exceeded until cleared. */
+  tripLimit?: string;
 }
 
 export const FROM_VERSION = '1.0.0';
@@ -96,6 +100,10 @@ export class StubActivities {
   readonly applies: Hold;
   readonly skips: Hold;
   readonly failSelect: Map<string, string>;
+  readonly guardHolds: Map<string, { guard: string; untilMs?: number; tripped?: boolean }>;
+  /** Limits checkGuardLimit finds exceeded: delete one to let a resume through. */
+  readonly limitsExceeded = new Set<string>();
+  readonly tripLimit: string | undefined;
   /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
   readonly firingAlarms = new Map<string, string>();
   applyMs: number;
@@ -123,6 +131,8 @@ export class StubActivities {
     this.skips = new Hold(opts.holdSkips);
     this.applyMs = opts.applyMs ?? 0;
     this.failSelect = new Map(Object.entries(opts.failSelect ?? {}));
+    this.guardHolds = new Map(Object.entries(opts.guardHolds ?? {}));
+    this.tripLimit = opts.tripLimit;
   }
 
   callsOf<K extends ActivityName>(name: K): InputOf<K>[] {
@@ -241,6 +251,8 @@ export class StubActivities {
         if (reason) return { proceed: false, reason };
         const parked = this.parkOrMiss(input);
         if (parked) return parked;
+        const held = this.guardHolds.get(input.clusterId);
+        if (held) return { proceed: false, park: { kind: 'guard', ...held } };
         if (this.runStates.get(input.clusterId) === 'skipped') return { proceed: false, reason: 'skipped_by' };
         this.runStates.set(input.clusterId, 'applying');
         const windowWaitMs = this.windowWaitMs.get(input.clusterId);
@@ -280,6 +292,14 @@ export class StubActivities {
       finishCluster: async (input) => {
         await this.enter('finishCluster', input);
         this.runStates.set(input.clusterId, input.outcome);
+        if (!this.tripLimit || (input.outcome !== 'failed' && input.outcome !== 'rolled_back')) return {};
+        this.limitsExceeded.add(this.tripLimit);
+        return { guardTripped: this.tripLimit };
+      },
+      checkGuardLimit: async (input) => {
+        await this.enter('checkGuardLimit', input);
+        const exceeded = this.limitsExceeded.has(input.limit);
+        return { exceeded, failuresLastHour: exceeded ? 2 : 0, maxFailuresPerHour: 1 };
       },
       recordOperatorAction: async (input) => {
         await this.enter('recordOperatorAction', input);
@@ -290,7 +310,9 @@ export class StubActivities {
         if (input.action === 'skip') await this.skips.pass(input.clusterId);
         const state = this.runStates.get(input.clusterId) ?? 'pending';
         const allowed =
-          input.action === 'retry' ? ['failed', 'rolled_back'] : ['pending', 'waiting_window', 'waiting_lease'];
+          input.action === 'retry'
+            ? ['failed', 'rolled_back']
+            : ['pending', 'waiting_window', 'waiting_lease', 'waiting_guard'];
         const outcome = allowed.includes(state)
           ? { outcome: 'applied' as const, message: input.appliedMessage }
           : {
