@@ -76,9 +76,17 @@ export interface StubOptions {
   /** Clusters whose select fails permanently with this message (an unreadable state past its deadline). */
   failSelect?: Record<string, string>;
   /** Clusters the fleet guard holds back (cluster → what select answers); delete an entry to let one start. */
-  guardHolds?: Record<string, { guard: string; untilMs?: number; tripped?: boolean }>;
+  guardHolds?: Record<string, GuardHold>;
   /** A fleet limit every recorded failure trips: finishCluster says so, and it stays exceeded until cleared. */
   tripLimit?: string;
+}
+
+/** What the fleet guard answers for a cluster: a limit or `freeze:<name>`; a freeze ends at untilMs (or forMs after the first select). */
+export interface GuardHold {
+  guard: string;
+  untilMs?: number;
+  forMs?: number;
+  tripped?: boolean;
 }
 
 export const FROM_VERSION = '1.0.0';
@@ -100,7 +108,7 @@ export class StubActivities {
   readonly applies: Hold;
   readonly skips: Hold;
   readonly failSelect: Map<string, string>;
-  readonly guardHolds: Map<string, { guard: string; untilMs?: number; tripped?: boolean }>;
+  readonly guardHolds: Map<string, GuardHold>;
   /** Limits checkGuardLimit finds exceeded: delete one to let a resume through. */
   readonly limitsExceeded = new Set<string>();
   readonly tripLimit: string | undefined;
@@ -251,8 +259,16 @@ export class StubActivities {
         if (reason) return { proceed: false, reason };
         const parked = this.parkOrMiss(input);
         if (parked) return parked;
+        // A hold with untilMs (a freeze, forMs after the first select) ends by itself then.
         const held = this.guardHolds.get(input.clusterId);
-        if (held) return { proceed: false, park: { kind: 'guard', ...held } };
+        if (held?.forMs !== undefined) held.untilMs ??= Date.now() + held.forMs;
+        if (held && (held.untilMs ?? Infinity) > Date.now()) {
+          const { guard, untilMs, tripped } = held;
+          return {
+            proceed: false,
+            park: { kind: 'guard', guard, ...(untilMs ? { untilMs } : {}), ...(tripped ? { tripped } : {}) },
+          };
+        }
         if (this.runStates.get(input.clusterId) === 'skipped') return { proceed: false, reason: 'skipped_by' };
         this.runStates.set(input.clusterId, 'applying');
         const windowWaitMs = this.windowWaitMs.get(input.clusterId);
