@@ -73,7 +73,11 @@ export function pauseHint(s: Pick<OperationStatus, 'id' | 'state' | 'pauseReason
   if (s.state !== 'paused') return null;
   const why = s.pauseReason ?? 'operator';
   // Resume is refused while the alarm fires: say so rather than offer a command that answers 409.
-  const when = why.startsWith('alarm:') ? ' once the alarm no longer fires' : '';
+  const when = why.startsWith('alarm:')
+    ? ' once the alarm no longer fires'
+    : why.startsWith('guard:')
+      ? ' once the fleet limit is no longer exceeded (fleetwave guard)'
+      : '';
   return `paused (${why}): continue with fleetwave resume ${s.id}${when}, or stop with fleetwave cancel ${s.id}`;
 }
 

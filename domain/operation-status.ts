@@ -125,6 +125,8 @@ export interface StatusSources {
   /** The last evaluation of each alarm (operation_alarms). */
   alarms: readonly AlarmStatus[];
   noWave: number;
+  /** Freezes hold every cluster the operation has not finished (absent or null: they do not). */
+  frozen?: { freezes: string[]; until: string } | null;
 }
 
 /**
@@ -158,7 +160,7 @@ function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: bo
   return operationEnded ? 'stopped' : 'running';
 }
 
-export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: StatusSources) {
+export function buildStatus({ record, live, counts, inFlight, alarms, noWave, frozen }: StatusSources) {
   const { op } = live;
   const tally = tallyRuns(counts, noWave);
   const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
@@ -203,6 +205,7 @@ export function buildStatus({ record, live, counts, inFlight, alarms, noWave }: 
     waves,
     inFlight,
     alarms: alarmsOf(record, alarms, op),
+    ...(frozen && !ended ? { frozen } : {}),
     // Where state came from: `query` (live), `describe` (no worker answered) or `none` (no workflow).
     source: live.source,
     workflowStatus: live.workflowStatus,

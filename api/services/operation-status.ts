@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
+import { anyFreezeActive, operationFrozen } from '../../db/guard';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { inFlightRuns, listRuns, runCounts, type ClusterRun } from '../../db/runs';
@@ -69,15 +70,17 @@ export function createOperationStatus(deps: OperationStatusDeps) {
   const recordOf = createRecordCache(db);
   const versions = createFreshReads((id: string) => statusSnapshotVersion(db, id));
 
-  /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
+  /** Counts, clusters in flight, alarms and freezes: what PostgreSQL adds to the workflow's view. */
   async function fromRuns(record: repo.OperationRecord) {
     const id = record.id;
-    const [counts, inFlight, alarms] = await Promise.all([
+    const [counts, inFlight, alarms, frozen] = await Promise.all([
       runCounts(db, id),
       inFlightRuns(db, id),
       (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
+      // The operation's runs are read only while some freeze is active.
+      anyFreezeActive(db).then((active) => (active ? operationFrozen(db, id) : null)),
     ]);
-    return { counts, inFlight, alarms };
+    return { counts, inFlight, alarms, frozen };
   }
 
   /** Status from the snapshot the workflow wrote; its version says how current the answer is. */
