@@ -81,6 +81,12 @@ export function pauseHint(s: Pick<OperationStatus, 'id' | 'state' | 'pauseReason
   return `paused (${why}): continue with fleetwave resume ${s.id}${when}, or stop with fleetwave cancel ${s.id}`;
 }
 
+/** While freezes hold every cluster the operation has not finished: which, and until when. */
+export function frozenLine(s: Pick<OperationStatus, 'frozen'>): string | null {
+  if (!s.frozen) return null;
+  return `frozen by ${s.frozen.freezes.join(', ')} until ${formatTime(s.frozen.until)}: no cluster starts before then (fleetwave guard)`;
+}
+
 /** One line per alarm: whether it fires, what its source said, when it was last evaluated. */
 export function alarmLines(s: Pick<OperationStatus, 'alarms'>): string[] {
   return (s.alarms ?? []).map(
@@ -149,6 +155,7 @@ export function statusSummary(s: OperationStatus): string {
   const notes = [
     approvalHint(s),
     pauseHint(s),
+    frozenLine(s),
     ...alarmLines(s),
     s.error ? `error: ${s.error}` : null,
     s.note ? `note: ${s.note}` : null,

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ClusterInputSchema, ClusterPatchSchema } from '../domain/cluster';
+import { GuardLimitsBodySchema } from '../domain/guard';
 import { OperationRequestSchema } from '../domain/operation';
 import { InputError } from './errors';
 
@@ -175,4 +176,19 @@ export function clusterPatchFrom(file: DataFile): Record<string, unknown> {
 
 export async function readClusterPatch(path: string): Promise<Record<string, unknown>> {
   return clusterPatchFrom(await readDataFile(path));
+}
+
+/** A limits file: the whole set, a list of limits or `{ limits: [...] }` as PUT /v1/guard/limits takes it. */
+export function guardLimitsFrom(file: DataFile): { limits: Record<string, unknown>[] } {
+  const what = 'limits file (a list, or { limits: [...] })';
+  if (!Array.isArray(file.data)) {
+    validateData(GuardLimitsBodySchema, file, what);
+    return file.data as { limits: Record<string, unknown>[] };
+  }
+  validateData(GuardLimitsBodySchema.shape.limits, file, what);
+  return { limits: file.data as Record<string, unknown>[] };
+}
+
+export async function readGuardLimits(path: string): Promise<{ limits: Record<string, unknown>[] }> {
+  return guardLimitsFrom(await readDataFile(path));
 }

@@ -33,7 +33,7 @@ export type OperationStatus = Pick<
   | 'counts'
   | 'inFlight'
   | 'note'
-> & { waves: WaveView[]; plan?: PlanView; alarms?: FullStatus['alarms'] };
+> & { waves: WaveView[]; plan?: PlanView; alarms?: FullStatus['alarms']; frozen?: FullStatus['frozen'] };
 
 export interface StartAnswer {
   id: string;
@@ -98,3 +98,6 @@ export type ActionAnswer =
   | (Omit<Partial<OperationStatus>, 'action'> & { state: string; action?: unknown })
   | { id: string; name?: string; action?: string; outcome: 'delivered'; message: string }
   | { id: string; accepted: string };
+
+/** GET /v1/guard, and what PUT /v1/guard/limits answers. */
+export type { GuardView } from '../domain/guard';

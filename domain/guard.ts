@@ -131,6 +131,17 @@ export interface LimitUsage {
   failuresLastHour: number;
 }
 
+export type ShownFreeze = StoredFreeze & { state: 'upcoming' | 'active' | 'ended' };
+
+/** GET /v1/guard, and what PUT /v1/guard/limits answers. */
+export interface GuardView {
+  limits: StoredLimit[];
+  freezes: ShownFreeze[];
+  usage: LimitUsage[];
+  /** The set of limits' version: send it as If-Match to replace the limits only if nobody changed them since. */
+  version: string;
+}
+
 /** Canonical text of a set of limits, in name order: its hash is the set's version. */
 export function canonicalLimits(limits: readonly GuardLimit[]): string {
   const sorted = [...limits].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

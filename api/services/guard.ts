@@ -14,21 +14,12 @@ import {
   limitOfPauseReason,
   type FreezeInput,
   type GuardLimitsBody,
-  type LimitUsage,
+  type GuardView,
+  type ShownFreeze,
   type StoredFreeze,
   type StoredLimit,
 } from '../../domain/guard';
 
-export type ShownFreeze = StoredFreeze & { state: 'upcoming' | 'active' | 'ended' };
-
-/** GET /v1/guard, and what PUT /v1/guard/limits answers. */
-export interface GuardView {
-  limits: StoredLimit[];
-  freezes: ShownFreeze[];
-  usage: LimitUsage[];
-  /** The set of limits' version: send it as If-Match to replace the limits only if nobody changed them since. */
-  version: string;
-}
 
 /** The version of a set of limits: a hash of its canonical text, so it needs no counter of its own. */
 export function limitsVersion(limits: readonly StoredLimit[]): string {

@@ -1,6 +1,7 @@
 // What fuzzed API requests look like: every route with the kind of body it reads, valid bodies to
 // mutate, and whole requests (path, query, headers, body) built from them for one fuzz run.
 import fc from 'fast-check';
+import { FreezeInputSchema } from '../../domain/guard';
 import { OperationRequestSchema } from '../../domain/operation';
 import {
   adversarialJson,
@@ -183,9 +184,10 @@ export function fuzzRequests({ kind, pool, tokens, steer }: FuzzScope) {
     if (/^\/v1\/guard\/limits(?:\?|$)/.test(req.path))
       return { ...req, headers: { ...req.headers, 'if-match': '"fuzz"' } };
     if (req.method !== 'POST' || !/^\/v1\/guard\/freezes(?:\?|$)/.test(req.path)) return req;
+    // Only a body the API would accept is rewritten (any other is refused anyway, and may be too deep to copy).
     const body = parseJson(req.body);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return req;
-    return { ...req, body: JSON.stringify({ ...body, scope: { kind } }) };
+    if (!FreezeInputSchema.safeParse(body).success) return req;
+    return { ...req, body: JSON.stringify({ ...(body as object), scope: { kind } }) };
   }
 
   /** A valid start is only ever sent for the fuzz's own clusters; any other selection becomes a dry run. */
