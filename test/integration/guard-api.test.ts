@@ -6,17 +6,21 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
-import { call, startApi, startApiWithCleanup, TOKENS } from '../helpers/api';
+import { after, before, describe, test } from 'node:test';
+import { call, startApi, TOKENS, type TestApi } from '../helpers/api';
 import { uid } from '../helpers/env';
 import { dropLimits, editLimits, ownKind, putLimit } from '../helpers/guard';
 
-const { api } = startApiWithCleanup();
+const api = {} as TestApi;
 const limits: string[] = [];
 const freezes: string[] = [];
+before(async () => {
+  Object.assign(api, await startApi());
+});
 after(async () => {
   await dropLimits(api, limits).catch(() => undefined);
   for (const name of freezes) await call(api.url, 'DELETE', `/v1/guard/freezes/${name}`);
+  await api.close();
 });
 
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
