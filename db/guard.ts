@@ -91,7 +91,8 @@ export async function limitFailures(
 export async function trippedLimitFor(db: Queryable, clusterId: string): Promise<string | null> {
   const result = await db.query<{ name: string }>(
     `SELECT l.name FROM guard_limits l, clusters c
-      WHERE c.id = $1 AND l.max_failures_per_hour IS NOT NULL AND guard_facts(c) @> l.scope
+      WHERE c.id = $1 AND l.max_failures_per_hour IS NOT NULL
+        AND guard_scope_holds(l.scope, c.cloud, c.region, c.environment, c.tier, c.kind)
         AND guard_failures_last_hour(l.scope) > l.max_failures_per_hour
       ORDER BY l.name LIMIT 1`,
     [clusterId],
@@ -170,7 +171,8 @@ export async function operationFrozen(
               array_agg(f.name) FILTER (WHERE f.name IS NOT NULL) AS names, max(f.to_at) AS until
          FROM cluster_runs r
          LEFT JOIN clusters c ON c.id = r.cluster_id
-         LEFT JOIN guard_freezes f ON f.from_at <= now() AND f.to_at > now() AND guard_facts(c) @> f.scope
+         LEFT JOIN guard_freezes f ON f.from_at <= now() AND f.to_at > now()
+              AND guard_scope_holds(f.scope, c.cloud, c.region, c.environment, c.tier, c.kind)
         WHERE r.operation_id = $1 AND r.state <> ALL($2::text[])
         GROUP BY r.cluster_id, r.state)
      SELECT count(*) AS remaining,
