@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { call, startApi, TOKENS, type TestApi } from '../helpers/api';
-import { uid } from '../helpers/env';
+import { acquireGuardedLease } from '../../db/leases';
+import { createPool } from '../../db/pool';
+import { scopeMatches, type GuardScope } from '../../domain/guard';
+import { testEnv, uid } from '../helpers/env';
+import { clusterBody } from '../helpers/fixtures';
 import { dropLimits, editLimits, ownKind, putLimit } from '../helpers/guard';
 
 const api = {} as TestApi;
@@ -275,5 +279,63 @@ describe('fleetwave guard', () => {
     const refused = await fleetwave(['guard', 'set-limits', '--file', file]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /maxInFlight/);
+  });
+});
+
+describe('the guard in PostgreSQL', () => {
+  test('when a scope is compared in SQL, then it holds exactly the clusters scopeMatches says', async () => {
+    const cluster = { cloud: 'gcp', region: 'us-east1', environment: 'customer', tier: null, kind: 'kafka' };
+    const scopes: GuardScope[] = [
+      {},
+      { cloud: 'gcp' },
+      { cloud: 'aws' },
+      { cloud: 'gcp', environment: 'customer', kind: 'kafka', region: 'us-east1' },
+      { region: 'eu-west1' },
+      { tier: 'dedicated' },
+      { kind: 'connect', cloud: 'gcp' },
+    ];
+    for (const tier of [null, 'dedicated']) {
+      for (const scope of scopes) {
+        const { rows } = await api.db.query<{ holds: boolean }>(
+          'SELECT guard_scope_holds($1, $2, $3, $4, $5, $6) AS holds',
+          [JSON.stringify(scope), cluster.cloud, cluster.region, cluster.environment, tier, cluster.kind],
+        );
+        assert.equal(
+          rows[0]!.holds === true,
+          scopeMatches(scope, { ...cluster, tier }),
+          `${JSON.stringify(scope)} tier ${tier}`,
+        );
+      }
+    }
+  });
+
+  test('when 30 selects race for clusters of one scope at once, then exactly maxInFlight of them take a lease', async () => {
+    const kind = ownKind();
+    const name = uid('race');
+    limits.push(name);
+    const clusters = Array.from({ length: 30 }, (_, i) => clusterBody({ id: `${kind}-${i}`, kind }));
+    assert.equal((await call(api.url, 'POST', '/v1/clusters', { body: { clusters } })).status, 201);
+    await putLimit(api, { name, scope: { kind }, maxInFlight: 3 });
+    // Each taker on a connection of its own, as selects on several workers are.
+    const pool = createPool(testEnv().databaseUrl, 12);
+    try {
+      const results = await Promise.all(
+        clusters.map((c, i) =>
+          acquireGuardedLease(pool, { clusterId: c.id, operationId: `race-op-${i % 2}`, workflowId: 'w' }, () =>
+            Promise.resolve(false),
+          ),
+        ),
+      );
+      const taken = results.filter((r) => r.acquired).length;
+      assert.equal(taken, 3);
+      for (const r of results)
+        if (!r.acquired) assert.deepEqual('guard' in r && r.guard, { kind: 'full', limit: name });
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM leases WHERE kind = $1', [kind]);
+      assert.equal(rows[0].n, 3);
+    } finally {
+      await pool.query('DELETE FROM leases WHERE cluster_id = ANY($1)', [clusters.map((c) => c.id)]);
+      await pool.query('DELETE FROM clusters WHERE kind = $1', [kind]);
+      await pool.end();
+    }
   });
 });
