@@ -1,4 +1,4 @@
-// Leases: which operation holds which cluster right now.
+// Leases: which operation holds which cluster right now, taken only when the fleet guard lets a cluster start.
 import type { Queryable } from './pool';
 import { recordOf } from './rows';
 
@@ -19,36 +19,6 @@ export async function leasesFor(db: Queryable, clusterIds: string[]): Promise<Le
 
 export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
 
-/**
- * Takes the lease for `operationId`, re-entrantly. When another operation holds it, `isStale` decides
- * whether that holder is gone (its workflow no longer running) and the lease may be taken over.
- */
-export async function acquireLease(
-  db: Queryable,
-  lease: { clusterId: string; operationId: string; workflowId: string },
-  isStale: (holder: Lease) => Promise<boolean>,
-): Promise<AcquireResult> {
-  const taken = await db.query(
-    `INSERT INTO leases (cluster_id, operation_id, workflow_id) VALUES ($1, $2, $3)
-     ON CONFLICT (cluster_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
-       WHERE leases.operation_id = EXCLUDED.operation_id
-     RETURNING cluster_id`,
-    [lease.clusterId, lease.operationId, lease.workflowId],
-  );
-  if (taken.rowCount) return { acquired: true };
-  const [holder] = await leasesFor(db, [lease.clusterId]);
-  if (!holder) return acquireLease(db, lease, isStale);
-  if (!(await isStale(holder))) return { acquired: false, holder };
-  // Take over only the exact stale lease we looked at, so two takers cannot both win.
-  const over = await db.query(
-    `UPDATE leases SET operation_id = $2, workflow_id = $3, acquired_at = now()
-      WHERE cluster_id = $1 AND operation_id = $4 RETURNING cluster_id`,
-    [lease.clusterId, lease.operationId, lease.workflowId, holder.operationId],
-  );
-  if (over.rowCount) return { acquired: true };
-  return acquireLease(db, lease, isStale);
-}
-
 export async function releaseOperationLeases(db: Queryable, operationId: string): Promise<number> {
   const result = await db.query('DELETE FROM leases WHERE operation_id = $1', [operationId]);
   return result.rowCount ?? 0;
@@ -63,9 +33,10 @@ export type GuardHold =
 export type GuardedAcquireResult = AcquireResult | { acquired: false; guard: GuardHold };
 
 /**
- * Takes the lease as `acquireLease` does, but only when the fleet guard lets the cluster start: no freeze
+ * Takes the lease for `operationId`, re-entrantly, when the fleet guard lets the cluster start: no freeze
  * covers it, and every limit whose scope holds it has room (guard_take_lease decides in one transaction,
- * so racing operations and workers never pass a limit). A stale holder's lease is taken over as before;
+ * so racing operations and workers never pass a limit). When another operation holds it, `isStale`
+ * decides whether that holder is gone (its workflow no longer running) and the lease may be taken over;
  * that moves a lease already counted, so it needs no room.
  */
 export async function acquireGuardedLease(
