@@ -45,8 +45,4 @@ export type WaveStateName =
 
 /** Why an operation is paused; `alarm:<name>` when one of its alarms fired, `guard:<limit>` when a fleet limit tripped. */
 export type PauseReason =
-  | 'operator'
-  | 'failure_budget_exceeded'
-  | 'total_failure_budget_exceeded'
-  | `alarm:${string}`
-  | `guard:${string}`;
+  'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded' | `alarm:${string}` | `guard:${string}`;

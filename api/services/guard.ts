@@ -20,7 +20,6 @@ import {
   type StoredLimit,
 } from '../../domain/guard';
 
-
 /** The version of a set of limits: a hash of its canonical text, so it needs no counter of its own. */
 export function limitsVersion(limits: readonly StoredLimit[]): string {
   return createHash('sha256').update(canonicalLimits(limits)).digest('hex').slice(0, 16);
