@@ -1,7 +1,8 @@
-// Bookkeeping activities: a run's final state (with inventory version and lease), operator retries and
-// skips, a wave's cluster list, and closing the operation.
+// Bookkeeping activities: a run's final state (with inventory version and lease, and whether a failure
+// tripped a fleet limit), operator retries and skips, a wave's cluster list, and closing the operation.
 import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
+import { limitFailures, trippedLimitFor } from '../db/guard';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { writeStatusSnapshot, type StatusSnapshotWrite } from '../db/status-snapshots';
@@ -25,6 +26,14 @@ export interface FinishInput {
   version?: string | null;
 }
 
+/**
+ * What finishing a run found out: for a failure, the first fleet limit whose hourly failures are now over
+ * it (the operation pauses `guard:<limit>`). Histories from before the guard recorded no result.
+ */
+export interface FinishResult {
+  guardTripped?: string;
+}
+
 /** Which wave's clusters to load; `after` and `limit` ask for one page of them. */
 export interface WaveClustersInput {
   operationId: string;
@@ -33,9 +42,16 @@ export interface WaveClustersInput {
   limit?: number;
 }
 
+export interface GuardLimitCheck {
+  exceeded: boolean;
+  failuresLastHour: number;
+  /** Absent when the limit no longer exists or counts no failures. */
+  maxFailuresPerHour?: number;
+}
+
 export function createBookkeepingActivities(deps: { db: Db; leased: LeasedClusters }) {
   return {
-    async finishCluster(input: FinishInput): Promise<void> {
+    async finishCluster(input: FinishInput): Promise<FinishResult> {
       deps.leased.forget(input.clusterId);
       await finishRun(deps.db, {
         operationId: input.operationId,
@@ -47,6 +63,20 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
         // What the cluster reported, never what it was asked for.
         version: input.outcome === 'succeeded' ? (input.version ?? null) : null,
       });
+      if (input.outcome !== 'failed' && input.outcome !== 'rolled_back') return {};
+      const tripped = await trippedLimitFor(deps.db, input.clusterId);
+      return tripped ? { guardTripped: tripped } : {};
+    },
+
+    /**
+     * Whether a limit's failures in the last hour are still over its maxFailuresPerHour: a resume of an
+     * operation it paused is refused until they are not (the hour rolled on, the limit was raised or removed).
+     */
+    async checkGuardLimit(input: { limit: string }): Promise<GuardLimitCheck> {
+      const found = await limitFailures(deps.db, input.limit);
+      if (!found || found.maxFailuresPerHour === null) return { exceeded: false, failuresLastHour: 0 };
+      const { failuresLastHour, maxFailuresPerHour } = found;
+      return { exceeded: failuresLastHour > maxFailuresPerHour, failuresLastHour, maxFailuresPerHour };
     },
 
     /** An operator retry: the run shows pending again until its wave picks it up. */

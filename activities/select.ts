@@ -1,6 +1,7 @@
 // selectCluster: re-checks eligibility against the live inventory and the operation's deadline, parks a
-// cluster outside its maintenance window (before any lease) or held by another operation, takes the lease,
-// reads the cluster's real state through its adapter (drift, already at target).
+// cluster outside its maintenance window (before any lease), held by another operation or held back by the
+// fleet guard (a freeze, a full or tripped limit), takes the lease, reads the cluster's real state through
+// its adapter (drift, already at target).
 import { Context } from '@temporalio/activity';
 import { adapterFor } from '../adapters';
 import { ClusterNotFound } from '../adapters/errors';
@@ -16,7 +17,8 @@ import { getClusterWithRun, setClusterVersion } from '../db/clusters';
 import { targetVersionOf } from '../domain/operation';
 import type { ClusterAttemptInput } from './cluster-attempt';
 import type { LeasedClusters } from './leased-clusters';
-import { acquireLease } from '../db/leases';
+import { acquireGuardedLease, type GuardHold } from '../db/leases';
+import { freezeGuard } from '../domain/guard';
 import { findOperationSelector } from '../db/operations';
 import type { Db } from '../db/pool';
 import { claimRun, finishRun, parkRun, updateRun, type Parking } from '../db/runs';
@@ -39,8 +41,15 @@ export interface SelectInput extends ClusterAttemptInput {
   deadline?: string;
 }
 
-/** Set the cluster aside, holding no slot and no lease: until its window opens, or while another operation holds it. */
-export type ParkRequest = { kind: 'window'; untilMs: number; opensAt: string } | { kind: 'lease'; heldBy: string };
+/**
+ * Set the cluster aside, holding no slot and no lease: until its window opens, while another operation
+ * holds it, or while the fleet guard holds it back (`guard`: a limit's name or `freeze:<name>`; `untilMs`:
+ * when a freeze ends; `tripped`: the limit's hourly failures are over it, so the operation pauses).
+ */
+export type ParkRequest =
+  | { kind: 'window'; untilMs: number; opensAt: string }
+  | { kind: 'lease'; heldBy: string }
+  | { kind: 'guard'; guard: string; untilMs?: number; tripped?: boolean };
 
 export type SelectResult =
   | {
@@ -94,7 +103,7 @@ export function createSelectActivities(deps: SelectDeps) {
   }
 
   /** Records the parked run (releasing any lease this operation held on it) and tells the wave what it waits for. */
-  async function park(input: SelectInput, parking: Parking): Promise<SelectResult> {
+  async function park(input: SelectInput, parking: Parking, hold?: GuardHold): Promise<SelectResult> {
     Context.current().log.info('cluster parked', {
       operationId: input.operationId,
       clusterId: input.clusterId,
@@ -102,10 +111,13 @@ export function createSelectActivities(deps: SelectDeps) {
       state: parking.state,
       ...(parking.state === 'waiting_window'
         ? { windowOpensAt: parking.windowOpensAt.toISOString() }
-        : { heldBy: parking.heldBy }),
+        : parking.state === 'waiting_lease'
+          ? { heldBy: parking.heldBy }
+          : { guard: parking.guard }),
     });
     await parkRun(deps.db, input, parking);
     if (parking.state === 'waiting_lease') return { proceed: false, park: { kind: 'lease', heldBy: parking.heldBy } };
+    if (parking.state === 'waiting_guard') return { proceed: false, park: guardPark(parking.guard, hold) };
     const opensAt = parking.windowOpensAt;
     return { proceed: false, park: { kind: 'window', untilMs: opensAt.getTime(), opensAt: opensAt.toISOString() } };
   }
@@ -165,7 +177,7 @@ export function createSelectActivities(deps: SelectDeps) {
         if (missesDeadline(opensAt.getTime(), deadline)) return skip(input, 'window_missed');
         return park(input, { state: 'waiting_window', windowOpensAt: opensAt });
       }
-      const lease = await acquireLease(
+      const lease = await acquireGuardedLease(
         deps.db,
         { clusterId: input.clusterId, operationId: input.operationId, workflowId: input.operationId },
         async (holder) => {
@@ -189,6 +201,14 @@ export function createSelectActivities(deps: SelectDeps) {
           return stale;
         },
       );
+      if (!lease.acquired && 'guard' in lease) {
+        const hold = lease.guard;
+        return park(
+          input,
+          { state: 'waiting_guard', guard: hold.kind === 'freeze' ? freezeGuard(hold.name) : hold.limit },
+          hold,
+        );
+      }
       if (!lease.acquired) {
         const heldBy = lease.holder.operationId;
         // Older histories name no onLeased: they skip, as they did then.
@@ -211,4 +231,11 @@ export function createSelectActivities(deps: SelectDeps) {
       return { proceed: true, fromVersion: cluster.version };
     },
   };
+}
+
+/** What the wave is told of a guard hold: a freeze's end is when to look again; a tripped limit pauses. */
+function guardPark(guard: string, hold: GuardHold | undefined): ParkRequest {
+  if (hold?.kind === 'freeze') return { kind: 'guard', guard, untilMs: Date.parse(hold.until) };
+  if (hold?.kind === 'tripped') return { kind: 'guard', guard, tripped: true };
+  return { kind: 'guard', guard };
 }

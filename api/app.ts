@@ -11,10 +11,12 @@ import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security';
 import { clustersRouter } from './routes/clusters';
 import { docsRouter } from './routes/docs';
+import { guardRouter } from './routes/guard';
 import { healthRouter } from './routes/health';
 import { meRouter } from './routes/me';
 import { operationsRouter } from './routes/operations';
 import { uiRouter } from './routes/ui';
+import type { GuardService } from './services/guard';
 import type { HealthService } from './services/health';
 import type { InventoryService } from './services/inventory';
 import type { OperationsService } from './services/operations';
@@ -25,6 +27,8 @@ export interface AppDeps {
   logger: Logger;
   inventory: InventoryService;
   operations: OperationsService;
+  /** The fleet-wide limits and freezes (/v1/guard). */
+  guard: GuardService;
   health: HealthService;
   /** The app's own Prometheus registry and middleware (never prom-client's global one). */
   metrics: ApiMetrics;
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(meRouter());
   v1.use('/clusters', clustersRouter(deps.inventory));
   v1.use('/operations', operationsRouter(deps.operations));
+  v1.use('/guard', guardRouter(deps.guard));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

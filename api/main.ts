@@ -7,6 +7,7 @@ import { createLogger } from '../logger';
 import { createApp } from './app';
 import { createApiMetrics } from './metrics';
 import { createHealthService } from './services/health';
+import { createGuardService } from './services/guard';
 import { createInventoryService } from './services/inventory';
 import { createOperationsService } from './services/operations';
 import { createTemporalClient } from './temporal';
@@ -35,6 +36,7 @@ function main(): void {
     logger,
     inventory: createInventoryService(db),
     operations,
+    guard: createGuardService(db),
     health,
     metrics: createApiMetrics({ db, client, logger, processMetrics: true }),
   });

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { version } from '../package.json';
 import { registerClusterPaths } from './openapi/cluster-paths';
 import { BEARER } from './openapi/define';
+import { registerGuardPaths } from './openapi/guard-paths';
 import { registerOperationPaths } from './openapi/operation-paths';
 import { nameRequestSchemas } from './openapi/schemas';
 import { registerSystemPaths } from './openapi/system-paths';
@@ -43,6 +44,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerSystemPaths(registry);
   registerClusterPaths(registry);
   registerOperationPaths(registry);
+  registerGuardPaths(registry);
   const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -55,6 +57,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: [
       { name: 'clusters', description: 'the fleet inventory' },
       { name: 'operations', description: 'fleet-wide operations and their controls' },
+      { name: 'guard', description: 'limits that hold across every operation, and change freezes' },
       { name: 'system', description: 'probes, metrics and this reference; no auth' },
     ],
   });

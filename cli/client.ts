@@ -80,8 +80,12 @@ export class ApiClient {
     return url.toString();
   }
 
-  async send<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<ApiAnswer<T>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async send<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiAnswer<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -122,6 +126,10 @@ export class ApiClient {
 
   async patch<T>(path: string, body: unknown): Promise<T> {
     return (await this.send<T>('PATCH', path, { body })).body;
+  }
+
+  async put<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<T> {
+    return (await this.send<T>('PUT', path, { body, headers })).body;
   }
 
   /** A 204 has no body: the answer is only its status. */

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { version } from '../package.json';
 import { registerClusters } from './commands/clusters';
 import { registerControl } from './commands/control';
+import { registerGuard } from './commands/guard';
 import { registerOperations } from './commands/operations';
 import { registerPlanEdits } from './commands/plan-edits';
 import { registerRuns } from './commands/runs';
@@ -42,6 +43,7 @@ Examples:
   fleetwave operations set-parallel kafka-3.7.1-a1b2c3 20
   fleetwave operations edit kafka-3.7.1-a1b2c3 --wave 3 --max-failures 2 --bake 600
   fleetwave events kafka-3.7.1-a1b2c3 -o json
+  fleetwave guard
 
 Every operation command works as "fleetwave operations <command>" and as "fleetwave <command>".
 
@@ -50,6 +52,7 @@ ${EXIT_CODES_HELP}
 Errors are printed to stderr as "error: <code>: <message>" with one line per detail.`,
     );
   registerClusters(program);
+  registerGuard(program);
   const operations = program
     .command('operations')
     .alias('ops')

@@ -73,8 +73,18 @@ export function pauseHint(s: Pick<OperationStatus, 'id' | 'state' | 'pauseReason
   if (s.state !== 'paused') return null;
   const why = s.pauseReason ?? 'operator';
   // Resume is refused while the alarm fires: say so rather than offer a command that answers 409.
-  const when = why.startsWith('alarm:') ? ' once the alarm no longer fires' : '';
+  const when = why.startsWith('alarm:')
+    ? ' once the alarm no longer fires'
+    : why.startsWith('guard:')
+      ? ' once the fleet limit is no longer exceeded (fleetwave guard)'
+      : '';
   return `paused (${why}): continue with fleetwave resume ${s.id}${when}, or stop with fleetwave cancel ${s.id}`;
+}
+
+/** While freezes hold every cluster the operation has not finished: which, and until when. */
+export function frozenLine(s: Pick<OperationStatus, 'frozen'>): string | null {
+  if (!s.frozen) return null;
+  return `frozen by ${s.frozen.freezes.join(', ')} until ${formatTime(s.frozen.until)}: no cluster starts before then (fleetwave guard)`;
 }
 
 /** One line per alarm: whether it fires, what its source said, when it was last evaluated. */
@@ -152,6 +162,7 @@ export function statusSummary(s: OperationStatus): string {
   const notes = [
     approvalHint(s),
     pauseHint(s),
+    frozenLine(s),
     ...alarmLines(s),
     s.error ? `error: ${s.error}` : null,
     s.note ? `note: ${s.note}` : null,

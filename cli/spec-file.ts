@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ClusterInputSchema, ClusterPatchSchema } from '../domain/cluster';
+import { GuardLimitsBodySchema } from '../domain/guard';
 import { OperationRequestSchema } from '../domain/operation';
 import { AppendWaveBodySchema } from '../domain/plan-edit-requests';
 import { InputError } from './errors';
@@ -187,4 +188,19 @@ export async function readAppendedWave(path: string): Promise<Record<string, unk
     'wave (name, selector, and maxParallel, maxFailures, bakeSeconds, approval)',
   );
   return file.data as Record<string, unknown>;
+}
+
+/** A limits file: the whole set, a list of limits or `{ limits: [...] }` as PUT /v1/guard/limits takes it. */
+export function guardLimitsFrom(file: DataFile): { limits: Record<string, unknown>[] } {
+  const what = 'limits file (a list, or { limits: [...] })';
+  if (!Array.isArray(file.data)) {
+    validateData(GuardLimitsBodySchema, file, what);
+    return file.data as { limits: Record<string, unknown>[] };
+  }
+  validateData(GuardLimitsBodySchema.shape.limits, file, what);
+  return { limits: file.data as Record<string, unknown>[] };
+}
+
+export async function readGuardLimits(path: string): Promise<{ limits: Record<string, unknown>[] }> {
+  return guardLimitsFrom(await readDataFile(path));
 }

@@ -39,6 +39,7 @@ export type OperationStatus = Pick<
   plan?: PlanView;
   alarms?: FullStatus['alarms'];
   forecast?: Pick<Forecast, 'expectedEndAt' | 'unknownWaits'> | null;
+  frozen?: FullStatus['frozen'];
 };
 
 export interface StartAnswer {
@@ -118,3 +119,6 @@ export type PlanEditAnswer = OperationStatus & {
     | { name: 'move'; editId: string; clusterId: string; fromWave: number; toWave: number; message: string }
     | { name: 'append'; editId: string; wave: { number: number; name: string; size: number }; message: string };
 };
+
+/** GET /v1/guard, and what PUT /v1/guard/limits answers. */
+export type { GuardView } from '../domain/guard';

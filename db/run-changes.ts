@@ -46,6 +46,7 @@ export async function updateRun(
        -- Only parkRun parks a run; any other change ends the wait.
        window_opens_at = NULL,
        held_by = NULL,
+       guard = NULL,
        updated_at = clock_timestamp()`,
     [
       run.operationId,
@@ -121,7 +122,7 @@ export async function recordProviderOperation(
 export async function finishRun(db: Queryable, run: RunChange & { version?: string | null }): Promise<void> {
   const result = await db.query<{ runs: string }>(
     `WITH run AS (
-       UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6, window_opens_at = NULL, held_by = NULL,
+       UPDATE cluster_runs SET wave = $3, state = $4, error = $5, reason = $6, window_opens_at = NULL, held_by = NULL, guard = NULL,
               finished_at = clock_timestamp(), updated_at = clock_timestamp()
         WHERE operation_id = $1 AND cluster_id = $2 RETURNING 1
      ), inventory AS (
@@ -143,7 +144,7 @@ export async function finishRun(db: Queryable, run: RunChange & { version?: stri
 export async function requeueRun(db: Queryable, operationId: string, clusterId: string): Promise<void> {
   await db.query(
     `UPDATE cluster_runs SET state = 'pending', finished_at = NULL, last_error = NULL, adapter_attempts = 0,
-            window_opens_at = NULL, held_by = NULL,
+            window_opens_at = NULL, held_by = NULL, guard = NULL,
             provider_operation_id = NULL, updated_at = clock_timestamp()
       WHERE operation_id = $1 AND cluster_id = $2 AND state IN ('failed', 'rolled_back')`,
     [operationId, clusterId],
@@ -161,7 +162,7 @@ export async function skipPendingClusters(
   reason: string,
 ): Promise<string[]> {
   const result = await db.query<{ cluster_id: string }>(
-    `UPDATE cluster_runs SET state = 'skipped', reason = $3, window_opens_at = NULL, held_by = NULL,
+    `UPDATE cluster_runs SET state = 'skipped', reason = $3, window_opens_at = NULL, held_by = NULL, guard = NULL,
             finished_at = clock_timestamp(), updated_at = clock_timestamp()
       WHERE operation_id = $1 AND cluster_id = ANY($2::text[]) AND state = ANY($4::text[]) RETURNING cluster_id`,
     [operationId, clusterIds, reason, WAITING_RUN_STATES],
@@ -172,7 +173,7 @@ export async function skipPendingClusters(
 /** Skips every run of the operation still waiting (pending, or parked for its window or a lease); returns how many. */
 export async function skipWaitingRuns(db: Queryable, operationId: string, reason: string): Promise<number> {
   const result = await db.query(
-    `UPDATE cluster_runs SET state = 'skipped', reason = $2, window_opens_at = NULL, held_by = NULL,
+    `UPDATE cluster_runs SET state = 'skipped', reason = $2, window_opens_at = NULL, held_by = NULL, guard = NULL,
             finished_at = clock_timestamp(), updated_at = clock_timestamp()
       WHERE operation_id = $1 AND state = ANY($3::text[])`,
     [operationId, reason, WAITING_RUN_STATES],
@@ -180,8 +181,11 @@ export async function skipWaitingRuns(db: Queryable, operationId: string, reason
   return result.rowCount ?? 0;
 }
 
-/** Why a run is parked: its window opens at `windowOpensAt`, or `heldBy` holds its lease. */
-export type Parking = { state: 'waiting_window'; windowOpensAt: Date } | { state: 'waiting_lease'; heldBy: string };
+/** Why a run is parked: its window opens at `windowOpensAt`, `heldBy` holds its lease, or `guard` holds it back. */
+export type Parking =
+  | { state: 'waiting_window'; windowOpensAt: Date }
+  | { state: 'waiting_lease'; heldBy: string }
+  | { state: 'waiting_guard'; guard: string };
 
 /**
  * Parks a run in one statement: the run shows what it waits for, and the lease this operation may hold
@@ -194,19 +198,21 @@ export async function parkRun(
 ): Promise<void> {
   const windowOpensAt = parking.state === 'waiting_window' ? parking.windowOpensAt : null;
   const heldBy = parking.state === 'waiting_lease' ? parking.heldBy : null;
+  const guard = parking.state === 'waiting_guard' ? parking.guard : null;
   await db.query(
     `WITH run AS (
-       INSERT INTO cluster_runs (operation_id, cluster_id, wave, state, attempts, window_opens_at, held_by, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())
+       INSERT INTO cluster_runs (operation_id, cluster_id, wave, state, attempts, window_opens_at, held_by, guard, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp())
        ON CONFLICT (operation_id, cluster_id) DO UPDATE SET
          wave = EXCLUDED.wave, state = EXCLUDED.state, attempts = EXCLUDED.attempts,
-         window_opens_at = EXCLUDED.window_opens_at, held_by = EXCLUDED.held_by, updated_at = clock_timestamp()
+         window_opens_at = EXCLUDED.window_opens_at, held_by = EXCLUDED.held_by, guard = EXCLUDED.guard,
+         updated_at = clock_timestamp()
        RETURNING 1
      ), lease AS (
        DELETE FROM leases WHERE cluster_id = $2 AND operation_id = $1 RETURNING 1
      )
      SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM lease) AS leases`,
-    [run.operationId, run.clusterId, run.wave, parking.state, run.attempt, windowOpensAt, heldBy],
+    [run.operationId, run.clusterId, run.wave, parking.state, run.attempt, windowOpensAt, heldBy, guard],
   );
 }
 

@@ -29,6 +29,8 @@ interface RunRow {
   held_by: string | null;
   /** The shadow rules (monitor.shadowRequire) this cluster would have failed; null when none were evaluated. */
   shadow_failed: string[] | null;
+  /** What holds a run parked in waiting_guard: a limit's name, or freeze:<name>; null in every other state. */
+  guard: string | null;
 }
 
 /** A run as the API shows it. */
@@ -36,7 +38,7 @@ export type ClusterRun = RecordOf<RunRow>;
 
 /** In the order of RunRow, which is the order API answers list a run's fields in. */
 const COLUMNS =
-  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by, shadow_failed';
+  'operation_id, cluster_id, wave, state, from_version, to_version, attempts, error, reason, started_at, finished_at, updated_at, last_error, adapter_attempts, provider_operation_id, window_opens_at, held_by, shadow_failed, guard';
 
 const toRun = (row: RunRow): ClusterRun => recordOf(row);
 

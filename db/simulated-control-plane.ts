@@ -251,3 +251,31 @@ export async function maxConcurrentApplies(db: Queryable, clusterIds: string[]):
   );
   return rows[0]?.max ?? 0;
 }
+
+/**
+ * As maxConcurrentApplies, but an apply a crash left 'running' counts too: until the next request of its
+ * idempotency key started (the retry that carried on under the same lease), else until now. A killed
+ * worker's apply holds its cluster until then, so a limit on clusters in flight must count it.
+ */
+export async function maxConcurrentAppliesCountingInterrupted(db: Queryable, clusterIds: string[]): Promise<number> {
+  const { rows } = await db.query<{ max: number }>(
+    `WITH requests AS (
+       SELECT status, started_at, finished_at,
+              lead(started_at) OVER (PARTITION BY idempotency_key ORDER BY started_at, id) AS next_started_at
+         FROM sim_apply_requests
+        WHERE cluster_id = ANY($1::text[]) AND status IN ('succeeded', 'failed', 'rejected', 'running')
+     ), work AS (
+       SELECT started_at,
+              CASE WHEN status = 'running' THEN coalesce(next_started_at, clock_timestamp()) ELSE finished_at END AS finished_at
+         FROM requests WHERE status = 'running' OR finished_at IS NOT NULL
+     ), events AS (
+       SELECT started_at AS at, 1 AS delta FROM work
+       UNION ALL
+       SELECT finished_at, -1 FROM work
+     )
+     SELECT coalesce(max(running), 0)::int AS max
+       FROM (SELECT sum(delta) OVER (ORDER BY at, delta ROWS UNBOUNDED PRECEDING) AS running FROM events) AS timeline`,
+    [clusterIds],
+  );
+  return rows[0]?.max ?? 0;
+}

@@ -10,7 +10,8 @@ const HH_MM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 export const ClusterIdSchema = z.string().regex(CLUSTER_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$');
 
-const tokenField = (what: string) => z.string().regex(TOKEN_PATTERN, `${what} must be a lowercase token (a-z, 0-9, -)`);
+export const tokenField = (what: string) =>
+  z.string().regex(TOKEN_PATTERN, `${what} must be a lowercase token (a-z, 0-9, -)`);
 
 export const SemverSchema = z.string().regex(SEMVER_PATTERN, 'must be a semantic version, e.g. 3.7.1');
 

@@ -137,6 +137,8 @@ export interface StatusSources {
   /** Per wave, clusters whose shadow rules were evaluated (rule null) and those that broke each rule. */
   shadow?: readonly { wave: number; rule: string | null; count: number }[];
   noWave: number;
+  /** Freezes hold every cluster the operation has not finished (absent or null: they do not). */
+  frozen?: { freezes: string[]; until: string } | null;
 }
 
 /**
@@ -185,7 +187,7 @@ function waveStateFromCounts(counts: RunCounts, size: number, operationEnded: bo
   return operationEnded ? 'stopped' : 'running';
 }
 
-export function buildStatus({ record, live, counts, inFlight, alarms, shadow, noWave }: StatusSources) {
+export function buildStatus({ record, live, counts, inFlight, alarms, shadow, noWave, frozen }: StatusSources) {
   const { op } = live;
   const tally = tallyRuns(counts, noWave);
   const ended = live.state !== 'unknown' && FINAL_OPERATION_STATES.includes(live.state);
@@ -232,6 +234,7 @@ export function buildStatus({ record, live, counts, inFlight, alarms, shadow, no
     waves,
     inFlight,
     alarms: alarmsOf(record, alarms, op),
+    ...(frozen && !ended ? { frozen } : {}),
     // Where state came from: `query` (live), `describe` (no worker answered) or `none` (no workflow).
     source: live.source,
     workflowStatus: live.workflowStatus,

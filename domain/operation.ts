@@ -137,6 +137,8 @@ export const LimitsSchema = z
     applyTimeoutSeconds: z.number().min(1).max(MAX_APPLY_TIMEOUT_SECONDS).default(DEFAULT_APPLY_TIMEOUT_SECONDS),
     // How often a cluster parked behind another operation's lease looks again (onLeased: wait).
     leaseCheckSeconds: z.number().min(0.1).max(3600).default(DEFAULT_LEASE_CHECK_SECONDS),
+    // How often a cluster the fleet guard holds back (a full limit, a freeze) looks again; default 30.
+    guardCheckSeconds: z.number().min(0.1).max(3600).optional(),
   })
   .strict();
 export type Limits = z.infer<typeof LimitsSchema>;

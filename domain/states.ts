@@ -4,6 +4,7 @@ export const RUN_STATES = [
   'pending',
   'waiting_window',
   'waiting_lease',
+  'waiting_guard',
   'applying',
   'monitoring',
   'succeeded',
@@ -14,8 +15,8 @@ export const RUN_STATES = [
 export type RunState = (typeof RUN_STATES)[number];
 /** States in which a cluster is being worked on right now, holding a slot. */
 export const IN_FLIGHT_RUN_STATES: readonly RunState[] = ['applying', 'monitoring'];
-/** Parked: waiting for a maintenance window or another operation's lease, holding no slot and no lease. */
-export const PARKED_RUN_STATES: readonly RunState[] = ['waiting_window', 'waiting_lease'];
+/** Parked: waiting for a maintenance window, another operation's lease or the fleet guard, holding no slot and no lease. */
+export const PARKED_RUN_STATES: readonly RunState[] = ['waiting_window', 'waiting_lease', 'waiting_guard'];
 export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled_back', 'skipped'];
 
 export const OPERATION_STATES = [
@@ -42,5 +43,6 @@ export type WaveStateName =
   | 'cancelled'
   | 'empty';
 
-/** Why an operation is paused; `alarm:<name>` when one of its alarms fired. */
-export type PauseReason = 'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded' | `alarm:${string}`;
+/** Why an operation is paused; `alarm:<name>` when one of its alarms fired, `guard:<limit>` when a fleet limit tripped. */
+export type PauseReason =
+  'operator' | 'failure_budget_exceeded' | 'total_failure_budget_exceeded' | `alarm:${string}` | `guard:${string}`;

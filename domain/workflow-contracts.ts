@@ -141,6 +141,8 @@ export interface WaveInput {
   onLeased?: 'wait' | 'skip';
   deadline?: string;
   leaseCheckSeconds?: number;
+  /** How often a cluster the fleet guard holds looks again (absent: the default). */
+  guardCheckSeconds?: number;
   carried?: WaveProgress;
 }
 
@@ -167,7 +169,7 @@ export interface WaveProgress {
   maxFailures?: number;
   budgetExceeded: boolean;
   totalBudgetExceeded: boolean;
-  /** Clusters waiting for their window or another operation's lease: no slot, no lease (absent: none). */
+  /** Clusters waiting for their window, another operation's lease or the guard: no slot, no lease (absent: none). */
   parked?: ParkedCluster[];
 }
 
@@ -178,10 +180,12 @@ export interface WaveCursor {
 
 /** A cluster set aside until `untilMs` (epoch ms): then it is queued again and selected afresh. */
 export interface ParkedCluster extends ClusterWork {
-  kind: 'window' | 'lease';
+  kind: 'window' | 'lease' | 'guard';
   untilMs: number;
   /** The operation holding the lease (kind lease). */
   heldBy?: string;
+  /** What the fleet guard holds it by (kind guard): a limit's name or `freeze:<name>`. */
+  guard?: string;
 }
 
 export interface WaveResult {
@@ -225,6 +229,13 @@ export interface SetMaxParallelInput extends ActorRef {
   maxParallel: number;
   /** That wave only (by number); absent: the running wave and every later one. */
   wave?: number;
+}
+
+/** A wave found a fleet limit tripped (its select, or a failure it recorded). */
+export interface GuardTripped {
+  limit: string;
+  wave: number;
+  clusterId: string;
 }
 
 export const OPERATOR_ACTIONS = ['pause', 'resume', 'cancel', 'approve', 'retry', 'skip'] as const;

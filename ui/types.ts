@@ -41,6 +41,7 @@ export interface Run {
   adapterAttempts: number | null;
   windowOpensAt: string | null;
   heldBy: string | null;
+  guard?: string | null;
 }
 
 export interface Counts {

@@ -19,6 +19,7 @@ import type { ClusterWork, OperationInput, OperationState, SetMaxParallelInput }
 import {
   approveWaveSignal,
   cancelSignal,
+  guardTrippedSignal,
   operatorActionUpdate,
   pauseSignal,
   resumeSignal,
@@ -28,6 +29,7 @@ import {
   statusQuery,
 } from './messages';
 import { AlarmWatch } from './alarm-watch';
+import { pauseForGuard } from './guard-pause';
 import { GOVERNED_ACTIONS_PATCH, now, OperationRun, STATUS_SNAPSHOT_PATCH } from './operation';
 import { awaitApproval, close } from './operation-steps';
 import { OperatorControls } from './operator-actions';
@@ -64,6 +66,8 @@ function registerHandlers(run: OperationRun): void {
   setHandler(skipClusterSignal, async (ref) =>
     governed() ? void (await controls.act('skip', ref)) : controls.skipCluster(ref),
   );
+  // A wave found a fleet limit tripped: pause, as for a firing alarm.
+  setHandler(guardTrippedSignal, (tripped) => pauseForGuard(run, tripped));
   setHandler(operatorActionUpdate, (input) => {
     governed();
     return controls.act(input?.action, input);
@@ -122,6 +126,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
             ...(input.onLeased ? { onLeased: input.onLeased } : {}),
             ...(input.deadline ? { deadline: input.deadline } : {}),
             ...(input.limits?.leaseCheckSeconds ? { leaseCheckSeconds: input.limits.leaseCheckSeconds } : {}),
+            ...(input.limits?.guardCheckSeconds ? { guardCheckSeconds: input.limits.guardCheckSeconds } : {}),
           },
         ],
         typedSearchAttributes: [

@@ -6,6 +6,7 @@ import type {
   ApproveWaveInput,
   ClusterRef,
   ClusterWork,
+  GuardTripped,
   OperationState,
   OperatorActionInput,
   SetMaxParallelInput,
@@ -34,6 +35,8 @@ export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [SetMa
 export const editWaveUpdate = defineUpdate<EditWaveResult, [EditWaveInput]>('editWave');
 export const moveClusterUpdate = defineUpdate<MoveClusterResult, [MoveClusterInput]>('moveCluster');
 export const appendWaveUpdate = defineUpdate<AppendWaveResult, [AppendWaveInput]>('appendWave');
+/** From a running wave: a fleet limit's hourly failures are over it, so the operation pauses `guard:<limit>`. */
+export const guardTrippedSignal = defineSignal<[GuardTripped]>('guardTripped');
 
 // ---- wave (child): driven by the parent only ----
 export const wavePauseSignal = defineSignal<[]>('wavePause');

@@ -11,6 +11,7 @@ import type {
   OperatorActionName,
 } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
+import { guardRefusal } from './guard-pause';
 import { waveCancelSignal, wavePauseSignal, waveResumeSignal, waveRetrySignal, waveSkipSignal } from './messages';
 import { now, type OperationRun } from './operation';
 
@@ -61,7 +62,9 @@ export class OperatorControls {
         ...(read.actionId ? { actionId: read.actionId } : {}),
       },
     };
-    const refusal = check(this.run.state, read, this.run.allowSelfApproval);
+    // A limit that paused the operation is looked at in PostgreSQL first; the state is checked after it.
+    const guarded = read.action === 'resume' ? await guardRefusal(this.run) : null;
+    const refusal = check(this.run.state, read, this.run.allowSelfApproval) ?? guarded;
     if (refusal) {
       log.warn('operator action rejected', { ...record, ...refusal });
       const outcome: ActionOutcome = { outcome: 'rejected', ...refusal };

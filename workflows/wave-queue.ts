@@ -1,12 +1,14 @@
 // The queue side of a wave: which clusters wait to start, the page of the plan read from PostgreSQL
-// and the cursor after it, the clusters parked until their window opens or a lease is looked at again,
-// and when the run's history is full enough to continue as new. The per-cluster flow builds on it.
+// and the cursor after it, the clusters parked until their window opens or a lease or the fleet guard is
+// looked at again, and when the run's history is full enough to continue as new. The per-cluster flow
+// builds on it.
 import { log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import { deadlineMs, missesDeadline } from '../domain/maintenance';
 import { DEFAULT_LEASE_CHECK_SECONDS } from '../domain/operation';
 import type { ClusterWork, ParkedCluster, WaveCursor, WaveInput, WaveProgress } from '../domain/workflow-contracts';
 import type { ParkRequest } from '../activities/select';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
+import { guardParking, markGuarded } from './guard-parking';
 
 export type ClusterOutcome = 'succeeded' | 'failed' | 'rolled_back' | 'skipped';
 
@@ -217,20 +219,27 @@ export abstract class WaveQueue {
       return;
     }
     const checkMs = (input.leaseCheckSeconds ?? DEFAULT_LEASE_CHECK_SECONDS) * 1000;
+    if (request.kind === 'guard') markGuarded();
     const parked: ParkedCluster =
       request.kind === 'window'
         ? { clusterId, attempt, kind: 'window', untilMs: request.untilMs }
-        : {
-            clusterId,
-            attempt,
-            kind: 'lease',
-            untilMs: Math.min(Date.now() + checkMs, this.deadline ?? Infinity),
-            heldBy: request.heldBy,
-          };
+        : request.kind === 'guard'
+          ? guardParking(work, request, input.guardCheckSeconds, this.deadline)
+          : {
+              clusterId,
+              attempt,
+              kind: 'lease',
+              untilMs: Math.min(Date.now() + checkMs, this.deadline ?? Infinity),
+              heldBy: request.heldBy,
+            };
     (progress.parked ??= []).push(parked);
     log.info('cluster parked', { operationId, wave, ...parked });
     this.wakeForParked();
+    if (request.kind === 'guard' && request.tripped) this.guardTripped(request.guard, clusterId);
   }
+
+  /** A fleet limit's hourly failures are over it: no cluster starts, and the operation is asked to pause. */
+  protected abstract guardTripped(limit: string, clusterId: string): void;
 
   /**
    * Keeps one timer armed for the earliest moment a parked cluster needs the wave: its time, or (while paused,
@@ -261,8 +270,13 @@ export abstract class WaveQueue {
     if (this.deadlinePassed) {
       progress.parked = this.parked.filter((p) => p.untilMs > now);
       for (const p of due) {
-        // Still waiting at the deadline: a window missed, or another operation's lease never released.
-        const reason = p.kind === 'lease' ? `leased_by:${p.heldBy ?? 'unknown'}` : 'window_missed';
+        // Still waiting at the deadline: a window missed, another operation's lease never released, or the guard.
+        const reason =
+          p.kind === 'lease'
+            ? `leased_by:${p.heldBy ?? 'unknown'}`
+            : p.kind === 'guard'
+              ? `guarded_by:${p.guard ?? 'unknown'}`
+              : 'window_missed';
         await this.finish(p.clusterId, 'skipped', { reason });
         progress.skipped++;
       }
@@ -278,5 +292,5 @@ export abstract class WaveQueue {
     clusterId: string,
     outcome: ClusterOutcome,
     details?: { error?: string; reason?: string; version?: string | null },
-  ): Promise<void>;
+  ): Promise<unknown>;
 }

@@ -1,7 +1,8 @@
 // waveWorkflow: one wave of an operation — a sliding window of at most maxParallel clusters, each
 // selected, applied, monitored (rolled back on failure when asked), with the wave's failure budget.
-// A cluster outside its maintenance window, or held by another operation, is parked: set aside without
-// a slot or a lease, and queued again when its window opens or its lease is looked at again.
+// A cluster outside its maintenance window, held by another operation or held back by the fleet guard is
+// parked: set aside without a slot or a lease, and queued again when its window opens or it is looked at
+// again. A fleet limit whose hourly failures are over it pauses the wave, which tells its operation.
 // The wave reads its planned clusters from PostgreSQL a page at a time, so nothing it carries or returns
 // grows with its size.
 import {
@@ -10,6 +11,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   patched,
   setHandler,
@@ -18,6 +20,7 @@ import { outsideWindowDetails } from '../domain/parking';
 import { MOVED_AWAY } from '../domain/plan-edits';
 import type { ClusterWork, WaveInput, WaveResult } from '../domain/workflow-contracts';
 import type { SelectResult } from '../activities/select';
+import type { FinishResult } from '../activities/bookkeeping';
 import {
   adapterCalls,
   BOOKKEEPING_OPTIONS,
@@ -28,7 +31,9 @@ import {
   withSummary,
 } from './activity-options';
 import { failureMessage } from './failures';
+import { markGuarded } from './guard-parking';
 import {
+  guardTrippedSignal,
   waveCancelSignal,
   wavePauseSignal,
   waveResumeSignal,
@@ -82,15 +87,33 @@ class WaveRun extends WaveQueue {
     void this.runCluster(work).finally(() => this.inFlight.delete(work.clusterId));
   }
 
+  /** What finishing found (histories from before the guard recorded no result). */
   protected async finish(
     clusterId: string,
     outcome: ClusterOutcome,
     details: { error?: string; reason?: string; version?: string | null } = {},
-  ): Promise<void> {
+  ): Promise<FinishResult | undefined> {
     const { operationId, wave } = this;
-    await bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
+    return bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
       { operationId, clusterId, wave, action: this.input.action, outcome, ...details },
     ]);
+  }
+
+  /**
+   * Pauses the wave at once (in-flight clusters finish, none starts) and asks the operation to pause with
+   * `guard:<limit>`; the operation's resume resumes the wave. Already paused: nothing more to say.
+   */
+  protected guardTripped(limit: string, clusterId: string): void {
+    const { operationId, wave, progress } = this;
+    markGuarded();
+    if (progress.paused || progress.cancelled) return;
+    progress.paused = true;
+    log.warn('fleet limit tripped: the wave pauses and its operation with it', { operationId, wave, clusterId, limit });
+    void getExternalWorkflowHandle(operationId)
+      .signal(guardTrippedSignal, { limit, wave, clusterId })
+      .catch((err: unknown) =>
+        log.warn('could not tell the operation', { operationId, wave, limit, error: String(err) }),
+      );
   }
 
   /** select → apply → monitor, or roll back and count the failure; parked instead when select or apply says so. */
@@ -183,9 +206,10 @@ class WaveRun extends WaveQueue {
         error = `${error}; rollback failed: ${failureMessage(rollbackErr)}`;
       }
     }
-    await this.finish(clusterId, outcome, { error });
+    const finished = await this.finish(clusterId, outcome, { error });
     log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
     progress.failed++;
+    if (finished?.guardTripped) this.guardTripped(finished.guardTripped, clusterId);
     const maxFailures = progress.maxFailures ?? input.maxFailures;
     if (progress.failed > maxFailures && !progress.budgetExceeded) {
       progress.budgetExceeded = true;

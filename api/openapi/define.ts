@@ -7,7 +7,7 @@ import { ErrorBodySchema } from './schemas';
 export const BEARER = 'bearerAuth';
 export const ROLE_EXTENSION = 'x-fleetwave-role';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 503;
 
 const ERROR_MEANING: Record<ErrorStatus, string> = {
   400: 'bad input (`validation_failed`, unknown fields included; `invalid_json`); never a 500',
@@ -15,6 +15,7 @@ const ERROR_MEANING: Record<ErrorStatus, string> = {
   403: "`forbidden`: the token's role does not allow this",
   404: '`not_found`: no such resource',
   409: 'state conflict',
+  412: '`precondition_failed`: the resource changed since the version sent in `If-Match`',
   413: "`payload_too_large`: the body is over the API's size limit (send a bulk inventory in parts)",
   415: '`unsupported_media_type`: send the body as UTF-8 `application/json`',
   503: '`postgres_unavailable` or `temporal_unavailable`: a dependency is unreachable; try again',

@@ -91,9 +91,9 @@ const CONTROL_DOCS: Record<
   resume: {
     summary: 'Resume a paused operation',
     description:
-      'A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first. An operation paused by an alarm resumes only once that alarm no longer fires (status `alarms`).',
+      "A wave stopped by its failure budget gets a fresh budget; failed clusters stay failed unless retried first. An operation paused by an alarm resumes only once that alarm no longer fires (status `alarms`); one paused by a fleet limit (`guard:<limit>`) only once that limit's failures in the last hour are no longer over it.",
     conflict:
-      "The workflow's reason: `not_paused`, `alarm_firing` (an alarm still fires), `cancel_requested`, `operation_finished`.",
+      "The workflow's reason: `not_paused`, `alarm_firing` (an alarm still fires), `guard_exceeded` (the fleet limit that paused it is still exceeded), `cancel_requested`, `operation_finished`.",
   },
   cancel: {
     summary: 'Cancel: stop new work and end cancelled',

@@ -129,6 +129,10 @@ export const ClusterRunSchema = named(
       description:
         'the shadow rules (monitor.shadowRequire) this cluster would have failed, as `metric op value`; [] when all held, null when none were evaluated',
     }),
+    guard: z.string().nullable().meta({
+      description:
+        "what holds a cluster parked in waiting_guard: a fleet limit's name, or freeze:<name>; null otherwise",
+    }),
   }),
 );
 
@@ -196,7 +200,7 @@ const counts = named(
     failed: int,
     rolled_back: int,
     skipped: int,
-    waiting: int.meta({ description: 'parked for a maintenance window or a lease: holding no slot' }),
+    waiting: int.meta({ description: 'parked for a maintenance window, a lease or the fleet guard: holding no slot' }),
   }),
 );
 
@@ -233,7 +237,7 @@ export const OperationStatusSchema = named(
     pendingApproval: z.object({ wave: int }).nullable(),
     pauseReason: z.string().nullable().meta({
       description:
-        'operator, failure_budget_exceeded, total_failure_budget_exceeded, or alarm:<name> when an alarm fired',
+        'operator, failure_budget_exceeded, total_failure_budget_exceeded, alarm:<name> when an alarm fired, or guard:<limit> when a fleet limit tripped',
       example: 'alarm:fleet-errors',
     }),
     error: z.string().nullable(),
@@ -276,6 +280,13 @@ export const OperationStatusSchema = named(
         }),
       )
       .meta({ description: 'each alarm the operation names, as last evaluated (empty when it names none)' }),
+    frozen: z
+      .object({
+        freezes: z.array(z.string()).meta({ description: 'the freezes holding its clusters' }),
+        until: timestamp.meta({ description: 'when the first of its clusters is free of them, as they stand now' }),
+      })
+      .optional()
+      .meta({ description: 'present while freezes hold every cluster the operation has not finished' }),
     source: z.enum(['snapshot', 'query', 'describe', 'none']).meta({
       description:
         'snapshot: the state the workflow last wrote to PostgreSQL; query: live from the workflow (an operation whose workflow wrote no snapshot yet); describe: no worker answered; none: no workflow',

@@ -19,6 +19,7 @@ import { FINAL_OPERATION_STATES } from '../../domain/states';
 import type { ActionOutcome, OperatorActionInput, OperatorActionName } from '../../domain/workflow-contracts';
 import * as msg from '../../workflows/messages';
 import { isUnanswered, rethrowUpdateError, type TemporalCall } from '../temporal-errors';
+import { guardResumeRefusal } from './guard';
 import type { ReadLiveView } from './operation-live-view';
 import { findOperationOrThrow, type OperationStatus } from './operation-status';
 import type { SingleFlight } from './single-flight';
@@ -133,6 +134,9 @@ export function createOperationActions(deps: OperationActionsDeps) {
         `operation '${id}' is ${live.state}: it takes no more actions`,
       );
     }
+    // A fleet limit that paused it is read here, so the refusal comes even while no worker runs.
+    const guarded = input.action === 'resume' ? await guardResumeRefusal(db, id, live.op?.pauseReason) : null;
+    if (guarded) throw await refuse(actor, input, id, guarded.reason, guarded.message);
     // A query answered: a worker runs, so the update gets the workflow's own answer.
     const outcome = live.source === 'query' ? await askWorkflow(id, input) : undefined;
     statusCache.invalidate(id);

@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { alarmStatuses } from '../../db/alarms';
 import { listAudit } from '../../db/audit';
+import { anyFreezeActive, operationFrozen } from '../../db/guard';
 import * as repo from '../../db/operations';
 import type { Db } from '../../db/pool';
 import { inFlightRuns, listRuns, runCounts, shadowCounts, type ClusterRun } from '../../db/runs';
@@ -75,16 +76,18 @@ export function createOperationStatus(deps: OperationStatusDeps) {
   const recordOf = createRecordCache(db);
   const versions = createFreshReads((id: string) => statusSnapshotVersion(db, id));
 
-  /** Counts, clusters in flight and alarms: what PostgreSQL adds to the workflow's view. */
+  /** Counts, clusters in flight, alarms and freezes: what PostgreSQL adds to the workflow's view. */
   async function fromRuns(record: repo.OperationRecord) {
     const id = record.id;
-    const [counts, inFlight, alarms, shadow] = await Promise.all([
+    const [counts, inFlight, alarms, shadow, frozen] = await Promise.all([
       runCounts(db, id),
       inFlightRuns(db, id),
       (record.request.alarms ?? []).length > 0 ? alarmStatuses(db, id) : [],
       (record.request.monitor.shadowRequire ?? []).length > 0 ? shadowCounts(db, id) : [],
+      // The operation's runs are read only while some freeze is active.
+      anyFreezeActive(db).then((active) => (active ? operationFrozen(db, id) : null)),
     ]);
-    return { counts, inFlight, alarms, shadow };
+    return { counts, inFlight, alarms, shadow, frozen };
   }
 
   /** The status with its forecast, computed once per load (never per request) from cached statistics. */

@@ -5,6 +5,7 @@ import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
+import { createGuardService } from '../../api/services/guard';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService } from '../../api/services/operations';
@@ -76,6 +77,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     logger,
     inventory: createInventoryService(db),
     operations,
+    guard: createGuardService(db),
     health,
     metrics: createApiMetrics({ db, client, logger, timeoutMs: 1000 }),
   });

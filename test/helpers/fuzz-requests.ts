@@ -1,6 +1,7 @@
 // What fuzzed API requests look like: every route with the kind of body it reads, valid bodies to
 // mutate, and whole requests (path, query, headers, body) built from them for one fuzz run.
 import fc from 'fast-check';
+import { FreezeInputSchema } from '../../domain/guard';
 import { OperationRequestSchema } from '../../domain/operation';
 import {
   adversarialJson,
@@ -17,7 +18,17 @@ import {
 import { parseJson, type Req } from './fuzz-http';
 
 export type BodyKind =
-  'none' | 'cluster' | 'clusterPatch' | 'op' | 'action' | 'approve' | 'patchOp' | 'move' | 'append';
+  | 'none'
+  | 'cluster'
+  | 'clusterPatch'
+  | 'op'
+  | 'action'
+  | 'approve'
+  | 'patchOp'
+  | 'move'
+  | 'append'
+  | 'guardLimits'
+  | 'freeze';
 export interface Route {
   method: string;
   template: string;
@@ -71,7 +82,21 @@ export const OP_ID_WRITES = routes(
   'POST /v1/operations/:id/waves append',
 );
 export const OP_WRITES = [...routes('POST /v1/operations op'), ...OP_ID_WRITES];
-export const V1 = [...ME, ...CLUSTER_READS, ...CLUSTER_WRITES, ...OP_READS, ...OP_WRITES];
+export const GUARD_READS = routes('GET /v1/guard');
+export const GUARD_WRITES = routes(
+  'PUT /v1/guard/limits guardLimits',
+  'POST /v1/guard/freezes freeze',
+  'DELETE /v1/guard/freezes/:name',
+);
+export const V1 = [
+  ...ME,
+  ...CLUSTER_READS,
+  ...CLUSTER_WRITES,
+  ...OP_READS,
+  ...OP_WRITES,
+  ...GUARD_READS,
+  ...GUARD_WRITES,
+];
 export const ALL = [...PUBLIC, ...V1];
 
 export const opIdShaped = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,62}$/);
@@ -144,6 +169,30 @@ export function fuzzRequests({ kind, pool, tokens, steer }: FuzzScope) {
       },
       { requiredKeys: ['name', 'selector'] },
     ),
+    guardLimits: fc.record({
+      limits: fc.array(
+        fc.record(
+          {
+            name: fc.constantFrom('fz-a', 'fz-b', 'fz-c'),
+            scope: fc.record({ kind: fc.constant(kind), cloud: fc.constantFrom('aws', 'gcp') }, { requiredKeys: [] }),
+            maxInFlight: fc.integer({ min: 1, max: 50 }),
+            maxFailuresPerHour: fc.integer({ min: 1, max: 50 }),
+          },
+          { requiredKeys: ['name'] },
+        ),
+        { maxLength: 3 },
+      ),
+    }),
+    freeze: fc.record(
+      {
+        name: fc.stringMatching(/^fz-[a-z0-9]{1,10}$/),
+        from: fc.constant('2020-01-01T00:00:00Z'),
+        to: fc.constantFrom('2020-01-01T01:00:00Z', '2019-12-31T00:00:00Z'),
+        scope: fc.constant({ kind }),
+        reason: fc.string({ minLength: 1, maxLength: 100 }),
+      },
+      { requiredKeys: ['name', 'from', 'to', 'reason'] },
+    ),
   };
 
   const bodyArb = (bodyKind: BodyKind): fc.Arbitrary<string | undefined> =>
@@ -159,6 +208,20 @@ export function fuzzRequests({ kind, pool, tokens, steer }: FuzzScope) {
     { weight: 9, arbitrary: fc.constant(`Bearer ${tokens.admin}`) },
     { weight: 1, arbitrary: fc.constantFrom(...Object.values(tokens).map((token) => `Bearer ${token}`)) },
   );
+
+  /**
+   * The guard is fleet-wide: a replacement of the limits always names a version that never matches (412, so
+   * no valid body replaces another test's limits), and a valid freeze only ever covers the fuzz's own kind.
+   */
+  function guarded(req: Req): Req {
+    if (/^\/v1\/guard\/limits(?:\?|$)/.test(req.path))
+      return { ...req, headers: { ...req.headers, 'if-match': '"fuzz"' } };
+    if (req.method !== 'POST' || !/^\/v1\/guard\/freezes(?:\?|$)/.test(req.path)) return req;
+    // Only a body the API would accept is rewritten (any other is refused anyway, and may be too deep to copy).
+    const body = parseJson(req.body);
+    if (!FreezeInputSchema.safeParse(body).success) return req;
+    return { ...req, body: JSON.stringify({ ...(body as object), scope: { kind } }) };
+  }
 
   /** A valid start is only ever sent for the fuzz's own clusters; any other selection becomes a dry run. */
   function scoped(req: Req): Req {
@@ -192,17 +255,23 @@ export function fuzzRequests({ kind, pool, tokens, steer }: FuzzScope) {
         })
         .map((parts) =>
           steer(
-            scoped({
-              method: parts.method,
-              path: route.template.replace(':id', parts.id).replace(':clusterId', parts.clusterId) + parts.query,
-              headers: {
-                authorization: parts.auth,
-                'content-type': parts.body === undefined ? undefined : parts.contentType,
-                'idempotency-key': parts.idempotencyKey,
-                'x-request-id': parts.requestId,
-              },
-              body: parts.body,
-            }),
+            guarded(
+              scoped({
+                method: parts.method,
+                path:
+                  route.template
+                    .replace(':id', parts.id)
+                    .replace(':clusterId', parts.clusterId)
+                    .replace(':name', parts.id) + parts.query,
+                headers: {
+                  authorization: parts.auth,
+                  'content-type': parts.body === undefined ? undefined : parts.contentType,
+                  'idempotency-key': parts.idempotencyKey,
+                  'x-request-id': parts.requestId,
+                },
+                body: parts.body,
+              }),
+            ),
           ),
         ),
     );

@@ -12,6 +12,8 @@ import {
   CLUSTER_READS,
   ME,
   CLUSTER_WRITES,
+  GUARD_READS,
+  GUARD_WRITES,
   OP_ID_WRITES,
   OP_READS,
   OP_WRITES,
@@ -73,7 +75,9 @@ const SNAPSHOT_SQL = `SELECT
   (SELECT count(*) || '/' || coalesce(md5(string_agg(o::text, '|' ORDER BY o.id)), '') FROM operations o WHERE o.started_by = ANY($1) OR o.id = ANY($2)) AS operations,
   (SELECT count(*) || '/' || coalesce(md5(string_agg(r::text, '|' ORDER BY r.operation_id, r.cluster_id)), '') FROM cluster_runs r
     WHERE r.cluster_id = ANY($2) OR r.operation_id = ANY($2) OR r.operation_id IN (SELECT id FROM operations WHERE started_by = ANY($1))) AS cluster_runs,
-  (SELECT count(*) || '/' || coalesce(md5(string_agg(l::text, '|' ORDER BY l.cluster_id)), '') FROM leases l WHERE l.cluster_id = ANY($2) OR l.operation_id = ANY($2)) AS leases`;
+  (SELECT count(*) || '/' || coalesce(md5(string_agg(l::text, '|' ORDER BY l.cluster_id)), '') FROM leases l WHERE l.cluster_id = ANY($2) OR l.operation_id = ANY($2)) AS leases,
+  (SELECT count(*) || '/' || coalesce(md5(string_agg(g::text, '|' ORDER BY g.name)), '') FROM guard_limits g WHERE g.updated_by = ANY($1)) AS guard_limits,
+  (SELECT count(*) || '/' || coalesce(md5(string_agg(f::text, '|' ORDER BY f.name)), '') FROM guard_freezes f WHERE f.created_by = ANY($1)) AS guard_freezes`;
 
 async function snapshot(ids: string[]): Promise<Record<string, string>> {
   const { rows } = await api.db.query<Record<string, string>>(SNAPSHOT_SQL, [IDENTITIES, ids, KIND]);
@@ -169,6 +173,7 @@ after(async () => {
   ]);
   await Promise.allSettled(rows.map((row) => api.client.workflow.getHandle(row.id).terminate('fuzz finished')));
   await api.db.query('DELETE FROM clusters WHERE kind = $1 OR id = ANY($2)', [KIND, POOL]);
+  await api.db.query('DELETE FROM guard_freezes WHERE created_by = ANY($1)', [IDENTITIES]);
   await api.close();
   console.log(
     `fuzz-api: ${sent} requests in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, seed ${SEED}, ${rows.length} operations terminated`,
@@ -258,7 +263,7 @@ void describe('fuzzing every route with bad input', () => {
   test('when readable routes and probes get fuzzed path params, queries and headers, then none answers 5xx and every refusal is a clean error', async () => {
     await fuzz(
       requestArb({
-        routes: [...PUBLIC, ...ME, ...CLUSTER_READS, ...OP_READS],
+        routes: [...PUBLIC, ...ME, ...CLUSTER_READS, ...OP_READS, ...GUARD_READS],
         id: fc.oneof(anyId, fc.constant(realOp)),
       }),
       3200,
@@ -271,6 +276,10 @@ void describe('fuzzing every route with bad input', () => {
 
   test('when operation writes get fuzzed bodies and unknown or malformed ids, then none answers 5xx and a refusal changes nothing', async () => {
     await fuzz(requestArb({ routes: OP_WRITES, id: fc.oneof(opIdShaped, pathSegment), clusterId: anyId }), 2500);
+  });
+
+  test('when guard writes get fuzzed bodies, names and headers, then none answers 5xx and a refusal changes nothing', async () => {
+    await fuzz(requestArb({ routes: GUARD_WRITES, id: anyId }), 800);
   });
 
   test('when a well-formed unknown operation id gets a valid request, then every operation route answers 404 not_found', async () => {

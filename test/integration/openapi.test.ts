@@ -149,6 +149,7 @@ describe('GET /openapi.json', () => {
       logger: createLogger({ level: 'silent', pretty: false, name: 'openapi-test' }),
       inventory: stub,
       operations: stub,
+      guard: stub,
       health: stub,
       metrics: stub,
     });

@@ -14,6 +14,7 @@ import { createSecretResolver } from '../../adapters/secrets';
 import { createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
 import { createHealthService } from '../../api/services/health';
+import { createGuardService } from '../../api/services/guard';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService } from '../../api/services/operations';
 import { createTemporalClient } from '../../api/temporal';
@@ -92,6 +93,7 @@ before(async () => {
     config: { tokens: parseTokenList(TOKEN_LIST) },
     logger,
     inventory: createInventoryService(db),
+    guard: createGuardService(db),
     operations: createOperationsService({
       db,
       client,

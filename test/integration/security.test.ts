@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { BODY_LIMIT, createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
 import { createHealthService } from '../../api/services/health';
+import { createGuardService } from '../../api/services/guard';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService } from '../../api/services/operations';
 import { createTemporalClient } from '../../api/temporal';
@@ -130,6 +131,7 @@ describe('internal errors and logs', () => {
         queryTimeoutMs: 500,
         rpcTimeoutMs: 2000,
       }),
+      guard: createGuardService(db),
       health,
       metrics: createApiMetrics({ db, client, timeoutMs: 1000 }),
     });

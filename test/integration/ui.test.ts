@@ -35,7 +35,7 @@ function stubApp(config: Parameters<typeof createApp>[0]['config']): express.Exp
   const pass: RequestHandler = (_req, _res, next) => next();
   const stub = new Proxy({}, { get: () => pass }) as never;
   const logger = createLogger({ level: 'silent', pretty: false, name: 'ui-test' });
-  return createApp({ config, logger, inventory: stub, operations: stub, health: stub, metrics: stub });
+  return createApp({ config, logger, inventory: stub, operations: stub, guard: stub, health: stub, metrics: stub });
 }
 
 describe('the dashboard pages', () => {

@@ -77,6 +77,18 @@ export interface StubOptions {
   applyMs?: number;
   /** Clusters whose select fails permanently with this message (an unreadable state past its deadline). */
   failSelect?: Record<string, string>;
+  /** Clusters the fleet guard holds back (cluster → what select answers); delete an entry to let one start. */
+  guardHolds?: Record<string, GuardHold>;
+  /** A fleet limit every recorded failure trips: finishCluster says so, and it stays exceeded until cleared. */
+  tripLimit?: string;
+}
+
+/** What the fleet guard answers for a cluster: a limit or `freeze:<name>`; a freeze ends at untilMs (or forMs after the first select). */
+export interface GuardHold {
+  guard: string;
+  untilMs?: number;
+  forMs?: number;
+  tripped?: boolean;
 }
 
 export const FROM_VERSION = '1.0.0';
@@ -98,6 +110,10 @@ export class StubActivities {
   readonly applies: Hold;
   readonly skips: Hold;
   readonly failSelect: Map<string, string>;
+  readonly guardHolds: Map<string, GuardHold>;
+  /** Limits checkGuardLimit finds exceeded: delete one to let a resume through. */
+  readonly limitsExceeded = new Set<string>();
+  readonly tripLimit: string | undefined;
   /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
   readonly firingAlarms = new Map<string, string>();
   applyMs: number;
@@ -131,6 +147,8 @@ export class StubActivities {
     this.skips = new Hold(opts.holdSkips);
     this.applyMs = opts.applyMs ?? 0;
     this.failSelect = new Map(Object.entries(opts.failSelect ?? {}));
+    this.guardHolds = new Map(Object.entries(opts.guardHolds ?? {}));
+    this.tripLimit = opts.tripLimit;
   }
 
   callsOf<K extends ActivityName>(name: K): InputOf<K>[] {
@@ -249,6 +267,16 @@ export class StubActivities {
         if (reason) return { proceed: false, reason };
         const parked = this.parkOrMiss(input);
         if (parked) return parked;
+        // A hold with untilMs (a freeze, forMs after the first select) ends by itself then.
+        const held = this.guardHolds.get(input.clusterId);
+        if (held?.forMs !== undefined) held.untilMs ??= Date.now() + held.forMs;
+        if (held && (held.untilMs ?? Infinity) > Date.now()) {
+          const { guard, untilMs, tripped } = held;
+          return {
+            proceed: false,
+            park: { kind: 'guard', guard, ...(untilMs ? { untilMs } : {}), ...(tripped ? { tripped } : {}) },
+          };
+        }
         if (this.runStates.get(input.clusterId) === 'skipped') return { proceed: false, reason: 'skipped_by' };
         const movedTo = this.moved.get(input.clusterId);
         if (movedTo !== undefined && movedTo !== input.wave && !this.runStates.has(input.clusterId))
@@ -291,6 +319,14 @@ export class StubActivities {
       finishCluster: async (input) => {
         await this.enter('finishCluster', input);
         this.runStates.set(input.clusterId, input.outcome);
+        if (!this.tripLimit || (input.outcome !== 'failed' && input.outcome !== 'rolled_back')) return {};
+        this.limitsExceeded.add(this.tripLimit);
+        return { guardTripped: this.tripLimit };
+      },
+      checkGuardLimit: async (input) => {
+        await this.enter('checkGuardLimit', input);
+        const exceeded = this.limitsExceeded.has(input.limit);
+        return { exceeded, failuresLastHour: exceeded ? 2 : 0, maxFailuresPerHour: 1 };
       },
       recordOperatorAction: async (input) => {
         await this.enter('recordOperatorAction', input);
@@ -301,7 +337,9 @@ export class StubActivities {
         if (input.action === 'skip') await this.skips.pass(input.clusterId);
         const state = this.runStates.get(input.clusterId) ?? 'pending';
         const allowed =
-          input.action === 'retry' ? ['failed', 'rolled_back'] : ['pending', 'waiting_window', 'waiting_lease'];
+          input.action === 'retry'
+            ? ['failed', 'rolled_back']
+            : ['pending', 'waiting_window', 'waiting_lease', 'waiting_guard'];
         const outcome = allowed.includes(state)
           ? { outcome: 'applied' as const, message: input.appliedMessage }
           : {

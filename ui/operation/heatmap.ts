@@ -167,6 +167,7 @@ export function tipLines(run: Run): string[] {
     `attempts: ${run.attempts}`,
     ...(run.error ? [`error: ${run.error}`] : run.lastError ? [`last error: ${run.lastError}`] : []),
     ...(run.heldBy ? [`waiting for the lease of ${run.heldBy}`] : []),
+    ...(run.guard ? [`held back by the fleet guard: ${run.guard}`] : []),
     ...(run.windowOpensAt ? [`window opens ${new Date(run.windowOpensAt).toLocaleString()}`] : []),
   ];
 }

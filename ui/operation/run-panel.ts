@@ -14,7 +14,8 @@ export interface PanelContext {
 }
 
 export const retryable = (run: Run) => run.state === 'failed' || run.state === 'rolled_back';
-export const skippable = (run: Run) => ['pending', 'waiting_window', 'waiting_lease'].includes(run.state);
+export const skippable = (run: Run) =>
+  ['pending', 'waiting_window', 'waiting_lease', 'waiting_guard'].includes(run.state);
 
 export function retryButton(ctx: PanelContext, run: Run): HTMLButtonElement | null {
   if (!may(ctx.me, 'retry') || !retryable(run)) return null;
@@ -65,6 +66,7 @@ export function renderRunPanel(el: HTMLElement, run: Run | undefined, ctx: Panel
     ['finished', run.finishedAt ? when(run.finishedAt) : null],
     ['window opens', run.windowOpensAt ? when(run.windowOpensAt) : null],
     ['waits for the lease of', run.heldBy],
+    ['held back by the fleet guard', run.guard ?? null],
   ];
   replace(
     el,

@@ -23,6 +23,8 @@ export function pauseText(status: OperationStatus): string | null {
     const alarm = status.alarms.find((a) => a.name === name);
     return `Paused by the alarm ${name}${alarm ? ` (${alarm.message})` : ''}. Resume once it no longer fires.`;
   }
+  if (reason.startsWith('guard:'))
+    return `Paused by the fleet limit ${reason.slice('guard:'.length)}: too many clusters in its scope failed in the last hour. Resume once it is no longer exceeded.`;
   return `Paused: ${reason}.`;
 }
 
