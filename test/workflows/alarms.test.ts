@@ -56,9 +56,14 @@ describe('alarms', SIDE_BY_SIDE, () => {
 
   test('when an alarm fires before a wave, then the wave does not start until it clears and the operator resumes', async () => {
     await env.run(
-      { waves: [{ clusters: ['a'] }, { clusters: ['b'] }], alarms: [SLO], alarmIntervalSeconds: 0.1 },
+      {
+        waves: [{ clusters: ['a'] }, { clusters: ['b'] }],
+        alarms: [SLO],
+        alarmIntervalSeconds: 0.1,
+        // Set before the workflow starts: set from the test body, a busy machine could let the first check run first.
+        stubs: { firingAlarms: { slo: 'firing from the start' } },
+      },
       async (op) => {
-        op.stubs.firingAlarms.set('slo', 'firing from the start');
         const paused = await op.waitForStatus((s) => s.state === 'paused', 'the check before wave 1');
         assert.equal(paused.pauseReason, 'alarm:slo');
         assert.equal(paused.waves[0]!.state, 'pending');
@@ -79,14 +84,16 @@ describe('alarms', SIDE_BY_SIDE, () => {
   });
 
   test('when cancelled while an alarm holds the operation, then it ends cancelled and the watch stops', async () => {
-    await env.run({ waves: [{ clusters: ['a'] }], alarms: [SLO] }, async (op) => {
-      op.stubs.firingAlarms.set('slo', 'firing');
-      await op.waitForStatus((s) => s.state === 'paused', 'the alarm to hold wave 1');
-      await op.handle.signal(cancelSignal, { by: 'dave' });
-      const done = await op.result();
-      assert.equal(done.state, 'cancelled');
-      assert.deepEqual(op.stubs.appliedIds(), []);
-    });
+    await env.run(
+      { waves: [{ clusters: ['a'] }], alarms: [SLO], stubs: { firingAlarms: { slo: 'firing' } } },
+      async (op) => {
+        await op.waitForStatus((s) => s.state === 'paused', 'the alarm to hold wave 1');
+        await op.handle.signal(cancelSignal, { by: 'dave' });
+        const done = await op.result();
+        assert.equal(done.state, 'cancelled');
+        assert.deepEqual(op.stubs.appliedIds(), []);
+      },
+    );
   });
 
   test('when an operation has no alarms, then it never evaluates any', async () => {

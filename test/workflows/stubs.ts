@@ -81,6 +81,8 @@ export interface StubOptions {
   guardHolds?: Record<string, GuardHold>;
   /** A fleet limit every recorded failure trips: finishCluster says so, and it stays exceeded until cleared. */
   tripLimit?: string;
+  /** Alarms firing from the start (name → message), before the workflow's first check can run. */
+  firingAlarms?: Record<string, string>;
 }
 
 /** What the fleet guard answers for a cluster: a limit or `freeze:<name>`; a freeze ends at untilMs (or forMs after the first select). */
@@ -115,7 +117,7 @@ export class StubActivities {
   readonly limitsExceeded = new Set<string>();
   readonly tripLimit: string | undefined;
   /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
-  readonly firingAlarms = new Map<string, string>();
+  readonly firingAlarms: Map<string, string>;
   applyMs: number;
   /** Each cluster's run state as the engine would have stored it, for the operator's retry and skip. */
   readonly runStates = new Map<string, string>();
@@ -148,6 +150,7 @@ export class StubActivities {
     this.applyMs = opts.applyMs ?? 0;
     this.failSelect = new Map(Object.entries(opts.failSelect ?? {}));
     this.guardHolds = new Map(Object.entries(opts.guardHolds ?? {}));
+    this.firingAlarms = new Map(Object.entries(opts.firingAlarms ?? {}));
     this.tripLimit = opts.tripLimit;
   }
 

@@ -86,7 +86,8 @@ export function createActions(operationId: string, onStatus: (status: OperationS
       try {
         const answer = await request<ActionAnswer | undefined>(method, `${base}${path}`, { body });
         result.show(action, label, answer);
-        if (answer.status === 200 && answer.body?.waves) onStatus(answer.body);
+        // A status answer (actions, moves) refreshes the page; a PATCH answers what changed, with wave numbers.
+        if (answer.status === 200 && answer.body?.counts && answer.body.waves) onStatus(answer.body);
       } catch (err) {
         result.failed(action, label, err);
       } finally {
