@@ -1,5 +1,7 @@
-// Turns a failed activity into the one-line reason recorded on the cluster's run.
+// Turns a failed activity into the one-line reason recorded on the cluster's run, or into the failure a wave
+// parks a cluster for instead of failing it.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { outsideWindowDetails } from '../domain/parking';
 
 // `code: …`, or `code:<name>: …` for codes that name what they are about (`secret_missing:<ref>: …`).
 const ERROR_CODE_PREFIX = /^[a-z][a-z_]*:(?: |[A-Za-z0-9_.-]+: )/;
@@ -21,4 +23,13 @@ export function failureMessage(err: unknown): string {
     return `timed out (${cause.timeoutType})`;
   }
   return (cause instanceof Error ? cause.message : String(cause)).slice(0, 1000);
+}
+
+/** The apply's OutsideWindow failure (when the next window opens), or null for any other failure. */
+export function outsideWindow(err: unknown): { untilMs: number; opensAt: string } | null {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  return cause instanceof ApplicationFailure
+    ? outsideWindowDetails(cause.type ?? undefined, cause.details ?? undefined)
+    : null;
 }

@@ -6,9 +6,7 @@
 // The wave reads its planned clusters from PostgreSQL a page at a time, so nothing it carries or returns
 // grows with its size.
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -16,7 +14,6 @@ import {
   patched,
   setHandler,
 } from '@temporalio/workflow';
-import { outsideWindowDetails } from '../domain/parking';
 import { MOVED_AWAY } from '../domain/plan-edits';
 import type { ClusterWork, WaveInput, WaveResult } from '../domain/workflow-contracts';
 import type { SelectResult } from '../activities/select';
@@ -30,7 +27,7 @@ import {
   selectOptions,
   withSummary,
 } from './activity-options';
-import { failureMessage } from './failures';
+import { failureMessage, outsideWindow } from './failures';
 import { markGuarded } from './guard-parking';
 import {
   guardTrippedSignal,
@@ -249,15 +246,6 @@ class WaveRun extends WaveQueue {
     const resumeAfter = cursor && !cursor.done ? { resumeAfter: cursor.after } : {};
     return { outcome, succeeded, failed, skipped, notStarted: queue, ...resumeAfter };
   }
-}
-
-/** The apply's OutsideWindow failure (when the next window opens), or null for any other failure. */
-function outsideWindow(err: unknown): { untilMs: number; opensAt: string } | null {
-  let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  return cause instanceof ApplicationFailure
-    ? outsideWindowDetails(cause.type ?? undefined, cause.details ?? undefined)
-    : null;
 }
 
 export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
