@@ -10,6 +10,7 @@ import {
 import { Conflict, DependencyUnavailable, FleetError, NotFound } from '../domain/errors';
 
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_NOT_FOUND = 5;
 /** The server sheds load (a namespace's request rate limit, say): like unavailable, try again shortly. */
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
@@ -36,6 +37,8 @@ export function isTemporalUnavailable(err: unknown): boolean {
   for (const cause of causeChain(err)) {
     const code = codeOf(cause);
     if (UNAVAILABLE_CODES.includes(code)) return true;
+    // A namespace the server does not know (yet): a dev server under load has answered this for a moment.
+    if (code === GRPC_NOT_FOUND && /namespace .*not found/i.test(cause.message)) return true;
     if (
       cause.name === 'ServiceError' &&
       /UNAVAILABLE|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED|Failed to connect/i.test(cause.message)

@@ -17,6 +17,8 @@ void describe('isTemporalUnavailable', () => {
       true,
     ],
     ['a wrapped RESOURCE_EXHAUSTED', new Error('start failed', { cause: withCode('8 RESOURCE_EXHAUSTED', 8) }), true],
+    ['NOT_FOUND (5) for the namespace', withCode('5 NOT_FOUND: Namespace default is not found.', 5), true],
+    ['NOT_FOUND (5) for something else', withCode('5 NOT_FOUND: workflow execution not found', 5), false],
     ['INVALID_ARGUMENT (3)', withCode('3 INVALID_ARGUMENT', 3), false],
     ['a plain error', new Error('boom'), false],
   ];
