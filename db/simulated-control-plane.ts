@@ -236,20 +236,12 @@ export async function simApplyLog(db: Queryable, filter: SimApplyLogFilter = {})
  * Only real work counts (succeeded, failed, rejected), not duplicates, rollbacks or rows a crash left 'running'.
  */
 export async function maxConcurrentApplies(db: Queryable, clusterIds: string[]): Promise<number> {
-  const { rows } = await db.query<{ max: number }>(
-    `WITH work AS (
-       SELECT started_at, finished_at FROM sim_apply_requests
-        WHERE cluster_id = ANY($1::text[]) AND status IN ('succeeded', 'failed', 'rejected') AND finished_at IS NOT NULL
-     ), events AS (
-       SELECT started_at AS at, 1 AS delta FROM work
-       UNION ALL
-       SELECT finished_at, -1 FROM work
-     )
-     SELECT coalesce(max(running), 0)::int AS max
-       FROM (SELECT sum(delta) OVER (ORDER BY at, delta ROWS UNBOUNDED PRECEDING) AS running FROM events) AS timeline`,
-    [clusterIds],
+  return maxOverlap(
+    db,
+    `SELECT started_at, finished_at FROM sim_apply_requests
+      WHERE cluster_id = ANY($1::text[]) AND status IN ('succeeded', 'failed', 'rejected') AND finished_at IS NOT NULL`,
+    clusterIds,
   );
-  return rows[0]?.max ?? 0;
 }
 
 /**
@@ -258,17 +250,25 @@ export async function maxConcurrentApplies(db: Queryable, clusterIds: string[]):
  * worker's apply holds its cluster until then, so a limit on clusters in flight must count it.
  */
 export async function maxConcurrentAppliesCountingInterrupted(db: Queryable, clusterIds: string[]): Promise<number> {
-  const { rows } = await db.query<{ max: number }>(
+  return maxOverlap(
+    db,
     `WITH requests AS (
        SELECT status, started_at, finished_at,
               lead(started_at) OVER (PARTITION BY idempotency_key ORDER BY started_at, id) AS next_started_at
          FROM sim_apply_requests
         WHERE cluster_id = ANY($1::text[]) AND status IN ('succeeded', 'failed', 'rejected', 'running')
-     ), work AS (
-       SELECT started_at,
-              CASE WHEN status = 'running' THEN coalesce(next_started_at, clock_timestamp()) ELSE finished_at END AS finished_at
-         FROM requests WHERE status = 'running' OR finished_at IS NOT NULL
-     ), events AS (
+     )
+     SELECT started_at,
+            CASE WHEN status = 'running' THEN coalesce(next_started_at, clock_timestamp()) ELSE finished_at END AS finished_at
+       FROM requests WHERE status = 'running' OR finished_at IS NOT NULL`,
+    clusterIds,
+  );
+}
+
+/** The most intervals (`work`: rows of started_at, finished_at) open at one moment. */
+async function maxOverlap(db: Queryable, work: string, clusterIds: string[]): Promise<number> {
+  const { rows } = await db.query<{ max: number }>(
+    `WITH work AS (${work}), events AS (
        SELECT started_at AS at, 1 AS delta FROM work
        UNION ALL
        SELECT finished_at, -1 FROM work

@@ -268,3 +268,9 @@ export const PERMANENT_FAILURE_TYPES = [
   'ClusterUnhealthy',
   'DeadlineExceeded',
 ];
+
+/** A wave as the operation's state holds it before it starts. */
+export function pendingWaveStatus(number: number, name: string): WaveStatus {
+  const none = { approvedBy: null, approvedAt: null, approvalComment: null, startedAt: null, finishedAt: null };
+  return { number, name, state: 'pending', ...none, runs: 0 };
+}

@@ -11,14 +11,15 @@ import {
 import { snapshotOf } from '../domain/operation-status';
 import { FINAL_OPERATION_STATES, type OperationStateName, type PauseReason } from '../domain/states';
 import { FLEET_STATE } from '../domain/search-attributes';
-import type {
-  FiringAlarm,
-  OperationInput,
-  OperationState,
-  SetMaxParallelInput,
-  WaveResult,
-  WaveStatus,
-  WaveSummary,
+import {
+  pendingWaveStatus,
+  type FiringAlarm,
+  type OperationInput,
+  type OperationState,
+  type SetMaxParallelInput,
+  type WaveResult,
+  type WaveStatus,
+  type WaveSummary,
 } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
 import { wavePauseSignal, waveSetMaxParallelSignal } from './messages';
@@ -45,17 +46,7 @@ function initialState(input: OperationInput): OperationState {
     pauseReason: null,
     currentWave: null,
     pendingApproval: null,
-    waves: input.waves.map((w): WaveStatus => ({
-      number: w.number,
-      name: w.name,
-      state: 'pending',
-      approvedBy: null,
-      approvedAt: null,
-      approvalComment: null,
-      startedAt: null,
-      finishedAt: null,
-      runs: 0,
-    })),
+    waves: input.waves.map((w) => pendingWaveStatus(w.number, w.name)),
     maxParallelOverride: null,
     pendingRetries: [],
     retryAttempts: {},

@@ -22,7 +22,7 @@ import {
   type ReadMove,
   type WaveKnobs,
 } from '../domain/plan-edits';
-import type { WaveSummary } from '../domain/workflow-contracts';
+import { pendingWaveStatus, type WaveSummary } from '../domain/workflow-contracts';
 import { BOOKKEEPING_OPTIONS, bookkeeping, withSummary } from './activity-options';
 import { appendWaveUpdate, editWaveUpdate, moveClusterUpdate, waveSetMaxFailuresSignal } from './messages';
 import type { OperationRun } from './operation';
@@ -182,17 +182,7 @@ export class PlanEditor {
       if (appended.outcome === 'rejected') throw refused(appended);
       const { wave } = appended;
       this.editable().push(wave);
-      state.waves.push({
-        number,
-        name,
-        state: 'pending',
-        approvedBy: null,
-        approvedAt: null,
-        approvalComment: null,
-        startedAt: null,
-        finishedAt: null,
-        runs: 0,
-      });
+      state.waves.push(pendingWaveStatus(number, name));
       // Its own maxParallel, not one set earlier for the running and later waves.
       if (state.maxParallelOverride !== null)
         state.maxParallelByWave = { ...state.maxParallelByWave, [number]: wave.maxParallel };
