@@ -3,6 +3,7 @@
 import type { LeasedClusters } from './leased-clusters';
 import type { Action } from '../domain/operation';
 import { limitFailures, trippedLimitFor } from '../db/guard';
+import { failuresExceeded } from '../domain/guard';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { writeStatusSnapshot, type StatusSnapshotWrite } from '../db/status-snapshots';
@@ -76,7 +77,7 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
       const found = await limitFailures(deps.db, input.limit);
       if (!found || found.maxFailuresPerHour === null) return { exceeded: false, failuresLastHour: 0 };
       const { failuresLastHour, maxFailuresPerHour } = found;
-      return { exceeded: failuresLastHour > maxFailuresPerHour, failuresLastHour, maxFailuresPerHour };
+      return { exceeded: failuresExceeded(found, failuresLastHour), failuresLastHour, maxFailuresPerHour };
     },
 
     /** An operator retry: the run shows pending again until its wave picks it up. */

@@ -158,8 +158,9 @@ export function canonicalLimits(limits: readonly GuardLimit[]): string {
 }
 
 /** Whether a limit's failures in the last hour are over it: one more than maxFailuresPerHour trips it. */
-export function failuresExceeded(limit: Pick<GuardLimit, 'maxFailuresPerHour'>, failuresLastHour: number): boolean {
-  return limit.maxFailuresPerHour !== undefined && failuresLastHour > limit.maxFailuresPerHour;
+export function failuresExceeded(limit: { maxFailuresPerHour?: number | null }, failuresLastHour: number): boolean {
+  const max = limit.maxFailuresPerHour;
+  return max !== undefined && max !== null && failuresLastHour > max;
 }
 
 /** Why a resume is refused while the limit that paused the operation is still over its hourly failures. */

@@ -9,6 +9,7 @@ import type { Actor } from '../../domain/auth';
 import { Conflict, FleetError, NotFound } from '../../domain/errors';
 import {
   canonicalLimits,
+  failuresExceeded,
   freezeState,
   guardExceededMessage,
   limitOfPauseReason,
@@ -129,6 +130,6 @@ export async function guardResumeRefusal(
   const limit = limitOfPauseReason(pauseReason);
   if (!limit) return null;
   const found = await repo.limitFailures(db, limit);
-  if (!found || found.maxFailuresPerHour === null || found.failuresLastHour <= found.maxFailuresPerHour) return null;
+  if (!found || !failuresExceeded(found, found.failuresLastHour)) return null;
   return { reason: 'guard_exceeded', message: guardExceededMessage(operationId, limit, found) };
 }

@@ -4,11 +4,10 @@
 // answers with what the workflow did. A refusal is a 4xx with the workflow's reason, and leaves nothing
 // behind: no event in the workflow's history, no audit row, no staged clusters.
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowUpdateOptions } from '@temporalio/client';
+import type { WorkflowUpdateOptions } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { OperationRecord } from '../../db/operations';
 import { dropStaged, selectionFor, stageAppend } from '../../db/plan-edits';
-import type { Db } from '../../db/pool';
 import { getRun } from '../../db/runs';
 import type { Actor } from '../../domain/auth';
 import { FleetError, ValidationFailed } from '../../domain/errors';
@@ -17,20 +16,12 @@ import type { AppendWaveBody, MoveClusterBody } from '../../domain/plan-edit-req
 import { emptySelectionMessage } from '../../domain/plan-edit-requests';
 import { FINAL_OPERATION_STATES } from '../../domain/states';
 import { appendWaveUpdate, editWaveUpdate, moveClusterUpdate } from '../../workflows/messages';
-import { rethrowUpdateError, updateRefusal, type TemporalCall } from '../temporal-errors';
-import type { ReadLiveView } from './operation-live-view';
-import { findOperationOrThrow, type OperationStatus } from './operation-status';
-import type { SingleFlight } from './single-flight';
+import { rethrowUpdateError, updateRefusal } from '../temporal-errors';
+import type { OperationActionsDeps } from './operation-actions';
+import { findOperationOrThrow } from './operation-status';
 
-export interface PlanEditsDeps {
-  db: Db;
-  client: Client;
-  temporal: TemporalCall;
-  liveView: ReadLiveView;
-  statusCache: SingleFlight<OperationStatus>;
-  /** The operation's status, as GET /v1/operations/{id} answers it. */
-  status: (id: string) => Promise<OperationStatus>;
-}
+/** What the operator actions need, less the self-approval setting, which no edit consults. */
+export type PlanEditsDeps = Omit<OperationActionsDeps, 'allowSelfApproval'>;
 
 /** The HTTP status of a refused edit: malformed input is a 400, a cluster not in the operation a 404. */
 function refusalStatus(reason: string): number {

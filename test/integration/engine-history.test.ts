@@ -359,7 +359,9 @@ describe('an operation in the Web UI and in replay', () => {
 
   test('when a direct approval is refused then accepted, and clusters are retried and skipped by REST, then its histories replay', async () => {
     const ids = await seedFleet(stack, 3, (i) => ({
-      adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 800 } },
+      // The second cluster is slow enough that the skip, the fix and the retry below all land while it runs,
+      // even on a busy machine: once it ends, the wave is done and the operation takes no more actions.
+      adapter: { type: 'simulated', config: i === 0 ? { applyMs: 20, failApply: true } : { applyMs: 4000 } },
     }));
     const op = await startOperation(stack, {
       action: { type: 'restart' },

@@ -3,29 +3,9 @@
 // for pauses and approvals, parked clusters waiting for their window.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultTiming, type ForecastWave, type KindBasis } from '../../domain/forecast';
+import { defaultTiming } from '../../domain/forecast';
 import { forecastProgress, type ProgressInput, type WaveProgress } from '../../domain/forecast-progress';
-
-// 2026-11-26 is a Thursday.
-const NOW = new Date('2026-11-26T12:00:00Z');
-const MONITOR = { intervalSeconds: 10, stableChecks: 3 };
-const history = (kind: string, clusters: number, p50: number, p90: number, samples = 20): KindBasis => ({
-  kind,
-  clusters,
-  samples,
-  p50,
-  p90,
-  source: 'history',
-  sameTarget: false,
-});
-const wave = (number: number, count: number, knobs: Partial<ForecastWave> = {}): ForecastWave => ({
-  number,
-  maxParallel: 1,
-  bakeSeconds: 0,
-  approval: 'none',
-  groups: [{ kind: 'kafka', count, windows: [] }],
-  ...knobs,
-});
+import { history, MONITOR, NOW, wave } from '../helpers/forecast-fixtures';
 
 describe('a running operation', () => {
   const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000).toISOString();

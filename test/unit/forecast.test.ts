@@ -11,30 +11,9 @@ import {
   percentile,
   windowWait,
   workSeconds,
-  type ForecastWave,
   type KindBasis,
 } from '../../domain/forecast';
-
-// 2026-11-26 is a Thursday.
-const NOW = new Date('2026-11-26T12:00:00Z');
-const MONITOR = { intervalSeconds: 10, stableChecks: 3 };
-const history = (kind: string, clusters: number, p50: number, p90: number, samples = 20): KindBasis => ({
-  kind,
-  clusters,
-  samples,
-  p50,
-  p90,
-  source: 'history',
-  sameTarget: false,
-});
-const wave = (number: number, count: number, knobs: Partial<ForecastWave> = {}): ForecastWave => ({
-  number,
-  maxParallel: 1,
-  bakeSeconds: 0,
-  approval: 'none',
-  groups: [{ kind: 'kafka', count, windows: [] }],
-  ...knobs,
-});
+import { history, MONITOR, NOW, wave } from '../helpers/forecast-fixtures';
 
 describe('percentiles', () => {
   const cases: { name: string; values: number[]; q: number; expected: number }[] = [
