@@ -171,6 +171,18 @@ export interface WaveProgress {
   totalBudgetExceeded: boolean;
   /** Clusters waiting for their window, another operation's lease or the guard: no slot, no lease (absent: none). */
   parked?: ParkedCluster[];
+  /**
+   * Clusters in flight when the run continued as new, each stopped between two of its steps: the next run
+   * takes them on from there, in their slots (absent: none, and in histories recorded before the hand-over).
+   */
+  handedOver?: HandedOverCluster[];
+}
+
+/** A cluster a run handed to the next one: selected (next: apply) or applied (next: monitor). */
+export interface HandedOverCluster extends ClusterWork {
+  next: 'apply' | 'monitor';
+  /** The version select found: what a rollback goes back to if apply or monitor fails. */
+  fromVersion: string;
 }
 
 export interface WaveCursor {

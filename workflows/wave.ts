@@ -5,17 +5,9 @@
 // again. A fleet limit whose hourly failures are over it pauses the wave, which tells its operation.
 // The wave reads its planned clusters from PostgreSQL a page at a time, so nothing it carries or returns
 // grows with its size.
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  log,
-  patched,
-  setHandler,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched } from '@temporalio/workflow';
 import { MOVED_AWAY } from '../domain/plan-edits';
-import type { ClusterWork, WaveInput, WaveResult } from '../domain/workflow-contracts';
+import type { ClusterWork, HandedOverCluster, WaveInput, WaveResult } from '../domain/workflow-contracts';
 import type { SelectResult } from '../activities/select';
 import type { FinishResult } from '../activities/bookkeeping';
 import {
@@ -28,60 +20,31 @@ import {
   withSummary,
 } from './activity-options';
 import { failureMessage, outsideWindow } from './failures';
-import { markGuarded } from './guard-parking';
-import {
-  guardTrippedSignal,
-  waveCancelSignal,
-  wavePauseSignal,
-  waveResumeSignal,
-  waveRetrySignal,
-  waveSetMaxFailuresSignal,
-  waveSetMaxParallelSignal,
-  waveSkipSignal,
-} from './messages';
-import { type ClusterOutcome, WaveQueue } from './wave-queue';
+import type { ClusterOutcome } from './wave-queue';
+import { WaveControls } from './wave-controls';
+import { HAND_OVER_PATCH } from './wave-hand-over';
 
 export { PAGE_WAVE_CLUSTERS_PATCH, pageSize } from './wave-queue';
 
 /** What every activity of one cluster's turn is told: which cluster, which wave, which operator attempt, what to do. */
 type ClusterStep = ClusterWork & { operationId: string; wave: number; action: WaveInput['action'] };
 
-/** One wave's run: the queue it draws from, the per-cluster select → apply → monitor flow, and its handlers. */
-class WaveRun extends WaveQueue {
-  /** The parent relays the operator's controls; each one only changes what starts next. */
-  registerHandlers(): void {
-    const progress = this.progress;
-    setHandler(wavePauseSignal, () => void (progress.paused = true));
-    setHandler(waveResumeSignal, () => void (progress.paused = false));
-    setHandler(waveCancelSignal, () => void (progress.cancelled = true));
-    setHandler(waveSetMaxParallelSignal, ({ maxParallel }) => void (progress.maxParallel = maxParallel));
-    setHandler(waveSetMaxFailuresSignal, ({ maxFailures }) => this.setMaxFailures(maxFailures));
-    setHandler(waveRetrySignal, (work) => this.enqueue(work));
-    setHandler(waveSkipSignal, ({ clusterId }) => {
-      progress.queue = progress.queue.filter((w) => w.clusterId !== clusterId);
-      if (progress.parked) progress.parked = progress.parked.filter((p) => p.clusterId !== clusterId);
-    });
-  }
-
-  /** A live edit of the failure budget: a budget already spent by the failures counted stops the wave at once. */
-  private setMaxFailures(maxFailures: number): void {
-    const { progress } = this;
-    progress.maxFailures = maxFailures;
-    if (progress.failed > maxFailures && !progress.budgetExceeded) {
-      progress.budgetExceeded = true;
-      log.warn('wave failure budget lowered below its failures: no new cluster starts', {
-        operationId: this.operationId,
-        wave: this.wave,
-        failed: progress.failed,
-        maxFailures,
-      });
-    }
-  }
-
+/** One wave's run: the per-cluster select → apply → monitor flow over its queue, controls and hand-over. */
+class WaveRun extends WaveControls {
   startNext(): void {
-    const work = this.progress.queue.shift()!;
+    this.start(this.progress.queue.shift()!);
+  }
+
+  /** The clusters the previous run handed over go on from their next step, in their slots. */
+  takeOver(): void {
+    const { handedOver } = this.progress;
+    delete this.progress.handedOver;
+    for (const cluster of handedOver ?? []) this.start(cluster, cluster);
+  }
+
+  private start(work: ClusterWork, from?: HandedOverCluster): void {
     this.inFlight.add(work.clusterId);
-    void this.runCluster(work).finally(() => this.inFlight.delete(work.clusterId));
+    void this.runCluster(work, from).finally(() => this.inFlight.delete(work.clusterId));
   }
 
   /** What finishing found (histories from before the guard recorded no result). */
@@ -97,24 +60,10 @@ class WaveRun extends WaveQueue {
   }
 
   /**
-   * Pauses the wave at once (in-flight clusters finish, none starts) and asks the operation to pause with
-   * `guard:<limit>`; the operation's resume resumes the wave. Already paused: nothing more to say.
+   * select → apply → monitor, or roll back and count the failure; parked instead when select or apply says so.
+   * A cluster handed over by the previous run starts at the step it stopped before.
    */
-  protected guardTripped(limit: string, clusterId: string): void {
-    const { operationId, wave, progress } = this;
-    markGuarded();
-    if (progress.paused || progress.cancelled) return;
-    progress.paused = true;
-    log.warn('fleet limit tripped: the wave pauses and its operation with it', { operationId, wave, clusterId, limit });
-    void getExternalWorkflowHandle(operationId)
-      .signal(guardTrippedSignal, { limit, wave, clusterId })
-      .catch((err: unknown) =>
-        log.warn('could not tell the operation', { operationId, wave, limit, error: String(err) }),
-      );
-  }
-
-  /** select → apply → monitor, or roll back and count the failure; parked instead when select or apply says so. */
-  private async runCluster({ clusterId, attempt }: ClusterWork): Promise<void> {
+  private async runCluster({ clusterId, attempt }: ClusterWork, from?: HandedOverCluster): Promise<void> {
     const { input, operationId, wave, progress } = this;
     const { action, onLeased, deadline } = input;
     const { applyTimeoutSeconds } = input;
@@ -126,37 +75,45 @@ class WaveRun extends WaveQueue {
       action,
       ...(applyTimeoutSeconds === undefined ? {} : { applyTimeoutSeconds }),
     };
-    let selected: SelectResult;
-    try {
-      selected = await bookkeeping.selectCluster.executeWithOptions(
-        withSummary(selectOptions(applyTimeoutSeconds), `select ${clusterId}`),
-        [{ ...step, ...(onLeased ? { onLeased } : {}), ...(deadline ? { deadline } : {}) }],
-      );
-    } catch (err) {
-      // The cluster's state could not be read before its deadline, or its control plane does not know it.
-      await this.fail(step, null, failureMessage(err));
-      return;
-    }
-    if (!selected.proceed) {
-      if (selected.park) await this.park({ clusterId, attempt }, selected.park);
-      // A cluster moved to a later wave before its turn is that wave's to run, not a skip of this one.
-      else if (selected.reason !== MOVED_AWAY) progress.skipped++;
-      return;
-    }
-    // Only histories recorded before parking: select found the window closed and the wave waited, in the slot.
-    if (selected.windowWaitMs !== undefined && selected.windowWaitMs > 0) {
-      // Wait for the maintenance window, but let a cancel end the wait.
-      if (await condition(() => progress.cancelled, selected.windowWaitMs)) {
-        await this.finish(clusterId, 'skipped', { reason: 'operation_cancelled' });
-        progress.skipped++;
+    let fromVersion = from?.fromVersion;
+    if (fromVersion === undefined) {
+      let selected: SelectResult;
+      try {
+        selected = await bookkeeping.selectCluster.executeWithOptions(
+          withSummary(selectOptions(applyTimeoutSeconds), `select ${clusterId}`),
+          [{ ...step, ...(onLeased ? { onLeased } : {}), ...(deadline ? { deadline } : {}) }],
+        );
+      } catch (err) {
+        // The cluster's state could not be read before its deadline, or its control plane does not know it.
+        await this.fail(step, null, failureMessage(err));
         return;
       }
+      if (!selected.proceed) {
+        if (selected.park) await this.park({ clusterId, attempt }, selected.park);
+        // A cluster moved to a later wave before its turn is that wave's to run, not a skip of this one.
+        else if (selected.reason !== MOVED_AWAY) progress.skipped++;
+        return;
+      }
+      // Only histories recorded before parking: select found the window closed and the wave waited, in the slot.
+      if (selected.windowWaitMs !== undefined && selected.windowWaitMs > 0) {
+        // Wait for the maintenance window, but let a cancel end the wait.
+        if (await condition(() => progress.cancelled, selected.windowWaitMs)) {
+          await this.finish(clusterId, 'skipped', { reason: 'operation_cancelled' });
+          progress.skipped++;
+          return;
+        }
+      }
+      fromVersion = selected.fromVersion;
+      if (this.handOver({ clusterId, attempt, next: 'apply', fromVersion })) return;
     }
     try {
-      await adapterCalls.applyToCluster.executeWithOptions(
-        withSummary(changeOptions(applyTimeoutSeconds), `apply ${action.type} to ${clusterId}`),
-        [step],
-      );
+      if (from?.next !== 'monitor') {
+        await adapterCalls.applyToCluster.executeWithOptions(
+          withSummary(changeOptions(applyTimeoutSeconds), `apply ${action.type} to ${clusterId}`),
+          [step],
+        );
+        if (this.handOver({ clusterId, attempt, next: 'monitor', fromVersion })) return;
+      }
       // Since this patch a healthy cluster is recorded by the monitor activity itself: one activity
       // less per cluster. Histories from before it replay with the separate finish.
       const monitorFinishes = patched('monitor-records-success');
@@ -179,7 +136,7 @@ class WaveRun extends WaveQueue {
       // The window closed before this apply attempt started (a retry past its end): nothing was changed.
       const closed = outsideWindow(err);
       if (closed) await this.park({ clusterId, attempt }, { kind: 'window', ...closed });
-      else await this.fail(step, selected.fromVersion, failureMessage(err));
+      else await this.fail(step, fromVersion, failureMessage(err));
     }
   }
 
@@ -255,6 +212,7 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
   const { progress } = run;
   run.registerHandlers();
   if (!input.carried) await run.queueClusters();
+  else run.takeOver();
   log.info(input.carried ? 'wave continued as new' : 'wave started', {
     operationId,
     wave,
@@ -271,9 +229,11 @@ export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
     await condition(() => run.stopped || run.drained || run.canStartOne || run.parkedDue || run.needsPage);
     if (run.stopped || run.drained) break;
     if (run.historyFull) {
-      // Drain what is in flight, then start afresh with the same input and the carried progress (parked
-      // clusters included: they wait in the next run; a paging wave's cursor and the page it holds):
-      // history stays bounded.
+      // Start afresh with the same input and the carried progress (parked clusters included: they wait in
+      // the next run; a paging wave's cursor and the page it holds): history stays bounded. The clusters in
+      // flight stop at their next step and the next run takes them on from there, so the slots stay busy;
+      // histories from before the hand-over drained them first.
+      run.handingOver = patched(HAND_OVER_PATCH);
       await condition(() => run.inFlight.size === 0 && !run.loading);
       await condition(allHandlersFinished);
       return continueAsNew<typeof waveWorkflow>({ ...input, carried: progress });

@@ -10,6 +10,7 @@ import { waveWorkflowId } from '../../domain/ids';
 import { startDemoSignals } from '../../scripts/lib/demo-signals';
 import { approveWaveSignal } from '../../workflows/messages';
 import { call, TOKENS } from '../helpers/api';
+import { waveInputOf } from '../workflows/run-inputs';
 import {
   FAST_MONITOR,
   runsOf,
@@ -199,8 +200,11 @@ describe('an operation in the Web UI and in replay', () => {
     assert.deepEqual((await replayAndRecord(op.id, [1], 'retry-running')).failures, []);
   });
 
-  test('when a wave outgrows its history and continues as new, then every run of it replays', async () => {
-    const ids = await seedFleet(stack, 30, () => ({ adapter: { type: 'simulated', config: { applyMs: 0 } } }));
+  test('when a wave outgrows its history and continues as new, handing its clusters in flight over, then every run of it replays', async () => {
+    // Applies of 10 to 100 ms: the clusters in flight are at different steps when the run hands them over.
+    const ids = await seedFleet(stack, 30, (i) => ({
+      adapter: { type: 'simulated', config: { applyMs: 10 + ((i * 37) % 10) * 10 } },
+    }));
     const op = await startOperation(stack, {
       action: { type: 'upgrade', targetVersion: '3.7.1' },
       selector: { ids },
@@ -208,7 +212,11 @@ describe('an operation in the Web UI and in replay', () => {
     });
     const done = await waitForState(stack, op.id, 'completed', 90_000);
     assert.equal(done.counts.succeeded, 30);
-    const { failures, runs } = await replayAndRecord(op.id, [1], 'long-wave');
+    const { failures, runs } = await replayAndRecord(op.id, [1], 'hand-over');
+    const handedOver = (await allRuns(waveWorkflowId(op.id, 1))).flatMap(
+      ({ history }) => waveInputOf(history).carried?.handedOver ?? [],
+    );
+    assert.ok(handedOver.length > 0, 'no run of the wave handed a cluster over');
     assert.ok(
       runs.get(waveWorkflowId(op.id, 1))! >= 2,
       `expected the wave to continue as new, saw ${runs.get(waveWorkflowId(op.id, 1))} run(s)`,

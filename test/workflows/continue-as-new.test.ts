@@ -2,11 +2,37 @@
 // dev server suggests continue-as-new after 200 events (scripts/test.ts), so small fleets reach it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
 import { waveWorkflowId } from '../../domain/ids';
 import { approveWaveSignal, setMaxParallelUpdate, skipClusterSignal, waveSkipSignal } from '../../workflows/messages';
 import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { inputsOfRuns } from './run-inputs';
+import { FROM_VERSION, type ActivityName, type StubActivities } from './stubs';
 
 const env = workflowTestEnv();
+
+/** How many times each cluster went through one activity. */
+function timesEach(stubs: StubActivities, name: ActivityName): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const call of stubs.calls) {
+    if (call.name === name) {
+      const { clusterId } = call.input as { clusterId: string };
+      times.set(clusterId, (times.get(clusterId) ?? 0) + 1);
+    }
+  }
+  return times;
+}
+
+/** Applies of 10 to 100 ms, so that the clusters in flight are at different steps when a run hands over. */
+function outOfStep(ids: string[]): Record<string, number> {
+  return Object.fromEntries(ids.map((id, i) => [id, 10 + ((i * 37) % 10) * 10]));
+}
+
+/** The clusters every continued run of wave 1 was handed by the run before it. */
+async function handedOver(op: { id: string; client: Client }, runs: string[]) {
+  const inputs = await inputsOfRuns(op.client, waveWorkflowId(op.id, 1), runs);
+  return inputs.flatMap((input) => input.carried?.handedOver ?? []);
+}
 
 describe('continue-as-new', SIDE_BY_SIDE, () => {
   test('when a wave outgrows its history, then it continues as new and carries its queue and counts', async () => {
@@ -85,5 +111,52 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
       assert.ok(!op.stubs.callsOf('selectCluster').some((s) => s.clusterId === 'w21'));
       assert.deepEqual(op.stubs.callsOf('closeOperation'), [{ operationId: op.id, outcome: 'completed' }]);
     });
+  });
+
+  test('when a wave continues as new with clusters in flight, then the next run takes each on from its next step: none selected, applied or monitored twice', async () => {
+    const ids = clusters('h', 60);
+    await env.run({ waves: [{ clusters: ids, maxParallel: 10 }], stubs: { applyMsOf: outOfStep(ids) } }, async (op) => {
+      const done = await op.result(120_000);
+      assert.equal(done.state, 'completed');
+      const runs = await env.runsOf(waveWorkflowId(op.id, 1));
+      assert.ok(runs.length >= 2, `the wave ran in ${runs.length} run(s)`);
+      const handed = await handedOver(op, runs);
+      assert.ok(handed.length > 0, 'no run handed a cluster over');
+      assert.ok(handed.every((c) => c.fromVersion === FROM_VERSION && c.attempt === 1));
+      for (const name of ['selectCluster', 'applyToCluster', 'monitorCluster'] as const) {
+        const times = timesEach(op.stubs, name);
+        assert.deepEqual([...times.keys()].sort(), ids, `${name} missed a cluster`);
+        assert.deepEqual(
+          [...times].filter(([, n]) => n !== 1),
+          [],
+          `${name} ran twice for a cluster`,
+        );
+      }
+      assert.ok(op.stubs.mostAppliesAtOnce(1) <= 10, `${op.stubs.mostAppliesAtOnce(1)} applies at once`);
+      assert.ok([...op.stubs.outcomes().values()].every((o) => o === 'succeeded'));
+    });
+  });
+
+  test('when a cluster handed over fails its monitor, then it is rolled back to the version the earlier run selected', async () => {
+    const ids = clusters('r', 80);
+    await env.run(
+      {
+        waves: [{ clusters: ids, maxParallel: 10, maxFailures: 100 }],
+        rollbackOnFailure: true,
+        stubs: { applyMsOf: outOfStep(ids), failMonitor: ids },
+      },
+      async (op) => {
+        const done = await op.result(120_000);
+        assert.equal(done.state, 'completed');
+        assert.equal(done.failuresTotal, 80);
+        const handed = await handedOver(op, await env.runsOf(waveWorkflowId(op.id, 1)));
+        assert.ok(handed.length > 0, 'no run handed a cluster over');
+        const rollbacks = timesEach(op.stubs, 'rollbackCluster');
+        assert.deepEqual([...rollbacks.keys()].sort(), ids);
+        assert.ok([...rollbacks.values()].every((n) => n === 1), 'a cluster was rolled back twice');
+        assert.ok(op.stubs.callsOf('rollbackCluster').every((r) => r.fromVersion === FROM_VERSION));
+        assert.ok([...op.stubs.outcomes().values()].every((o) => o === 'rolled_back'));
+      },
+    );
   });
 });

@@ -75,6 +75,8 @@ export interface StubOptions {
   holdSkips?: boolean;
   /** How long each apply takes. */
   applyMs?: number;
+  /** How long one cluster's apply takes, instead of applyMs (clusters that finish out of step). */
+  applyMsOf?: Record<string, number>;
   /** Clusters whose select fails permanently with this message (an unreadable state past its deadline). */
   failSelect?: Record<string, string>;
   /** Clusters the fleet guard holds back (cluster → what select answers); delete an entry to let one start. */
@@ -119,6 +121,7 @@ export class StubActivities {
   /** Alarms firing now (name → message): watchAlarms answers as the real one, evaluating every 50 ms. */
   readonly firingAlarms: Map<string, string>;
   applyMs: number;
+  readonly applyMsOf: Map<string, number>;
   /** Each cluster's run state as the engine would have stored it, for the operator's retry and skip. */
   readonly runStates = new Map<string, string>();
   /** The audit rows the workflow wrote for operator actions, by action key (written once each). */
@@ -148,6 +151,7 @@ export class StubActivities {
     this.applies = new Hold(opts.holdApplies);
     this.skips = new Hold(opts.holdSkips);
     this.applyMs = opts.applyMs ?? 0;
+    this.applyMsOf = new Map(Object.entries(opts.applyMsOf ?? {}));
     this.failSelect = new Map(Object.entries(opts.failSelect ?? {}));
     this.guardHolds = new Map(Object.entries(opts.guardHolds ?? {}));
     this.firingAlarms = new Map(Object.entries(opts.firingAlarms ?? {}));
@@ -296,7 +300,8 @@ export class StubActivities {
         try {
           await this.enter('applyToCluster', input, input.clusterId);
           this.closeWindowBeforeApply(input.clusterId);
-          if (this.applyMs > 0) await sleep(this.applyMs);
+          const applyMs = this.applyMsOf.get(input.clusterId) ?? this.applyMs;
+          if (applyMs > 0) await sleep(applyMs);
           if (this.failApply.has(input.clusterId)) {
             throw ApplicationFailure.nonRetryable(`apply of ${input.clusterId} failed`, 'ClusterApplyFailed');
           }

@@ -3,30 +3,18 @@
 // 100 clusters (the smallest page), so a wave of 210 takes three.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Client } from '@temporalio/client';
 import { waveWorkflowId } from '../../domain/ids';
-import type { WaveInput } from '../../domain/workflow-contracts';
 import { resumeSignal, retryClusterSignal } from '../../workflows/messages';
 import { pageSize } from '../../workflows/wave';
 import { workflowTestEnv, SIDE_BY_SIDE } from './harness';
 import { recordHistories } from './record-history';
+import { inputsOfRuns } from './run-inputs';
 
 const env = workflowTestEnv();
 
 /** `count` cluster ids in id order: `p-000`, `p-001`, … */
 function planOf(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `p-${String(i).padStart(3, '0')}`);
-}
-
-/** The input each run of a workflow started with, decoded from its history. */
-async function inputsOfRuns(client: Client, workflowId: string, runIds: string[]): Promise<WaveInput[]> {
-  const inputs: WaveInput[] = [];
-  for (const runId of runIds) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    inputs.push(JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as WaveInput);
-  }
-  return inputs;
 }
 
 describe('a wave pages its plan', SIDE_BY_SIDE, () => {
