@@ -153,7 +153,10 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
         assert.ok(handed.length > 0, 'no run handed a cluster over');
         const rollbacks = timesEach(op.stubs, 'rollbackCluster');
         assert.deepEqual([...rollbacks.keys()].sort(), ids);
-        assert.ok([...rollbacks.values()].every((n) => n === 1), 'a cluster was rolled back twice');
+        assert.ok(
+          [...rollbacks.values()].every((n) => n === 1),
+          'a cluster was rolled back twice',
+        );
         assert.ok(op.stubs.callsOf('rollbackCluster').every((r) => r.fromVersion === FROM_VERSION));
         assert.ok([...op.stubs.outcomes().values()].every((o) => o === 'rolled_back'));
       },
