@@ -36,6 +36,11 @@ export interface AppDeps {
 
 export const BODY_LIMIT = '5mb';
 
+/** Reads, which carry no body, skip the body parser. */
+function bodyOfWrites(parse: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parse(req, res, next));
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -44,6 +49,18 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLog(deps.logger));
   app.use(securityHeaders());
   app.use(deps.metrics.middleware);
+  const v1 = express.Router();
+  v1.use(authenticate(createAuthenticator(deps.config.tokens)));
+  v1.use(requireJson);
+  v1.use(bodyOfWrites(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' })));
+  v1.use(requireStorableInput);
+  v1.use(meRouter());
+  v1.use('/clusters', clustersRouter(deps.inventory));
+  v1.use('/operations', operationsRouter(deps.operations));
+  v1.use('/guard', guardRouter(deps.guard));
+  // First: the API's hot reads meet no router of the pages and probes below (their paths never start /v1).
+  app.use('/v1', v1);
+
   // Public, like the probes: Prometheus scrapes without a token (keep the port off the internet).
   app.get('/metrics', deps.metrics.handler);
   app.use(healthRouter(deps.health));
@@ -58,17 +75,6 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
     }),
   );
-
-  const v1 = express.Router();
-  v1.use(authenticate(createAuthenticator(deps.config.tokens)));
-  v1.use(requireJson);
-  v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }));
-  v1.use(requireStorableInput);
-  v1.use(meRouter());
-  v1.use('/clusters', clustersRouter(deps.inventory));
-  v1.use('/operations', operationsRouter(deps.operations));
-  v1.use('/guard', guardRouter(deps.guard));
-  app.use('/v1', v1);
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

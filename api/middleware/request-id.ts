@@ -1,16 +1,27 @@
-// Gives every request an id (honouring a sane incoming X-Request-Id) and a child logger carrying it.
+// Gives every request an id (honouring a sane incoming X-Request-Id) and a child logger carrying it,
+// made the first time something logs for the request: most reads log nothing but their access line.
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../logger';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A logger carrying `requestId`, made on first use. */
+export function lazyRequestLogger(logger: Logger, requestId: string): () => Logger {
+  let child: Logger | undefined;
+  return () => (child ??= logger.child({ requestId }));
+}
+
 export function requestId(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     const id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;
-    res.locals.log = logger.child({ requestId: id });
+    Object.defineProperty(res.locals, 'log', {
+      get: lazyRequestLogger(logger, id),
+      enumerable: true,
+      configurable: true,
+    });
     res.setHeader('X-Request-Id', id);
     next();
   };

@@ -72,7 +72,7 @@ describe('requestLog', () => {
   async function get(path: string, headers: Record<string, string> = {}) {
     const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRET}`, ...headers } });
     await res.text();
-    // pino-http logs on 'finish'/'close', which may come a tick after the client has the answer.
+    // The access line is written on 'finish'/'close', which may come a tick after the client has the answer.
     await new Promise((r) => setTimeout(r, 20));
     return res;
   }
