@@ -5,6 +5,8 @@ import type { Response } from 'express';
 
 interface Serialized {
   body: string;
+  /** The body as sent: encoded once, like the body itself. */
+  bytes: Buffer;
   etag: string;
 }
 
@@ -15,7 +17,7 @@ export function serializeShared(value: object): Serialized {
   let entry = serialized.get(value);
   if (!entry) {
     const body = JSON.stringify(value);
-    entry = { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+    entry = { body, bytes: Buffer.from(body), etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
     serialized.set(value, entry);
   }
   return entry;
@@ -23,9 +25,9 @@ export function serializeShared(value: object): Serialized {
 
 /** res.json for an answer object that is shared and never mutated once sent. */
 export function sendSharedJson(res: Response, value: object): void {
-  const { body, etag } = serializeShared(value);
+  const { bytes, etag } = serializeShared(value);
   res.setHeader('ETag', etag);
-  res.type('application/json');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
   // res.send answers 304 Not Modified itself when the request's If-None-Match matches this ETag.
-  res.send(body);
+  res.send(bytes);
 }
