@@ -1,5 +1,5 @@
 // Throughput around continue-as-new: when each wave run continued as new (from visibility) against
-// when each cluster finished (cluster_runs.finished_at), for the dip a run's drain may cause.
+// when each cluster finished (cluster_runs.finished_at), for a dip in the rate as one run hands over to the next.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/pool';
 
@@ -17,18 +17,42 @@ export interface ContinueAsNewRates {
   after: number;
   /** The slowest second within 2 s of any continue-as-new. */
   worstDuring: number;
+  /**
+   * Continue-as-new within 4 s of its wave's first or last finish, left out of the means: a wave's
+   * start and its tail (fewer clusters left than slots, then the next wave starting) are slow seconds of
+   * their own.
+   */
+  atWaveEdge: number;
 }
+
+/** Leaves out the seconds a wave ramps up in, and its tail. */
+const WAVE_EDGE_MS = 4000;
 
 export async function continueAsNewRates(
   client: Client,
   db: Db,
   operationId: string,
 ): Promise<ContinueAsNewRates | null> {
-  const closes: number[] = [];
+  const continued: { at: number; wave: number }[] = [];
   const query = `FleetOperationId = '${operationId}' AND ExecutionStatus = 'ContinuedAsNew'`;
-  for await (const wf of client.workflow.list({ query })) if (wf.closeTime) closes.push(wf.closeTime.getTime());
-  if (closes.length === 0) return null;
-  closes.sort((a, b) => a - b);
+  for await (const wf of client.workflow.list({ query })) {
+    const wave = Number(/\/wave-(\d+)$/.exec(wf.workflowId)?.[1]);
+    if (wf.closeTime && Number.isInteger(wave)) continued.push({ at: wf.closeTime.getTime(), wave });
+  }
+  if (continued.length === 0) return null;
+  continued.sort((a, b) => a.at - b.at);
+  const edges = await db.query<{ wave: number; first: string; last: string }>(
+    `SELECT wave, (extract(epoch FROM min(finished_at)) * 1000)::float8 AS first,
+            (extract(epoch FROM max(finished_at)) * 1000)::float8 AS last
+       FROM cluster_runs WHERE operation_id = $1 AND finished_at IS NOT NULL GROUP BY wave`,
+    [operationId],
+  );
+  const waveSpan = new Map(edges.rows.map((row) => [row.wave, { first: Number(row.first), last: Number(row.last) }]));
+  const inside = ({ at, wave }: { at: number; wave: number }) => {
+    const span = waveSpan.get(wave);
+    return span !== undefined && at - WAVE_EDGE_MS >= span.first && at + WAVE_EDGE_MS <= span.last;
+  };
+  const closes = continued.filter(inside).map((c) => c.at);
   const result = await db.query<{ t: string }>(
     `SELECT (extract(epoch FROM finished_at) * 1000)::float8 AS t FROM cluster_runs
       WHERE operation_id = $1 AND finished_at IS NOT NULL ORDER BY finished_at`,
@@ -60,13 +84,14 @@ export async function continueAsNewRates(
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
-    count: closes.length,
-    everySeconds: (closes.at(-1)! - closes[0]!) / 1000 / Math.max(1, closes.length - 1),
+    count: continued.length,
+    everySeconds: (continued.at(-1)!.at - continued[0]!.at) / 1000 / Math.max(1, continued.length - 1),
+    atWaveEdge: continued.length - closes.length,
     overall: finishes.length / ((last - first) / 1000),
     before: mean(around.map((a) => a.before).filter(Number.isFinite)),
     during: mean(around.map((a) => a.during).filter(Number.isFinite)),
     after: mean(around.map((a) => a.after).filter(Number.isFinite)),
-    worstDuring: Math.min(...around.map((a) => a.during)),
+    worstDuring: around.length > 0 ? Math.min(...around.map((a) => a.during)) : NaN,
   };
 }
 
@@ -79,16 +104,17 @@ export function renderContinueAsNew(
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
   return [
     '',
-    "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all.",
+    "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all. A continue-as-new within 4 s of its wave's first or last finish is left out (its wave's ramp-up or tail is slow without it): the column 'at a wave's edge' counts them.",
     '',
-    '| stack | clusters | wave runs continued as new | every | overall | before | slowest second around | after | slowest second of all |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| stack | clusters | wave runs continued as new | at a wave's edge | every | overall | before | slowest second around | after | slowest second of all |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...continued.map(({ stack, clusters, rates }) => {
       const r = rates!;
       const cells = [
         stack,
         clusters,
         r.count,
+        r.atWaveEdge,
         `${r.everySeconds.toFixed(1)} s`,
         f(r.overall),
         f(r.before),
