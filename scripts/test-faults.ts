@@ -9,7 +9,13 @@ async function main(): Promise<number> {
   const files = testFiles(['test/faults'], process.argv.slice(2));
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetwave-faults-'));
 
-  const temporal = await launchTemporal({ port: await freePort(), headless: true, stdio: 'ignore' });
+  const temporal = await launchTemporal({
+    port: await freePort(),
+    headless: true,
+    stdio: 'ignore',
+    // Small, as for `npm test`: a worker killed while a wave continues as new is one of the scenarios.
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
+  });
   let database: TestDatabase | undefined;
   const started = performance.now();
   let code = 1;

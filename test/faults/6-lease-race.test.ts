@@ -18,7 +18,8 @@ const RESTART = { type: 'restart' };
 test('when two operations race for the same clusters, then no cluster is ever applied by both at once and the loser skips it as leased', async (t) => {
   await measured(t, async (report) => {
     const ids = await seed(stack.api.url, 6, () => ({ type: 'simulated', config: { applyMs: 300 } }));
-    const body = { action: RESTART, selector: { ids }, defaults: { maxParallel: ids.length } };
+    // The loser skips a leased cluster (onLeased defaults to wait, which would queue it behind the winner).
+    const body = { action: RESTART, selector: { ids }, defaults: { maxParallel: ids.length }, onLeased: 'skip' };
     const [a, b] = await Promise.all([startOperation(stack.api.url, body), startOperation(stack.api.url, body)]);
     await Promise.all([waitForState(stack.api.url, a.id, 'completed'), waitForState(stack.api.url, b.id, 'completed')]);
 
