@@ -62,6 +62,9 @@ class WaveRun extends WaveControls {
   /**
    * select → apply → monitor, or roll back and count the failure; parked instead when select or apply says so.
    * A cluster handed over by the previous run starts at the step it stopped before.
+   * Keep its awaits where they are: moving a step into a helper of its own adds a microtask hop, which
+   * reorders the commands of clusters whose activities finish in the same activation, and recorded
+   * histories no longer replay (the fixture test of engine-history.test.ts fails).
    */
   private async runCluster({ clusterId, attempt }: ClusterWork, from?: HandedOverCluster): Promise<void> {
     const { input, operationId, wave, progress } = this;

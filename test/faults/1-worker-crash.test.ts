@@ -1,6 +1,6 @@
 // Fault 1: the worker process dies (SIGKILL) in the middle of applies and is started again.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   applyRows,
   assertAllSucceeded,
@@ -8,15 +8,9 @@ import {
   assertNoLeases,
   assertNoOverlap,
 } from './helpers/checks';
-import { eventually, measured, seed, startOperation, startStack, waitForState, type FaultStack } from './helpers/stack';
+import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
-let stack: FaultStack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.close();
-});
+const stack = useFaultStack();
 
 test('when the worker is killed with SIGKILL mid-apply and restarted, then the operation completes, every cluster is applied exactly once per key and no lease is left', async (t) => {
   await measured(t, async (report) => {

@@ -4,26 +4,16 @@ import { after, before, test } from 'node:test';
 import { call } from '../helpers/api';
 import { startControlPlane, type ControlPlane, type ControlPlaneBehaviour } from '../helpers/control-plane';
 import { assertAllSucceeded, assertNoLeases, runsOf } from './helpers/checks';
-import {
-  measured,
-  seed,
-  startOperation,
-  startStack,
-  waitForState,
-  waitForStatus,
-  type FaultStack,
-} from './helpers/stack';
+import { measured, seed, startOperation, useFaultStack, waitForState, waitForStatus } from './helpers/stack';
 
-let stack: FaultStack;
 let cp: ControlPlane;
 before(async () => {
   cp = await startControlPlane();
-  stack = await startStack();
 });
 after(async () => {
-  await stack?.close();
   await cp?.close();
 });
+const stack = useFaultStack();
 
 const UPGRADE = { type: 'upgrade', targetVersion: '3.7.1' };
 

@@ -1,17 +1,11 @@
 // Fault 6: operations racing for the same clusters, and a lease left behind by an operation whose workflow was terminated.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { call } from '../helpers/api';
 import { applyRows, assertAllSucceeded, assertNoLeases, assertNoOverlap, leasesLeft, runsOf } from './helpers/checks';
-import { eventually, measured, seed, startOperation, startStack, waitForState, type FaultStack } from './helpers/stack';
+import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
-let stack: FaultStack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.close();
-});
+const stack = useFaultStack();
 
 const RESTART = { type: 'restart' };
 

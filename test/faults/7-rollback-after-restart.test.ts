@@ -4,18 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startControlPlane, type ControlPlane, type RecordedRequest } from '../helpers/control-plane';
 import { assertNoLeases, runsOf } from './helpers/checks';
-import { eventually, measured, seed, startOperation, startStack, waitForState, type FaultStack } from './helpers/stack';
+import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
-let stack: FaultStack;
 let cp: ControlPlane;
 before(async () => {
   cp = await startControlPlane();
-  stack = await startStack();
 });
 after(async () => {
-  await stack?.close();
   await cp?.close();
 });
+const stack = useFaultStack();
 
 const bodyOf = (r: RecordedRequest) =>
   (r.body ?? {}) as { clusterId?: string; idempotencyKey?: string; action?: { type?: string } };

@@ -2,7 +2,7 @@
 // flight to its next run, and is started again. The runner suggests continue-as-new after 200 events, so a
 // wave of 40 clusters continues several times.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { waveInputOf } from '../workflows/run-inputs';
 import {
@@ -12,15 +12,9 @@ import {
   assertNoLeases,
   assertNoOverlap,
 } from './helpers/checks';
-import { eventually, measured, seed, startOperation, startStack, waitForState, type FaultStack } from './helpers/stack';
+import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
-let stack: FaultStack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.close();
-});
+const stack = useFaultStack();
 
 /** The runs of a workflow id that continued as new, as visibility lists them. */
 async function continuedRuns(workflowId: string): Promise<string[]> {

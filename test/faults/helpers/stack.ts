@@ -1,6 +1,6 @@
 // A fault scenario's engine: worker and API as child processes, plus the test's own PostgreSQL pool and Temporal client, and the REST calls a user makes.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { createPool, type Db } from '../../../db/pool';
 import { call } from '../../helpers/api';
@@ -47,6 +47,42 @@ export async function startStack(opts: StackOptions = {}): Promise<FaultStack> {
       await Promise.allSettled([api.stop(), worker.stop()]);
       await Promise.allSettled([db.end(), connection.close()]);
     },
+  };
+}
+
+/**
+ * The stack a file's scenarios share: started before them, closed after them. Its parts are read when a
+ * test runs (reading one earlier throws).
+ */
+export function useFaultStack(opts: StackOptions = {}): FaultStack {
+  let started: FaultStack | undefined;
+  before(async () => {
+    started = await startStack(opts);
+  });
+  after(async () => {
+    await started?.close();
+  });
+  const current = (): FaultStack => {
+    if (!started) throw new Error('the fault stack is read before it was started');
+    return started;
+  };
+  return {
+    get api() {
+      return current().api;
+    },
+    get worker() {
+      return current().worker;
+    },
+    get db() {
+      return current().db;
+    },
+    get temporal() {
+      return current().temporal;
+    },
+    get taskQueue() {
+      return current().taskQueue;
+    },
+    close: () => current().close(),
   };
 }
 
