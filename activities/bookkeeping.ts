@@ -7,7 +7,15 @@ import { failuresExceeded } from '../domain/guard';
 import { closeOperation } from '../db/operations';
 import type { Db } from '../db/pool';
 import { writeStatusSnapshot, type StatusSnapshotWrite } from '../db/status-snapshots';
-import { finishRun, pendingWaveClusters, requeueRun, skipPendingClusters, waveClusterPage } from '../db/runs';
+import {
+  finishRun,
+  pendingWaveClusters,
+  requeueRun,
+  skipPendingClusters,
+  waveClusterPage,
+  waveFailures,
+} from '../db/runs';
+import type { WaveLane } from '../domain/workflow-contracts';
 import {
   clusterAction,
   recordOperatorAction,
@@ -25,6 +33,8 @@ export interface FinishInput {
   reason?: string;
   /** The version the cluster reported after apply, when known. */
   version?: string | null;
+  /** A lane's failure: also count the failures of the whole wave (every lane), answered as waveFailed. */
+  countWaveFailures?: boolean;
 }
 
 /**
@@ -33,6 +43,8 @@ export interface FinishInput {
  */
 export interface FinishResult {
   guardTripped?: string;
+  /** Asked by a lane: the failed and rolled-back runs of the wave, over every lane. */
+  waveFailed?: number;
 }
 
 /** Which wave's clusters to load; `after` and `limit` ask for one page of them. */
@@ -41,6 +53,8 @@ export interface WaveClustersInput {
   wave: number;
   after?: string;
   limit?: number;
+  /** A lane of the wave: only the clusters of this lane. */
+  lane?: WaveLane;
 }
 
 export interface GuardLimitCheck {
@@ -66,7 +80,10 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
       });
       if (input.outcome !== 'failed' && input.outcome !== 'rolled_back') return {};
       const tripped = await trippedLimitFor(deps.db, input.clusterId);
-      return tripped ? { guardTripped: tripped } : {};
+      const counted = input.countWaveFailures
+        ? { waveFailed: await waveFailures(deps.db, input.operationId, input.wave) }
+        : {};
+      return tripped ? { guardTripped: tripped, ...counted } : counted;
     },
 
     /**
@@ -91,9 +108,9 @@ export function createBookkeepingActivities(deps: { db: Db; leased: LeasedCluste
      * shorter than `limit` is the last. Without it (histories recorded before paging): every pending one.
      */
     async loadWaveClusters(input: WaveClustersInput): Promise<string[]> {
-      const { operationId, wave, after, limit } = input;
+      const { operationId, wave, after, limit, lane } = input;
       if (limit === undefined) return pendingWaveClusters(deps.db, operationId, wave);
-      return waveClusterPage(deps.db, { operationId, wave, after: after ?? '', limit });
+      return waveClusterPage(deps.db, { operationId, wave, after: after ?? '', limit, ...(lane ? { lane } : {}) });
     },
 
     /** Operator skips: only clusters still pending are skipped; returns those that were. */

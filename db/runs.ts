@@ -155,21 +155,41 @@ export async function pendingWaveClusters(db: Queryable, operationId: string, wa
 }
 
 /**
+ * Which lane of `$5` a cluster belongs to, from a hash of its id: each lane of a wave pages its own share,
+ * and the shares split the plan whatever its ids look like.
+ */
+const LANE_OF_CLUSTER = '(hashtext(cluster_id)::bigint & 2147483647) % $5 = $6';
+
+/**
  * One page of the clusters a wave has not started, with a cluster id after `after` ('' for the first
  * page), in id order. A wave reads its plan page by page, so no workflow
  * payload grows with the wave; the partial index cluster_runs_waiting_idx answers it without a sort.
  */
 export async function waveClusterPage(
   db: Queryable,
-  page: { operationId: string; wave: number; after: string; limit: number },
+  page: { operationId: string; wave: number; after: string; limit: number; lane?: { index: number; count: number } },
 ): Promise<string[]> {
+  const { lane } = page;
   const result = await db.query<{ cluster_id: string }>(
     `SELECT cluster_id FROM cluster_runs
       WHERE operation_id = $1 AND wave = $2 AND state = 'pending' AND cluster_id > $3
+      ${lane ? `AND ${LANE_OF_CLUSTER}` : ''}
       ORDER BY cluster_id LIMIT $4`,
-    [page.operationId, page.wave, page.after, page.limit],
+    lane
+      ? [page.operationId, page.wave, page.after, page.limit, lane.count, lane.index]
+      : [page.operationId, page.wave, page.after, page.limit],
   );
   return result.rows.map((row) => row.cluster_id);
+}
+
+/** How many of a wave's runs ended failed or rolled back: its failures, over every lane. */
+export async function waveFailures(db: Queryable, operationId: string, wave: number): Promise<number> {
+  const result = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM cluster_runs
+      WHERE operation_id = $1 AND state IN ('failed', 'rolled_back') AND wave = $2`,
+    [operationId, wave],
+  );
+  return result.rows[0]?.n ?? 0;
 }
 
 export * from './run-changes';

@@ -130,6 +130,8 @@ export type MonitorSpec = Omit<z.infer<typeof MonitorSpecSchema>, 'require' | 's
 };
 
 export const DEFAULT_LEASE_CHECK_SECONDS = 30;
+/** At most this many lanes carry one wave. */
+export const MAX_WAVE_LANES = 8;
 
 export const LimitsSchema = z
   .object({
@@ -139,6 +141,9 @@ export const LimitsSchema = z
     leaseCheckSeconds: z.number().min(0.1).max(3600).default(DEFAULT_LEASE_CHECK_SECONDS),
     // How often a cluster the fleet guard holds back (a full limit, a freeze) looks again; default 30.
     guardCheckSeconds: z.number().min(0.1).max(3600).optional(),
+    // How many lanes carry each wave (default 1): each pages its share of the plan with its share of
+    // maxParallel and continues as new on its own, so a large wave's rate does not dip when one does.
+    waveLanes: z.number().int().min(1).max(MAX_WAVE_LANES).optional(),
   })
   .strict();
 export type Limits = z.infer<typeof LimitsSchema>;

@@ -143,7 +143,27 @@ export interface WaveInput {
   leaseCheckSeconds?: number;
   /** How often a cluster the fleet guard holds looks again (absent: the default). */
   guardCheckSeconds?: number;
+  /**
+   * How many lanes carry the wave (absent or 1: one). A wave that pages its whole plan with more than one
+   * runs as a coordinator of that many lane workflows, each paging its own share of the plan with its share
+   * of maxParallel and continuing as new on its own, so one lane's continue-as-new never stops the others.
+   */
+  lanes?: number;
+  /** This run is one lane of a wave: it pages only the clusters of lane `index` of `count`. */
+  lane?: WaveLane;
   carried?: WaveProgress;
+}
+
+export interface WaveLane {
+  index: number;
+  count: number;
+}
+
+/** From a lane to its wave: the wave's failures (counted over all its lanes) spent a budget. */
+export interface LaneBudgetSpent {
+  lane: number;
+  budget: 'wave' | 'total';
+  failed: number;
 }
 
 /**
@@ -169,6 +189,11 @@ export interface WaveProgress {
   maxFailures?: number;
   budgetExceeded: boolean;
   totalBudgetExceeded: boolean;
+  /**
+   * A lane's last count of its wave's failures over every lane, as its run records say (absent: not a lane,
+   * or none counted yet): the budgets are spent by the wave's failures, not the lane's alone.
+   */
+  waveFailed?: number;
   /** Clusters waiting for their window, another operation's lease or the guard: no slot, no lease (absent: none). */
   parked?: ParkedCluster[];
   /**

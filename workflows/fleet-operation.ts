@@ -127,6 +127,7 @@ async function runWave(run: OperationRun, alarms: AlarmWatch, input: OperationIn
             ...(input.deadline ? { deadline: input.deadline } : {}),
             ...(input.limits?.leaseCheckSeconds ? { leaseCheckSeconds: input.limits.leaseCheckSeconds } : {}),
             ...(input.limits?.guardCheckSeconds ? { guardCheckSeconds: input.limits.guardCheckSeconds } : {}),
+            ...(input.limits?.waveLanes && input.limits.waveLanes > 1 ? { lanes: input.limits.waveLanes } : {}),
           },
         ],
         typedSearchAttributes: [

@@ -7,6 +7,7 @@ import type {
   ClusterRef,
   ClusterWork,
   GuardTripped,
+  LaneBudgetSpent,
   OperationState,
   OperatorActionInput,
   SetMaxParallelInput,
@@ -46,3 +47,7 @@ export const waveRetrySignal = defineSignal<[ClusterWork]>('waveRetry');
 export const waveSkipSignal = defineSignal<[{ clusterId: string }]>('waveSkip');
 export const waveSetMaxParallelSignal = defineSignal<[{ maxParallel: number }]>('waveSetMaxParallel');
 export const waveSetMaxFailuresSignal = defineSignal<[{ maxFailures: number }]>('waveSetMaxFailures');
+
+// ---- lanes of a wave: a lane tells its wave that the wave's failures spent a budget; the wave tells the others ----
+export const laneBudgetSpentSignal = defineSignal<[LaneBudgetSpent]>('laneBudgetSpent');
+export const waveBudgetSpentSignal = defineSignal<[{ budget: LaneBudgetSpent['budget'] }]>('waveBudgetSpent');

@@ -1,9 +1,12 @@
 // The controls of a wave's run: what the parent relays from the operator (each only changes what starts
 // next) and the pause a tripped fleet limit asks for.
-import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { LaneBudgetSpent } from '../domain/workflow-contracts';
 import { markGuarded } from './guard-parking';
 import {
   guardTrippedSignal,
+  laneBudgetSpentSignal,
+  waveBudgetSpentSignal,
   waveCancelSignal,
   wavePauseSignal,
   waveResumeSignal,
@@ -28,18 +31,46 @@ export abstract class WaveControls extends WaveHandOver {
       progress.queue = progress.queue.filter((w) => w.clusterId !== clusterId);
       if (progress.parked) progress.parked = progress.parked.filter((p) => p.clusterId !== clusterId);
     });
+    // A lane: another lane found the wave's failures over a budget.
+    setHandler(waveBudgetSpentSignal, ({ budget }) => {
+      if (budget === 'wave') progress.budgetExceeded = true;
+      else progress.totalBudgetExceeded = true;
+      log.warn('another lane spent the wave failure budget: no new cluster starts', {
+        operationId: this.operationId,
+        wave: this.wave,
+        budget,
+      });
+    });
+  }
+
+  /** The failures the budgets count: the wave's over every lane for a lane (as last counted), else this run's. */
+  protected get failedInWave(): number {
+    return Math.max(this.progress.failed, this.progress.waveFailed ?? 0);
+  }
+
+  /** A lane whose count of the wave's failures spent a budget tells its wave, which tells the other lanes. */
+  protected tellWave(budget: LaneBudgetSpent['budget'], failed: number): void {
+    const { lane } = this.input;
+    const parent = workflowInfo().parent;
+    if (!lane || !parent) return;
+    void getExternalWorkflowHandle(parent.workflowId)
+      .signal(laneBudgetSpentSignal, { lane: lane.index, budget, failed })
+      .catch((err: unknown) =>
+        log.warn('could not tell the wave', { operationId: this.operationId, wave: this.wave, error: String(err) }),
+      );
   }
 
   /** A live edit of the failure budget: a budget already spent by the failures counted stops the wave at once. */
   private setMaxFailures(maxFailures: number): void {
     const { progress } = this;
     progress.maxFailures = maxFailures;
-    if (progress.failed > maxFailures && !progress.budgetExceeded) {
+    const failed = this.failedInWave;
+    if (failed > maxFailures && !progress.budgetExceeded) {
       progress.budgetExceeded = true;
       log.warn('wave failure budget lowered below its failures: no new cluster starts', {
         operationId: this.operationId,
         wave: this.wave,
-        failed: progress.failed,
+        failed,
         maxFailures,
       });
     }

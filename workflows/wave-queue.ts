@@ -119,7 +119,7 @@ export abstract class WaveQueue {
     try {
       const ids = await bookkeeping.loadWaveClusters.executeWithOptions(
         withSummary(BOOKKEEPING_OPTIONS, `load ${limit} clusters of wave ${wave} after '${cursor.after}'`),
-        [{ operationId, wave, after: cursor.after, limit }],
+        [{ operationId, wave, after: cursor.after, limit, ...(this.input.lane ? { lane: this.input.lane } : {}) }],
       );
       if (ids.length < limit) cursor.done = true;
       if (ids.length > 0) cursor.after = ids[ids.length - 1]!;

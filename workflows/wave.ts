@@ -23,6 +23,7 @@ import { failureMessage, outsideWindow } from './failures';
 import type { ClusterOutcome } from './wave-queue';
 import { WaveControls } from './wave-controls';
 import { HAND_OVER_PATCH } from './wave-hand-over';
+import { laneCount, runLanes } from './wave-lanes';
 
 export { PAGE_WAVE_CLUSTERS_PATCH, pageSize } from './wave-queue';
 
@@ -54,8 +55,10 @@ class WaveRun extends WaveControls {
     details: { error?: string; reason?: string; version?: string | null } = {},
   ): Promise<FinishResult | undefined> {
     const { operationId, wave } = this;
+    // A lane counts its wave's failures over every lane: the budgets are the wave's.
+    const lane = this.input.lane ? { countWaveFailures: true } : {};
     return bookkeeping.finishCluster.executeWithOptions(withSummary(BOOKKEEPING_OPTIONS, `${outcome} ${clusterId}`), [
-      { operationId, clusterId, wave, action: this.input.action, outcome, ...details },
+      { operationId, clusterId, wave, action: this.input.action, outcome, ...details, ...lane },
     ]);
   }
 
@@ -166,26 +169,26 @@ class WaveRun extends WaveControls {
     const finished = await this.finish(clusterId, outcome, { error });
     log.warn('cluster failed', { operationId, wave, clusterId, operatorAttempt: attempt, outcome, error });
     progress.failed++;
+    if (finished?.waveFailed !== undefined)
+      progress.waveFailed = Math.max(progress.waveFailed ?? 0, finished.waveFailed);
     if (finished?.guardTripped) this.guardTripped(finished.guardTripped, clusterId);
     const maxFailures = progress.maxFailures ?? input.maxFailures;
-    if (progress.failed > maxFailures && !progress.budgetExceeded) {
+    const failed = this.failedInWave;
+    if (failed > maxFailures && !progress.budgetExceeded) {
       progress.budgetExceeded = true;
-      log.warn('wave failure budget exceeded: no new cluster starts', {
-        operationId,
-        wave,
-        failed: progress.failed,
-        maxFailures,
-      });
+      log.warn('wave failure budget exceeded: no new cluster starts', { operationId, wave, failed, maxFailures });
+      this.tellWave('wave', failed);
     }
     const left = input.totalFailuresLeft;
-    if (left !== null && progress.failed >= left && !progress.totalBudgetExceeded) {
+    if (left !== null && failed >= left && !progress.totalBudgetExceeded) {
       progress.totalBudgetExceeded = true;
       log.warn('operation failure budget exceeded: no new cluster starts', {
         operationId,
         wave,
-        failed: progress.failed,
+        failed,
         totalFailuresLeft: left,
       });
+      this.tellWave('total', failed);
     }
   }
 
@@ -209,6 +212,9 @@ class WaveRun extends WaveControls {
 }
 
 export async function waveWorkflow(input: WaveInput): Promise<WaveResult> {
+  // A wave asked to run in lanes starts them and adds up their results; each lane is this workflow again.
+  const lanes = laneCount(input);
+  if (lanes > 1) return runLanes(input, lanes, waveWorkflow);
   const { operationId } = input;
   const wave = input.wave.number;
   const run = new WaveRun(input);

@@ -36,7 +36,8 @@ export async function continueAsNewRates(
   const continued: { at: number; wave: number }[] = [];
   const query = `FleetOperationId = '${operationId}' AND ExecutionStatus = 'ContinuedAsNew'`;
   for await (const wf of client.workflow.list({ query })) {
-    const wave = Number(/\/wave-(\d+)$/.exec(wf.workflowId)?.[1]);
+    // A wave's runs, or its lanes' (`<wave id>/lane-<n>`).
+    const wave = Number(/\/wave-(\d+)(?:\/lane-\d+)?$/.exec(wf.workflowId)?.[1]);
     if (wf.closeTime && Number.isInteger(wave)) continued.push({ at: wf.closeTime.getTime(), wave });
   }
   if (continued.length === 0) return null;

@@ -5,6 +5,7 @@
 //   --max-parallel 200      --single-wave (one wave of every cluster, not the by-cloud policy's four)
 //   --no-baseline           --load-seconds 10 (0: no load phase)   --load-clusters 10000
 //   --load-on last|all      which stacks get the load phase   --no-write
+//   --wave-lanes 1          lanes per wave (limits.waveLanes of the operation)
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -34,6 +35,7 @@ const settings = {
   loadClusters: Number(option('load-clusters', '10000')),
   loadOnAll: option('load-on', 'last') === 'all',
   singleWave: process.argv.includes('--single-wave'),
+  waveLanes: Number(option('wave-lanes', '1')),
   baseline: !process.argv.includes('--no-baseline'),
 };
 
@@ -45,7 +47,7 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
   const databases = Object.values(stack.databases).filter((name): name is string => Boolean(name));
   const commitsAtStart = await sampleCommits(db, databases);
   const cpuAtStart = sampleCpu();
-  const engine = await runEngine(stack.apiUrls[0]!, tag, settings.maxParallel, settings.singleWave);
+  const engine = await runEngine(stack.apiUrls[0]!, tag, settings.maxParallel, settings);
   const cpuAtEngineEnd = sampleCpu();
   const used = commitsUsed(commitsAtStart, await sampleCommits(db, databases));
   const perCluster = (name: string | undefined) => (name && used[name] !== undefined ? used[name] / n : null);
@@ -84,7 +86,7 @@ async function measureSize(stack: BenchStack, client: Client, db: ReturnType<typ
 async function measureLoad(stack: BenchStack, db: ReturnType<typeof createPool>): Promise<LoadRow[]> {
   await seedBenchFleet(db, 'load', settings.loadClusters, 20);
   console.error(`· ${stackLabel(stack.spec)}: API under load…`);
-  const running = runEngine(stack.apiUrls[0]!, 'load', settings.maxParallel);
+  const running = runEngine(stack.apiUrls[0]!, 'load', settings.maxParallel, { waveLanes: settings.waveLanes });
   await new Promise((r) => setTimeout(r, 1500));
   const ops = (await (await fetch(`${stack.apiUrls[0]}/v1/operations?name=bench-load`)).json()) as {
     operations?: { id: string }[];

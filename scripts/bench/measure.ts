@@ -28,8 +28,14 @@ export async function seedBenchFleet(db: Db, tag: string, n: number, applyMs = 0
   for (let i = 0; i < fleet.length; i += 2000) await upsertClusters(db, fleet.slice(i, i + 2000));
 }
 
+/** How the bench's operation is shaped: one wave of every cluster or the policy's four; lanes per wave. */
+export interface OperationShape {
+  singleWave?: boolean;
+  waveLanes?: number;
+}
+
 /** The bench's operation: the by-cloud policy's four waves, or (singleWave) one wave of every cluster. */
-export function operationBody(tag: string, maxParallel: number, singleWave = false) {
+export function operationBody(tag: string, maxParallel: number, { singleWave, waveLanes }: OperationShape = {}) {
   return {
     name: `bench-${tag}`,
     action: { type: 'upgrade', targetVersion: '3.7.1' },
@@ -39,6 +45,7 @@ export function operationBody(tag: string, maxParallel: number, singleWave = fal
       : { policy: { type: 'by-cloud', order: CLOUDS, internalFirst: true } }),
     defaults: { maxParallel, maxFailures: 0 },
     monitor: { timeoutSeconds: 60, intervalSeconds: 0.05, stableChecks: 1 },
+    ...(waveLanes && waveLanes > 1 ? { limits: { waveLanes } } : {}),
   };
 }
 
@@ -63,13 +70,13 @@ export async function runEngine(
   apiUrl: string,
   tag: string,
   maxParallel: number,
-  singleWave = false,
+  shape: OperationShape = {},
 ): Promise<EngineRun> {
   const started = performance.now();
   const op = await http<{ id: string; plan: { waves: { clusterIds?: string[]; size?: number }[] } }>(
     `${apiUrl}/v1/operations`,
     'POST',
-    operationBody(tag, maxParallel, singleWave),
+    operationBody(tag, maxParallel, shape),
   );
   for (;;) {
     const status = await http<{ state: string }>(`${apiUrl}/v1/operations/${op.id}`);

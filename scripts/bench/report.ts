@@ -39,6 +39,7 @@ export interface Report {
   maxParallel: number;
   loadClusters: number;
   singleWave: boolean;
+  waveLanes: number;
 }
 
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -53,7 +54,7 @@ export function render(r: Report): string {
     '',
     ...r.pools.map((p) => `- ${p}`),
     '',
-    `One operation over N zero-latency simulated clusters (${r.singleWave ? 'a single wave of all N' : 'by-cloud policy: internal, aws, gcp, azure waves'}; maxParallel ${r.maxParallel}), from POST to completed, against a raw-Temporal baseline of the same waves and concurrency with three no-op activities per cluster, on the same server and as many workers.`,
+    `One operation over N zero-latency simulated clusters (${r.singleWave ? 'a single wave of all N' : 'by-cloud policy: internal, aws, gcp, azure waves'}; maxParallel ${r.maxParallel}${r.waveLanes > 1 ? `; ${r.waveLanes} lanes per wave` : ''}), from POST to completed, against a raw-Temporal baseline of the same waves and concurrency with three no-op activities per cluster, on the same server and as many workers.`,
     '',
     '| stack | clusters | fleetwave s | clusters/s | baseline s | clusters/s | fleetwave / baseline | largest history (events / KiB) | worker peak RSS | status p50 / size |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

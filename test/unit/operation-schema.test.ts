@@ -261,6 +261,9 @@ void describe('OperationRequestSchema defaults', () => {
       },
       'alarms.1.name',
     ],
+    ['no lane', { limits: { waveLanes: 0 } }, 'limits.waveLanes'],
+    ['nine lanes', { limits: { waveLanes: 9 } }, 'limits.waveLanes'],
+    ['half a lane', { limits: { waveLanes: 1.5 } }, 'limits.waveLanes'],
   ];
   for (const [what, body, path] of invalid) {
     void it(`when the request has ${what}, then it is refused at ${path}`, () => {
@@ -273,6 +276,12 @@ void describe('OperationRequestSchema defaults', () => {
       );
     });
   }
+
+  void it('when lanes are asked for, then they are kept; when not, there are none', () => {
+    const parsed = OperationRequestSchema.parse(withBody({ limits: { waveLanes: 4 } }));
+    assert.deepEqual(parsed.limits, { applyTimeoutSeconds: 3600, leaseCheckSeconds: 30, waveLanes: 4 });
+    assert.equal(OperationRequestSchema.parse(base).limits.waveLanes, undefined);
+  });
 
   void it('when a by-cloud policy omits internalFirst, then it defaults to true', () => {
     const parsed = OperationRequestSchema.parse(withBody({ policy: { type: 'by-cloud', order: ['gcp'] } }));

@@ -158,6 +158,12 @@ export class StubActivities {
     this.tripLimit = opts.tripLimit;
   }
 
+  /** A wave's clusters whose run is recorded failed or rolled back, over every lane. */
+  failuresOf(wave: number): number {
+    const failed = (id: string) => ['failed', 'rolled_back'].includes(this.runStates.get(id) ?? '');
+    return (this.plan[wave - 1] ?? []).filter(failed).length;
+  }
+
   callsOf<K extends ActivityName>(name: K): InputOf<K>[] {
     return this.calls.filter((c) => c.name === name).map((c) => c.input as InputOf<K>);
   }
@@ -263,7 +269,13 @@ export class StubActivities {
         // A page as PostgreSQL answers it, in the plan's order: runs not started, after the cursor.
         const from = input.after ? plan.indexOf(input.after) + 1 : 0;
         const pending = (id: string) => (this.runStates.get(id) ?? 'pending') === 'pending';
-        return plan.slice(from).filter(pending).slice(0, input.limit);
+        // A lane's page: its share of the plan (PostgreSQL splits by a hash of the id; any split will do here).
+        const { lane } = input;
+        const inLane = (id: string) => !lane || laneOf(id, lane.count) === lane.index;
+        return plan
+          .slice(from)
+          .filter((id) => pending(id) && inLane(id))
+          .slice(0, input.limit);
       },
       selectCluster: async (input) => {
         await this.enter('selectCluster', input);
@@ -327,9 +339,11 @@ export class StubActivities {
       finishCluster: async (input) => {
         await this.enter('finishCluster', input);
         this.runStates.set(input.clusterId, input.outcome);
-        if (!this.tripLimit || (input.outcome !== 'failed' && input.outcome !== 'rolled_back')) return {};
+        const failure = input.outcome === 'failed' || input.outcome === 'rolled_back';
+        const counted = failure && input.countWaveFailures ? { waveFailed: this.failuresOf(input.wave) } : {};
+        if (!this.tripLimit || !failure) return counted;
         this.limitsExceeded.add(this.tripLimit);
-        return { guardTripped: this.tripLimit };
+        return { guardTripped: this.tripLimit, ...counted };
       },
       checkGuardLimit: async (input) => {
         await this.enter('checkGuardLimit', input);
@@ -418,4 +432,11 @@ export class StubActivities {
     this.applies.open();
     this.skips.open();
   }
+}
+
+/** Which of `count` lanes a cluster id falls in, for the stub's pages. */
+export function laneOf(id: string, count: number): number {
+  let hash = 0;
+  for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_003;
+  return hash % count;
 }
