@@ -1,5 +1,6 @@
 // The API's Prometheus registry: request latency by route pattern, and fleet gauges read at scrape time
 // from PostgreSQL and Temporal visibility — bounded in time; a dependency down is counted, never a 500.
+import type { ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -156,15 +157,23 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     return inFlight;
   }
 
-  const middleware: RequestHandler = (req, res, next) => {
+  /**
+   * Times one request from now; the function returned records it under its method, route pattern and
+   * status (`aborted` when the answer never finished). Called once the response has closed.
+   */
+  function timeRequest(): (method: string, route: string, res: ServerResponse) => void {
     const end = httpDuration.startTimer();
-    res.once('close', () => {
+    return (method, route, res) =>
       end({
-        method: METHODS.has(req.method) ? req.method : 'other',
-        route: routeOf(req),
+        method: METHODS.has(method) ? method : 'other',
+        route,
         status: res.writableFinished ? String(res.statusCode) : 'aborted',
       });
-    });
+  }
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const recorded = timeRequest();
+    res.once('close', () => recorded(req.method, routeOf(req), res));
     next();
   };
 
@@ -174,7 +183,7 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     res.send(await registry.metrics());
   };
 
-  return { registry, middleware, handler, refresh };
+  return { registry, middleware, timeRequest, handler, refresh };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -46,22 +46,36 @@ function classify(err: unknown): FleetError | undefined {
   return undefined;
 }
 
-export function errorHandler(fallbackLogger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
-    const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;
-    const known = classify(err);
-    const status = known?.status ?? 500;
-    if (status >= 500) log.error({ err }, 'request failed');
-    else log.debug({ code: known?.code }, 'request rejected');
-    if (res.headersSent) return;
-    res.status(status).json({
+export interface ErrorAnswer {
+  status: number;
+  body: { error: { code: string; message: string; details: ErrorDetail[]; requestId: string | undefined } };
+}
+
+/** What a failed request answers; a 5xx is logged with its error, anything else at debug. */
+export function errorAnswer(err: unknown, log: Logger, requestId: string | undefined): ErrorAnswer {
+  const known = classify(err);
+  const status = known?.status ?? 500;
+  if (status >= 500) log.error({ err }, 'request failed');
+  else log.debug({ code: known?.code }, 'request rejected');
+  return {
+    status,
+    body: {
       error: {
         code: known?.code ?? 'internal_error',
         message: known?.message ?? 'an internal error occurred; it has been logged',
         details: known?.details ?? [],
-        requestId: res.locals.requestId as string | undefined,
+        requestId,
       },
-    });
+    },
+  };
+}
+
+export function errorHandler(fallbackLogger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;
+    const { status, body } = errorAnswer(err, log, res.locals.requestId as string | undefined);
+    if (res.headersSent) return;
+    res.status(status).json(body);
   };
 }
 

@@ -12,10 +12,14 @@ export function lazyRequestLogger(logger: Logger, requestId: string): () => Logg
   return () => (child ??= logger.child({ requestId }));
 }
 
+/** The caller's X-Request-Id when it is sane, else a fresh one. */
+export function requestIdOf(incoming: string | undefined): string {
+  return incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
+}
+
 export function requestId(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdOf(req.get('x-request-id'));
     res.locals.requestId = id;
     Object.defineProperty(res.locals, 'log', {
       get: lazyRequestLogger(logger, id),

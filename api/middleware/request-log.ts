@@ -42,9 +42,31 @@ export function requestLog(logger: Logger): RequestHandler {
 
 function accessLine(logger: Logger, req: Request, res: Response, requestId: string, durationMs: number): void {
   const route = routeOf(req);
-  const status = res.statusCode;
-  const level = status >= 500 ? 'error' : PROBES.has(route) ? 'debug' : 'info';
+  const line = {
+    requestId,
+    method: req.method,
+    route,
+    path: req.originalUrl.split('?')[0]!,
+    status: res.statusCode,
+    durationMs,
+  };
+  logAccess(logger, line, res.writableEnded);
+}
+
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  /** The route pattern (`/v1/operations/:id`), `unmatched` when none served the request. */
+  route: string;
+  /** The path without its query string. */
+  path: string;
+  status: number;
+  durationMs: number;
+}
+
+/** Writes one access line; `finished` says whether the answer was sent or the client went away first. */
+export function logAccess(logger: Logger, line: AccessLine, finished: boolean): void {
+  const level = line.status >= 500 ? 'error' : PROBES.has(line.route) ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
-  const line = { requestId, method: req.method, route, path: req.originalUrl.split('?')[0], status, durationMs };
-  logger[level](line, res.writableEnded ? 'request finished' : 'request aborted');
+  logger[level](line, finished ? 'request finished' : 'request aborted');
 }

@@ -25,12 +25,9 @@ function editsOf(middleware: ReturnType<typeof helmet>): HeaderEdit[] {
   return edits;
 }
 
-/**
- * Mounted before every router. Answers are JSON and need no source of any kind; a route that serves
- * a page (the /docs router) runs later and replaces the Content-Security-Policy with its own.
- */
-export function securityHeaders(): RequestHandler {
-  const edits = editsOf(
+/** Helmet as this API configures it, read once into the edits it makes. */
+function apiSecurityEdits(): HeaderEdit[] {
+  return editsOf(
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
@@ -41,13 +38,37 @@ export function securityHeaders(): RequestHandler {
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
   );
+}
+
+// Answers carry operation state and inventory: no cache, shared or private, may keep them.
+const NO_STORE = { name: 'Cache-Control', value: 'no-store' } as const;
+
+/**
+ * Mounted before every router. Answers are JSON and need no source of any kind; a route that serves
+ * a page (the /docs router) runs later and replaces the Content-Security-Policy with its own.
+ */
+export function securityHeaders(): RequestHandler {
+  const edits = apiSecurityEdits();
   return (_req, res, next) => {
-    // Answers carry operation state and inventory: no cache, shared or private, may keep them.
-    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader(NO_STORE.name, NO_STORE.value);
     for (const edit of edits) {
       if ('remove' in edit) res.removeHeader(edit.name);
       else res.setHeader(edit.name, edit.value);
     }
     next();
   };
+}
+
+/**
+ * The headers `securityHeaders()` sets, in its order, as `[name, value, name, value, …]` for
+ * `res.writeHead`: what a response written in one step carries (its removals concern headers such
+ * a response never had).
+ */
+export function securityHeaderFields(): string[] {
+  const fields: string[] = [NO_STORE.name, NO_STORE.value];
+  for (const edit of apiSecurityEdits()) {
+    if ('remove' in edit) continue;
+    for (const value of Array.isArray(edit.value) ? edit.value : [edit.value]) fields.push(edit.name, value);
+  }
+  return fields;
 }
