@@ -1,6 +1,7 @@
 // JSON answers shared by many requests (a status served from memory under load): the object is serialized
 // and tagged once, not per request. The ETag lets a poller that sends If-None-Match get 304 Not Modified.
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Response } from 'express';
 
 interface Serialized {
@@ -30,4 +31,25 @@ export function sendSharedJson(res: Response, value: object): void {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   // res.send answers 304 Not Modified itself when the request's If-None-Match matches this ETag.
   res.send(bytes);
+}
+
+// A no-cache request wants the answer itself, whatever it holds.
+const NO_CACHE = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
+
+/**
+ * Whether a GET whose answer carries `etag` (and no Last-Modified) is answered 304 Not Modified, judged as
+ * res.send judges it (Express's `fresh`): If-None-Match decides when sent (`*`, or one of its tags, weak
+ * or not, names this one); an If-Modified-Since alone never matches an answer without a date.
+ */
+export function notModified(headers: IncomingHttpHeaders, etag: string): boolean {
+  const noneMatch = headers['if-none-match'];
+  if (!noneMatch && !headers['if-modified-since']) return false;
+  const cacheControl = headers['cache-control'];
+  if (cacheControl && NO_CACHE.test(cacheControl)) return false;
+  if (!noneMatch) return false;
+  if (noneMatch === '*') return true;
+  return noneMatch.split(',').some((tag) => {
+    const match = tag.replace(/^ +| +$/g, '');
+    return match === etag || `W/${match}` === etag || match === `W/${etag}`;
+  });
 }

@@ -4,8 +4,8 @@ import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../temporal-connection';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
-import { createApp } from './app';
 import { createApiMetrics } from './metrics';
+import { createApiServer } from './server';
 import { createHealthService } from './services/health';
 import { createGuardService } from './services/guard';
 import { createInventoryService } from './services/inventory';
@@ -31,7 +31,7 @@ function main(): void {
     statusCacheMs: config.statusCacheMs,
     forecastCacheMs: config.forecastCacheMs,
   });
-  const app = createApp({
+  const server: Server = createApiServer({
     config,
     logger,
     inventory: createInventoryService(db),
@@ -40,13 +40,17 @@ function main(): void {
     health,
     metrics: createApiMetrics({ db, client, logger, processMetrics: true }),
   });
-  const server: Server = app.listen(config.port, config.host, () => {
+  server.listen(config.port, config.host, () => {
     logger.info(
       { port: config.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue },
       `fleetwave API listening on http://127.0.0.1:${config.port}`,
     );
   });
   server.keepAliveTimeout = 65_000;
+  server.once('error', (err) => {
+    logger.error({ err }, `the API cannot listen on ${config.host}:${config.port}`);
+    process.exit(1);
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {

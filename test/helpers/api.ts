@@ -1,10 +1,10 @@
-// Starts the real Express app on port 0 against the test database and Temporal, and a tiny HTTP client.
+// Starts the real API server (its status fast path, then the Express app) on port 0 against the test database and Temporal, and a tiny HTTP client.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
+import { createApiServer } from '../../api/server';
 import { createGuardService } from '../../api/services/guard';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
@@ -72,7 +72,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     streamIntervalMs: 200,
     forecastCacheMs: opts.forecastCacheMs,
   });
-  const app = createApp({
+  const server: Server = createApiServer({
     config: { tokens: parseTokenList(opts.tokens ?? TOKEN_LIST) },
     logger,
     inventory: createInventoryService(db),
@@ -81,9 +81,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<TestApi> {
     health,
     metrics: createApiMetrics({ db, client, logger, timeoutMs: 1000 }),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
