@@ -10,10 +10,10 @@ import {
   log,
   setHandler,
   startChild,
-  workflowInfo,
   type ChildWorkflowHandle,
   type Workflow,
 } from '@temporalio/workflow';
+import { waveWorkflowId } from '../domain/ids';
 import { MAX_WAVE_LANES } from '../domain/operation';
 import { FLEET_OPERATION_ID, FLEET_WAVE } from '../domain/search-attributes';
 import type { LaneBudgetSpent, WaveInput, WaveResult } from '../domain/workflow-contracts';
@@ -106,7 +106,8 @@ export async function runLanes(
     );
   });
 
-  const { workflowId } = workflowInfo();
+  // From the input, as the operation names its waves: a replay under another workflow id names them alike.
+  const workflowId = waveWorkflowId(operationId, wave);
   for (let i = 0; i < count; i++) {
     const { lanes: _asked, ...base } = input;
     lanes.push(

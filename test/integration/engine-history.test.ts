@@ -95,11 +95,20 @@ async function replayAndRecord(
   operationId: string,
   waves: number[],
   shape: string,
+  lanes = 0,
 ): Promise<{ failures: string[]; runs: Map<string, number> }> {
   const tag = process.env.FLEETWAVE_HISTORY_TAG ? `-${process.env.FLEETWAVE_HISTORY_TAG}` : '';
+  const laneTargets = (n: number) =>
+    Array.from({ length: lanes }, (_, k) => ({
+      workflowId: `${waveWorkflowId(operationId, n)}/lane-${k + 1}`,
+      name: `wave-${n}-lane-${k + 1}-${shape}${tag}`,
+    }));
   const targets = [
     { workflowId: operationId, name: `operation-${shape}${tag}` },
-    ...waves.map((n) => ({ workflowId: waveWorkflowId(operationId, n), name: `wave-${n}-${shape}${tag}` })),
+    ...waves.flatMap((n) => [
+      { workflowId: waveWorkflowId(operationId, n), name: `wave-${n}-${shape}${tag}` },
+      ...laneTargets(n),
+    ]),
   ];
   const runs = new Map<string, number>();
   const histories: { name: string; history: unknown }[] = [];
@@ -221,6 +230,26 @@ describe('an operation in the Web UI and in replay', () => {
       runs.get(waveWorkflowId(op.id, 1))! >= 2,
       `expected the wave to continue as new, saw ${runs.get(waveWorkflowId(op.id, 1))} run(s)`,
     );
+    assert.deepEqual(failures, []);
+  });
+
+  test('when a wave runs in two lanes, each continuing as new on its own, then the wave and every run of its lanes replay', async () => {
+    const ids = await seedFleet(stack, 70, (i) => ({
+      adapter: { type: 'simulated', config: { applyMs: 10 + ((i * 37) % 10) * 10 } },
+    }));
+    const op = await startOperation(stack, {
+      action: { type: 'upgrade', targetVersion: '3.7.1' },
+      selector: { ids },
+      defaults: { maxParallel: 6 },
+      limits: { waveLanes: 2 },
+    });
+    const done = await waitForState(stack, op.id, 'completed', 120_000);
+    assert.equal(done.counts.succeeded, 70);
+    const { failures, runs } = await replayAndRecord(op.id, [1], 'lanes', 2);
+    for (const lane of [1, 2]) {
+      const laneRuns = runs.get(`${waveWorkflowId(op.id, 1)}/lane-${lane}`)!;
+      assert.ok(laneRuns >= 2, `expected lane ${lane} to continue as new, saw ${laneRuns} run(s)`);
+    }
     assert.deepEqual(failures, []);
   });
 
