@@ -1,13 +1,13 @@
-// createApiServer(deps): the API's HTTP server, not listening: the status read on its fast path, every
-// other request through the Express app.
+// createApiServer(deps): the API's HTTP server, not listening: an operation's status and runs pages on
+// their fast path (fast-reads.ts), every other request through the Express app.
 import { createServer, type Server } from 'node:http';
 import { createApp, type AppDeps } from './app';
 import { createAuthenticator } from './middleware/auth';
-import { createStatusFastPath } from './status-fast-path';
+import { createFastReads } from './fast-reads';
 
 export function createApiServer(deps: AppDeps): Server {
   const app = createApp(deps);
-  const fastStatus = createStatusFastPath({
+  const fastReads = createFastReads({
     authenticate: createAuthenticator(deps.config.tokens),
     logger: deps.logger,
     operations: deps.operations,
@@ -15,6 +15,6 @@ export function createApiServer(deps: AppDeps): Server {
     etagOf: app.get('etag fn') as (body: Buffer) => string,
   });
   return createServer((req, res) => {
-    if (!fastStatus(req, res)) app(req, res);
+    if (!fastReads(req, res)) app(req, res);
   });
 }

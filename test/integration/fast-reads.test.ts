@@ -1,20 +1,20 @@
-// GET /v1/operations/:id, answered before Express, answers as the Express route does: two servers over
-// one operations service, the API server and the Express app alone, asked the same requests over real
-// HTTP and compared header by header (ETag and 304, errors, 401, whatever the fast path leaves to
-// Express), with their access lines and request metrics.
+// An operation's status and runs pages, answered before Express, answer as the Express routes do: two
+// servers over one operations service, the API server and the Express app alone, asked the same requests
+// over real HTTP and compared header by header (ETag and 304, errors, 401, whatever the fast path leaves
+// to Express), with their access lines and request metrics.
 import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createApp, type AppDeps } from '../../api/app';
 import { createApiMetrics } from '../../api/metrics';
+import { createFastReads } from '../../api/fast-reads';
 import { createAuthenticator } from '../../api/middleware/auth';
 import { createApiServer } from '../../api/server';
 import { createGuardService } from '../../api/services/guard';
 import { createHealthService } from '../../api/services/health';
 import { createInventoryService } from '../../api/services/inventory';
 import { createOperationsService, type OperationsService } from '../../api/services/operations';
-import { createStatusFastPath } from '../../api/status-fast-path';
 import { createTemporalClient } from '../../api/temporal';
 import { parseTokenList } from '../../domain/auth';
 import { createPool } from '../../db/pool';
@@ -105,7 +105,7 @@ before(async () => {
   fast = { url: await listen(createApiServer(a.deps)), lines: a.lines, metrics: a.deps.metrics };
   plain = { url: await listen(http.createServer(createApp(b.deps))), lines: b.lines, metrics: b.deps.metrics };
   const alone = side('alone');
-  const fastPath = createStatusFastPath({
+  const fastPath = createFastReads({
     ...alone.deps,
     authenticate: createAuthenticator(alone.deps.config.tokens),
     etagOf: createApp(alone.deps).get('etag fn') as (body: Buffer) => string,
@@ -129,7 +129,9 @@ after(async () => {
 
 function request(base: string, method: string, path: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, headers, agent: false }, (res) => {
+    // The path goes as written (a URL would drop its #fragment).
+    const { hostname, port } = new URL(base);
+    const req = http.request({ hostname, port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -224,13 +226,16 @@ describe('GET /v1/operations/:id before Express', () => {
     assert.equal((await same('HEAD', path, viewer)).status, 200);
   });
 
-  test('when requests come, then the fast path takes exactly the status reads with a valid token and id', async () => {
+  test('when requests come, then the fast path takes exactly the reads with a valid token, id and query', async () => {
     const path = `/v1/operations/${operationId}`;
     const status = async (method: string, url: string, headers: Record<string, string> = viewer) =>
       (await request(fastOnly, method, url, headers)).status;
     assert.equal(await status('GET', path), 200);
     assert.equal(await status('GET', path, { authorization: `Bearer ${TOKENS.admin}` }), 200);
     assert.equal(await status('GET', `/v1/operations/${uid('nope')}`), 404);
+    assert.equal(await status('GET', `${path}/clusters`), 200);
+    assert.equal(await status('GET', `${path}/clusters?limit=1&state=pending,succeeded&wave=1`), 200);
+    assert.equal(await status('GET', `/v1/operations/${uid('nope')}/clusters?limit=1`), 404);
     for (const [method, url, headers] of [
       ['GET', path, {}],
       ['GET', path, { authorization: 'Bearer not-a-token' }],
@@ -238,7 +243,14 @@ describe('GET /v1/operations/:id before Express', () => {
       ['POST', `${path}/pause`, viewer],
       ['GET', `${path}?verbose=1`, viewer],
       ['GET', `${path}/`, viewer],
-      ['GET', `${path}/clusters`, viewer],
+      ['GET', `${path}/events`, viewer],
+      ['GET', `${path}/clusters/`, viewer],
+      ['GET', `${path}/clusters?limit=0`, viewer],
+      ['GET', `${path}/clusters?limit=1&limit=2`, viewer],
+      ['GET', `${path}/clusters?bogus=1`, viewer],
+      ['GET', `${path}/clusters?state=pending%00`, viewer],
+      ['GET', `${path}/clusters?limit=1#top`, viewer],
+      ['GET', `/v1/operations/Not_An_Id/clusters`, viewer],
       ['GET', '/v1/operations/Not_An_Id', viewer],
       ['GET', '/v1/operations/', viewer],
       ['GET', '/V1/operations/x', viewer],
@@ -254,7 +266,35 @@ describe('GET /v1/operations/:id before Express', () => {
     assert.equal(JSON.parse(answer.body).error.requestId, id);
     await accessLine(fast, id!);
   });
+});
 
+describe('GET /v1/operations/:id/clusters before Express', () => {
+  test('when pages of runs are read, filtered and walked by cursor, then both answer the same', async () => {
+    const path = `/v1/operations/${operationId}/clusters`;
+    const first = await same('GET', `${path}?limit=1`, viewer);
+    assert.equal(first.status, 200);
+    const { runs, nextCursor } = JSON.parse(first.body);
+    assert.equal(runs.length, 1);
+    assert.ok(nextCursor);
+    assert.equal((await same('GET', `${path}?limit=1&cursor=${nextCursor}`, viewer)).status, 200);
+    assert.equal((await same('GET', path, viewer)).status, 200);
+    assert.equal((await same('GET', `${path}?state=pending&wave=1&limit=5`, viewer)).status, 200);
+    const etag = header(first, 'etag')!;
+    assert.equal((await same('GET', `${path}?limit=1`, { ...viewer, 'if-none-match': etag })).status, 304);
+    assert.equal((await same('GET', `${path}?limit=1#top`, viewer)).status, 200);
+    assert.equal((await same('GET', `/v1/operations/${uid('nope')}/clusters`, viewer)).status, 404);
+  });
+
+  test('when the query is one Express refuses, then Express answers it, alike', async () => {
+    const path = `/v1/operations/${operationId}/clusters`;
+    for (const query of ['limit=0', 'limit=1&limit=2', 'bogus=1', 'state=pending%00', 'state=unheard-of']) {
+      assert.equal((await same('GET', `${path}?${query}`, viewer)).status, 400, query);
+    }
+    assert.equal((await same('GET', `${path}?limit=1`)).status, 401);
+  });
+});
+
+describe('the request metrics of both', () => {
   test('when both served the same requests, then their request metrics are the same series and counts', async () => {
     const counts = async (side: Side) =>
       (await side.metrics.registry.getSingleMetricAsString('fleetwave_http_request_duration_seconds'))
@@ -262,7 +302,9 @@ describe('GET /v1/operations/:id before Express', () => {
         .filter((l) => l.startsWith('fleetwave_http_request_duration_seconds_count'));
     const fastCounts = await counts(fast);
     assert.ok(
-      fastCounts.some((l) => l.includes('route="/v1/operations/:id",status="304"')),
+      ['/v1/operations/:id', '/v1/operations/:id/clusters'].every((route) =>
+        fastCounts.some((l) => l.includes(`route="${route}",status="304"`)),
+      ),
       fastCounts.join('\n'),
     );
     // The fast server also answered one request the other never saw (the fresh request id above).
