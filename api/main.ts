@@ -47,8 +47,9 @@ function main(): void {
     );
   });
   server.keepAliveTimeout = 65_000;
+  // The port taken or not allowed (or, later, the server itself failing): it cannot serve, so it stops.
   server.once('error', (err) => {
-    logger.error({ err }, `the API cannot listen on ${config.host}:${config.port}`);
+    logger.error({ err, host: config.host, port: config.port }, 'the API server failed');
     process.exit(1);
   });
 
