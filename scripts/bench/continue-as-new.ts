@@ -23,6 +23,13 @@ export interface ContinueAsNewRates {
    * their own.
    */
   atWaveEdge: number;
+  /**
+   * The control: the same "slowest second of four" over windows of four seconds inside a wave, away
+   * from every continue-as-new (none within 6 s): the mean, and the slowest of them. A dip shows as
+   * `during` below `quietDuring`; the rate's own noise is in both.
+   */
+  quietDuring: number;
+  quietWorst: number;
 }
 
 /** Leaves out the seconds a wave ramps up in, and its tail. */
@@ -75,14 +82,22 @@ export async function continueAsNewRates(
     to - from < 1000 ? NaN : (below(to) - below(from)) / ((to - from) / 1000);
   const first = finishes[0]!;
   const last = finishes.at(-1)!;
-  const around = closes.map((t) => {
-    const seconds = Array.from({ length: 4 }, (_, i) => rate(t - 2000 + i * 1000, t - 1000 + i * 1000));
-    return {
-      before: rate(Math.max(first, t - 10_000), t - 2000),
-      during: Math.min(...seconds),
-      after: rate(t + 2000, Math.min(last, t + 10_000)),
-    };
-  });
+  // The slowest of the four seconds from 2 s before `t` to 2 s after it.
+  const slowestOfFour = (t: number) =>
+    Math.min(...Array.from({ length: 4 }, (_, i) => rate(t - 2000 + i * 1000, t - 1000 + i * 1000)));
+  const around = closes.map((t) => ({
+    before: rate(Math.max(first, t - 10_000), t - 2000),
+    during: slowestOfFour(t),
+    after: rate(t + 2000, Math.min(last, t + 10_000)),
+  }));
+  const quiet: number[] = [];
+  for (const span of waveSpan.values()) {
+    for (let t = span.first + WAVE_EDGE_MS; t + WAVE_EDGE_MS <= span.last; t += 4000) {
+      if (continued.some((c) => Math.abs(c.at - t) < 6000)) continue;
+      const slowest = slowestOfFour(t);
+      if (Number.isFinite(slowest)) quiet.push(slowest);
+    }
+  }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     count: continued.length,
@@ -93,6 +108,8 @@ export async function continueAsNewRates(
     during: mean(around.map((a) => a.during).filter(Number.isFinite)),
     after: mean(around.map((a) => a.after).filter(Number.isFinite)),
     worstDuring: around.length > 0 ? Math.min(...around.map((a) => a.during)) : NaN,
+    quietDuring: quiet.length > 0 ? mean(quiet) : NaN,
+    quietWorst: quiet.length > 0 ? Math.min(...quiet) : NaN,
   };
 }
 
@@ -105,10 +122,10 @@ export function renderContinueAsNew(
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
   return [
     '',
-    "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all. A continue-as-new within 4 s of its wave's first or last finish is left out (its wave's ramp-up or tail is slow without it): the column 'at a wave's edge' counts them.",
+    "Throughput around each continue-as-new of a wave run, in clusters/s from the clusters' finish times: the mean over every continue-as-new of the 10 s before it and the 10 s after it (each leaving out the 2 s next to it), and of the slowest second within 2 s of it; the slowest such second of all. A continue-as-new within 4 s of its wave's first or last finish is left out (its wave's ramp-up or tail is slow without it): the column 'at a wave's edge' counts them. The control: the slowest second of four-second windows inside a wave with no continue-as-new within 6 s, their mean and the slowest of them; a dip shows as 'slowest second around' below it.",
     '',
-    "| stack | clusters | wave runs continued as new | at a wave's edge | every | overall | before | slowest second around | after | slowest second of all |",
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| stack | clusters | wave runs continued as new | at a wave's edge | every | overall | before | slowest second around | after | slowest second of all | control: slowest second away from it | slowest of those |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...continued.map(({ stack, clusters, rates }) => {
       const r = rates!;
       const cells = [
@@ -122,6 +139,8 @@ export function renderContinueAsNew(
         f(r.during),
         f(r.after),
         f(r.worstDuring),
+        f(r.quietDuring),
+        f(r.quietWorst),
       ];
       return `| ${cells.join(' | ')} |`;
     }),
