@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { migrate } from '../../db/migrate';
 import { call } from '../helpers/api';
-import { assertAllSucceeded, assertAppliedOncePerKey, assertNoLeases, assertNoOverlap } from './helpers/checks';
+import { assertRanCleanly } from './helpers/checks';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './helpers/postgres';
 import {
   measured,
@@ -73,10 +73,7 @@ test(
 
       await waitForState(s.api.url, op.id, 'completed', 120_000);
       const recoverySeconds = (performance.now() - downAt) / 1000 - outageSeconds;
-      await assertAllSucceeded(s.db, op.id, ids, '3.7.1');
-      const interrupted = await assertAppliedOncePerKey(s.db, op.id, ids);
-      await assertNoOverlap(s.db, ids);
-      await assertNoLeases(s.db, ids);
+      const interrupted = await assertRanCleanly(s.db, op.id, ids, '3.7.1');
 
       // The outage reached the engine: activities failed and were retried, not given up on.
       const failures = s.worker.logLines().filter((l) => typeof l.msg === 'string' && /activity failed/i.test(l.msg));

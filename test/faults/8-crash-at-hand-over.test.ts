@@ -5,24 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { waveInputOf } from '../workflows/run-inputs';
-import {
-  applyRows,
-  assertAllSucceeded,
-  assertAppliedOncePerKey,
-  assertNoLeases,
-  assertNoOverlap,
-} from './helpers/checks';
+import { applyRows, assertRanCleanly, continuedRuns as continuedRunsOf } from './helpers/checks';
 import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
 const stack = useFaultStack();
 
-/** The runs of a workflow id that continued as new, as visibility lists them. */
-async function continuedRuns(workflowId: string): Promise<string[]> {
-  const runs: string[] = [];
-  const query = `WorkflowId = '${workflowId}' AND ExecutionStatus = 'ContinuedAsNew'`;
-  for await (const run of stack.temporal.workflow.list({ query })) runs.push(run.runId);
-  return runs;
-}
+const continuedRuns = (workflowId: string) => continuedRunsOf(stack.temporal, workflowId);
 
 test('when the worker is killed with SIGKILL as a wave hands its clusters over to its next run, then the next run takes them on: each applied once per key, no overlap, no lease left', async (t) => {
   await measured(t, async (report) => {
@@ -47,10 +35,7 @@ test('when the worker is killed with SIGKILL as a wave hands its clusters over t
     const done = await waitForState(stack.api.url, op.id, 'completed', 180_000);
     assert.equal(done.counts.succeeded, ids.length);
     assert.equal(done.counts.failed, 0);
-    await assertAllSucceeded(stack.db, op.id, ids, '3.7.1');
-    await assertAppliedOncePerKey(stack.db, op.id, ids);
-    await assertNoOverlap(stack.db, ids);
-    await assertNoLeases(stack.db, ids);
+    await assertRanCleanly(stack.db, op.id, ids, '3.7.1');
 
     const runs = await continuedRuns(waveId);
     const latest = (await stack.temporal.workflow.getHandle(waveId).describe()).runId;

@@ -4,27 +4,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
-import {
-  applyRows,
-  assertAllSucceeded,
-  assertAppliedOncePerKey,
-  assertNoLeases,
-  assertNoOverlap,
-} from './helpers/checks';
+import { applyRows, assertRanCleanly, continuedRuns } from './helpers/checks';
 import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
 const stack = useFaultStack();
 
 /** How many runs of the wave's lanes continued as new, lane by lane. */
 async function continuedPerLane(operationId: string, lanes: number): Promise<number[]> {
-  const counts: number[] = [];
-  for (let n = 1; n <= lanes; n++) {
-    const query = `WorkflowId = '${waveWorkflowId(operationId, 1)}/lane-${n}' AND ExecutionStatus = 'ContinuedAsNew'`;
-    let runs = 0;
-    for await (const _run of stack.temporal.workflow.list({ query })) runs++;
-    counts.push(runs);
-  }
-  return counts;
+  const laneIds = Array.from({ length: lanes }, (_, k) => `${waveWorkflowId(operationId, 1)}/lane-${k + 1}`);
+  return Promise.all(laneIds.map(async (id) => (await continuedRuns(stack.temporal, id)).length));
 }
 
 test('when the worker is killed with SIGKILL while a wave runs in three lanes, then every lane goes on: each cluster applied once per key, no overlap, no lease left', async (t) => {
@@ -54,10 +42,7 @@ test('when the worker is killed with SIGKILL while a wave runs in three lanes, t
     const done = await waitForState(stack.api.url, op.id, 'completed', 180_000);
     assert.equal(done.counts.succeeded, ids.length);
     assert.equal(done.counts.failed, 0);
-    await assertAllSucceeded(stack.db, op.id, ids, '3.7.1');
-    await assertAppliedOncePerKey(stack.db, op.id, ids);
-    await assertNoOverlap(stack.db, ids);
-    await assertNoLeases(stack.db, ids);
+    await assertRanCleanly(stack.db, op.id, ids, '3.7.1');
 
     const continued = await continuedPerLane(op.id, 3);
     report({

@@ -1,5 +1,6 @@
 // What a fault must never break, read from PostgreSQL: one effect per idempotency key, no lease left, no overlapping applies, one run per cluster.
 import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
 import type { Queryable } from '../../../db/pool';
 
 export interface ApplyRow {
@@ -165,4 +166,29 @@ export async function assertAllSucceeded(
       `inventory at ${targetVersion}`,
     );
   }
+}
+
+/**
+ * What every crash scenario ends with: every run succeeded at the target version, one succeeded apply per
+ * key, no two applies of a cluster overlapping, no lease left. Returns the interrupted apply rows.
+ */
+export async function assertRanCleanly(
+  db: Queryable,
+  operationId: string,
+  clusterIds: string[],
+  targetVersion: string,
+): Promise<ApplyRow[]> {
+  await assertAllSucceeded(db, operationId, clusterIds, targetVersion);
+  const interrupted = await assertAppliedOncePerKey(db, operationId, clusterIds);
+  await assertNoOverlap(db, clusterIds);
+  await assertNoLeases(db, clusterIds);
+  return interrupted;
+}
+
+/** The runs of a workflow id that continued as new, as visibility lists them. */
+export async function continuedRuns(temporal: Client, workflowId: string): Promise<string[]> {
+  const runs: string[] = [];
+  const query = `WorkflowId = '${workflowId}' AND ExecutionStatus = 'ContinuedAsNew'`;
+  for await (const run of temporal.workflow.list({ query })) runs.push(run.runId);
+  return runs;
 }
