@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, launchTemporal } from './lib/temporal';
-import { createTestDatabase, runNodeTests, testFiles, type TestDatabase } from './lib/test-stack';
+import {
+  createTestDatabase,
+  runNodeTests,
+  SUGGEST_CONTINUE_AS_NEW_AT,
+  testFiles,
+  type TestDatabase,
+} from './lib/test-stack';
 
 async function main(): Promise<number> {
   const files = testFiles(['test/faults'], process.argv.slice(2));
@@ -14,7 +20,7 @@ async function main(): Promise<number> {
     headless: true,
     stdio: 'ignore',
     // Small, as for `npm test`: a worker killed while a wave continues as new is one of the scenarios.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
   });
   let database: TestDatabase | undefined;
   const started = performance.now();

@@ -6,7 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflows, WORKFLOW_BUNDLE_ENV } from '../test/workflows/bundle';
 import { freePort, launchTemporal } from './lib/temporal';
-import { createTestDatabase, runNodeTests, testFiles, type TestDatabase } from './lib/test-stack';
+import {
+  createTestDatabase,
+  runNodeTests,
+  SUGGEST_CONTINUE_AS_NEW_AT,
+  testFiles,
+  type TestDatabase,
+} from './lib/test-stack';
 
 // test/browser drives the dashboard in a real Chromium; its suites skip, saying why, when none is installed.
 const ALL_DIRS = ['test/unit', 'test/workflows', 'test/integration', 'test/browser'];
@@ -41,7 +47,7 @@ async function main(): Promise<number> {
     headless: true,
     stdio: 'ignore',
     // Small so the continue-as-new path runs on small test fleets.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
   });
   let database: TestDatabase | undefined;
   let bundle: SharedBundle | undefined;

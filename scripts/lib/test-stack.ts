@@ -7,6 +7,9 @@ import { dropDatabase, migrate } from '../../db/migrate';
 
 export const root = path.join(__dirname, '..', '..');
 
+/** The test servers suggest continue-as-new after this many events, so the path runs on small test fleets. */
+export const SUGGEST_CONTINUE_AS_NEW_AT = 200;
+
 /** The files named on the command line, or every `*.test.ts` of these folders, sorted. */
 export function testFiles(dirs: string[], args: string[]): string[] {
   if (args.length > 0) return args;

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { waveWorkflowId } from '../../domain/ids';
+import { SUGGEST_CONTINUE_AS_NEW_AT } from '../../scripts/lib/test-stack';
 import { approveWaveSignal, setMaxParallelUpdate, skipClusterSignal, waveSkipSignal } from '../../workflows/messages';
-import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE } from './harness';
+import { clusters, eventually, workflowTestEnv, SIDE_BY_SIDE, type RunningOperation } from './harness';
 import { inputsOfRuns } from './run-inputs';
 import { FROM_VERSION, type ActivityName, type StubActivities } from './stubs';
 
@@ -26,6 +27,22 @@ function timesEach(stubs: StubActivities, name: ActivityName): Map<string, numbe
 /** Applies of 10 to 100 ms, so that the clusters in flight are at different steps when a run hands over. */
 function outOfStep(ids: string[]): Record<string, number> {
   return Object.fromEntries(ids.map((id, i) => [id, 10 + ((i * 37) % 10) * 10]));
+}
+
+/**
+ * Lets `clusterId`'s held apply go once wave 1's first run is handing over: past the history the dev server
+ * suggests continue-as-new at, with that apply the only activity open and no workflow task pending. A run
+ * that was not handing over would have started the queue's next cluster in a free slot, so the apply ends
+ * inside the hand-over and the cluster is handed over, however fast the other clusters ran.
+ */
+async function releaseAtHandOver(op: RunningOperation, clusterId: string): Promise<void> {
+  const handle = op.client.workflow.getHandle(waveWorkflowId(op.id, 1));
+  await eventually(async () => {
+    const { historyLength, raw } = await handle.describe();
+    const open = raw.pendingActivities ?? [];
+    return historyLength >= SUGGEST_CONTINUE_AS_NEW_AT && open.length === 1 && !raw.pendingWorkflowTask;
+  }, 'the first run handing over with one apply held');
+  op.stubs.applies.release(clusterId);
 }
 
 /** The clusters every continued run of wave 1 was handed by the run before it. */
@@ -115,7 +132,9 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
 
   test('when a wave continues as new with clusters in flight, then the next run takes each on from its next step: none selected, applied or monitored twice', async () => {
     const ids = clusters('h', 60);
-    await env.run({ waves: [{ clusters: ids, maxParallel: 10 }], stubs: { applyMsOf: outOfStep(ids) } }, async (op) => {
+    const stubs = { applyMsOf: outOfStep(ids), holdApplies: [ids[0]!] };
+    await env.run({ waves: [{ clusters: ids, maxParallel: 10 }], stubs }, async (op) => {
+      await releaseAtHandOver(op, ids[0]!);
       const done = await op.result(120_000);
       assert.equal(done.state, 'completed');
       const runs = await env.runsOf(waveWorkflowId(op.id, 1));
@@ -143,9 +162,10 @@ describe('continue-as-new', SIDE_BY_SIDE, () => {
       {
         waves: [{ clusters: ids, maxParallel: 10, maxFailures: 100 }],
         rollbackOnFailure: true,
-        stubs: { applyMsOf: outOfStep(ids), failMonitor: ids },
+        stubs: { applyMsOf: outOfStep(ids), failMonitor: ids, holdApplies: [ids[0]!] },
       },
       async (op) => {
+        await releaseAtHandOver(op, ids[0]!);
         const done = await op.result(120_000);
         assert.equal(done.state, 'completed');
         assert.equal(done.failuresTotal, 80);

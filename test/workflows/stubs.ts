@@ -18,11 +18,16 @@ export interface Call {
   at: number;
 }
 
-/** Holds calls by key until a test releases them, one key at a time or all at once. */
+/** Holds calls by key (every key, or only the keys given) until a test releases them, one key at a time or all at once. */
 export class Hold {
   private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly only: Set<string> | undefined;
+  private held: boolean;
 
-  constructor(private held = false) {}
+  constructor(held: boolean | string[] = false) {
+    this.held = held !== false;
+    this.only = Array.isArray(held) ? new Set(held) : undefined;
+  }
 
   /** Keys of the calls waiting right now. */
   get keys(): string[] {
@@ -34,7 +39,7 @@ export class Hold {
   }
 
   pass(key: string): Promise<void> {
-    if (!this.held) return Promise.resolve();
+    if (!this.held || (this.only && !this.only.has(key))) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
   }
 
@@ -69,8 +74,8 @@ export interface StubOptions {
   windowClosesBeforeApplyMs?: Record<string, number>;
   /** Clusters another operation holds (cluster → operation): parked or skipped as the wave's onLeased says. */
   leasedBy?: Record<string, string>;
-  /** Every apply waits in `stubs.applies` until released. */
-  holdApplies?: boolean;
+  /** Every apply (or the applies of the clusters listed) waits in `stubs.applies` until released. */
+  holdApplies?: boolean | string[];
   /** Every skipClusters call waits in `stubs.skips` until released. */
   holdSkips?: boolean;
   /** How long each apply takes. */
