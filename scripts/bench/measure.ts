@@ -60,6 +60,12 @@ async function http<T>(url: string, method = 'GET', body?: unknown): Promise<T> 
   return json as T;
 }
 
+/** The counts of an operation's status answer that the bench checks. */
+interface OperationCounts {
+  total: number;
+  succeeded: number;
+}
+
 export interface EngineRun {
   id: string;
   seconds: number;
@@ -78,15 +84,23 @@ export async function runEngine(
     'POST',
     operationBody(tag, maxParallel, shape),
   );
+  let counts: OperationCounts | undefined;
   for (;;) {
-    const status = await http<{ state: string }>(`${apiUrl}/v1/operations/${op.id}`);
-    if (status.state === 'completed') break;
+    const status = await http<{ state: string; counts?: OperationCounts }>(`${apiUrl}/v1/operations/${op.id}`);
+    if (status.state === 'completed') {
+      counts = status.counts;
+      break;
+    }
     if (['failed', 'cancelled', 'paused'].includes(status.state))
       throw new Error(`operation ${op.id} ended ${status.state}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
   const waveSizes = op.plan.waves.map((w) => w.clusterIds?.length ?? w.size ?? 0);
+  // A figure is only worth recording for an operation that did all its work: every cluster succeeded.
+  const planned = waveSizes.reduce((a, b) => a + b, 0);
+  if (!counts || counts.total !== planned || counts.succeeded !== planned)
+    throw new Error(`operation ${op.id} completed with ${JSON.stringify(counts)}, not ${planned} succeeded`);
   return { id: op.id, seconds, waveSizes };
 }
 
