@@ -2,26 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, launchTemporal } from './lib/temporal';
-import {
-  createTestDatabase,
-  runNodeTests,
-  SUGGEST_CONTINUE_AS_NEW_AT,
-  testFiles,
-  type TestDatabase,
-} from './lib/test-stack';
+import { createTestDatabase, launchTestTemporal, runNodeTests, testFiles, type TestDatabase } from './lib/test-stack';
 
 async function main(): Promise<number> {
   const files = testFiles(['test/faults'], process.argv.slice(2));
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetwave-faults-'));
 
-  const temporal = await launchTemporal({
-    port: await freePort(),
-    headless: true,
-    stdio: 'ignore',
-    // Small, as for `npm test`: a worker killed while a wave continues as new is one of the scenarios.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
-  });
+  // As for `npm test`: a worker killed while a wave continues as new is one of the scenarios.
+  const temporal = await launchTestTemporal();
   let database: TestDatabase | undefined;
   const started = performance.now();
   let code = 1;

@@ -5,14 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflows, WORKFLOW_BUNDLE_ENV } from '../test/workflows/bundle';
-import { freePort, launchTemporal } from './lib/temporal';
-import {
-  createTestDatabase,
-  runNodeTests,
-  SUGGEST_CONTINUE_AS_NEW_AT,
-  testFiles,
-  type TestDatabase,
-} from './lib/test-stack';
+import { createTestDatabase, launchTestTemporal, runNodeTests, testFiles, type TestDatabase } from './lib/test-stack';
 
 // test/browser drives the dashboard in a real Chromium; its suites skip, saying why, when none is installed.
 const ALL_DIRS = ['test/unit', 'test/workflows', 'test/integration', 'test/browser'];
@@ -41,14 +34,7 @@ async function main(): Promise<number> {
     args.filter((a) => a !== '--workflows'),
   );
 
-  const port = await freePort();
-  const temporal = await launchTemporal({
-    port,
-    headless: true,
-    stdio: 'ignore',
-    // Small so the continue-as-new path runs on small test fleets.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
-  });
+  const temporal = await launchTestTemporal();
   let database: TestDatabase | undefined;
   let bundle: SharedBundle | undefined;
   try {

@@ -1,14 +1,28 @@
-// What `npm test` and `npm run test:faults` share: the test files of some folders, a throwaway migrated
-// database, and node's test runner over the files with the stack's environment.
+// What `npm test` and `npm run test:faults` share: the test files of some folders, a throwaway Temporal dev
+// server and migrated database, and node's test runner over the files with the stack's environment.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { dropDatabase, migrate } from '../../db/migrate';
+import { freePort, launchTemporal, type TemporalHandle } from './temporal';
 
 export const root = path.join(__dirname, '..', '..');
 
 /** The test servers suggest continue-as-new after this many events, so the path runs on small test fleets. */
 export const SUGGEST_CONTINUE_AS_NEW_AT = 200;
+
+/**
+ * A throwaway Temporal dev server on a free port, quiet, that suggests continue-as-new early (above): what
+ * `npm test` and `npm run test:faults` run against.
+ */
+export async function launchTestTemporal(): Promise<TemporalHandle> {
+  return launchTemporal({
+    port: await freePort(),
+    headless: true,
+    stdio: 'ignore',
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
+  });
+}
 
 /** The files named on the command line, or every `*.test.ts` of these folders, sorted. */
 export function testFiles(dirs: string[], args: string[]): string[] {

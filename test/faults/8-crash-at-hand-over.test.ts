@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waveWorkflowId } from '../../domain/ids';
 import { waveInputOf } from '../workflows/run-inputs';
-import { applyRows, assertRanCleanly, continuedRuns as continuedRunsOf } from './helpers/checks';
+import { applyRows, assertRanCleanly, continuedRuns } from './helpers/checks';
 import { eventually, measured, seed, startOperation, useFaultStack, waitForState } from './helpers/stack';
 
 const stack = useFaultStack();
-
-const continuedRuns = (workflowId: string) => continuedRunsOf(stack.temporal, workflowId);
 
 test('when the worker is killed with SIGKILL as a wave hands its clusters over to its next run, then the next run takes them on: each applied once per key, no overlap, no lease left', async (t) => {
   await measured(t, async (report) => {
@@ -26,7 +24,11 @@ test('when the worker is killed with SIGKILL as a wave hands its clusters over t
     });
     const waveId = waveWorkflowId(op.id, 1);
 
-    await eventually('the wave continued as new', async () => (await continuedRuns(waveId)).length > 0, 120_000);
+    await eventually(
+      'the wave continued as new',
+      async () => (await continuedRuns(stack.temporal, waveId)).length > 0,
+      120_000,
+    );
     await stack.worker.kill();
     const killedAt = performance.now();
     const appliesAtKill = (await applyRows(stack.db, ids)).length;
@@ -37,7 +39,7 @@ test('when the worker is killed with SIGKILL as a wave hands its clusters over t
     assert.equal(done.counts.failed, 0);
     await assertRanCleanly(stack.db, op.id, ids, '3.7.1');
 
-    const runs = await continuedRuns(waveId);
+    const runs = await continuedRuns(stack.temporal, waveId);
     const latest = (await stack.temporal.workflow.getHandle(waveId).describe()).runId;
     let handedOver = 0;
     for (const runId of [...runs, latest]) {
